@@ -1,0 +1,245 @@
+// f32 GEMM: C[M,N] = act(op(A)[M,K] · op(B)[K,N] + bias[N])
+//
+//   M rows of the output, N columns, K the reduction; row-major everywhere.
+//   A is [M,K] (transA = 0) or [K,M] (transA = 1); B is [K,N] (transB = 0) or [N,K] (transB = 1).
+//   bias: N floats or 0. act: an ACT_* code from activation.ts, alpha its parameter.
+//   C may not alias A or B. Never writes past C + 4·M·N.
+//
+// Blocking (Goto/BLIS order, as XNNPACK's f32-gemm drivers): for each KC slice of K, B is packed
+// once into 8-column panels; for each MC block of rows, A is packed into MR-row panels; then
+// every 8-column panel (kept in L1) meets every MR-row panel of the block (streamed from L2) in
+// the register-blocked micro-kernel (gemm_ukernel.ts). Bias sits at the head of each B panel;
+// clamp-type activations (relu, relu6) are fused into the micro-kernel's last pass, the others
+// run over each finished MC block while it is still in cache.
+//
+// Packed formats (both zero-padded to whole panels, so the micro-kernel never branches):
+//
+//   B panel j (8 columns):  ┌ bias[8] ┬ B[k0,j..j+7] ┬ B[k0+1,j..j+7] ┬ ... ┬ B[k0+kc-1, ..] ┐
+//   A panel i (MR rows):    ┌ A[i..i+MR-1, k0] ┬ A[i..i+MR-1, k0+1] ┬ ... ┐   (k-major)
+//
+// Also exported for conv.ts: gemm_packed_block, which runs the inner loops on an A block that
+// the caller packed itself (im2col straight into the packed format).
+
+import { arena_alloc_scoped, arena_mark, arena_release } from "../arena";
+import { gemm_ukernel_4x8, GEMM_MR, GEMM_NR } from "./gemm_ukernel";
+import { activate, clampLo, clampHi, isClampActivation } from "./activation";
+
+// @ts-ignore: decorator
+@inline export const GEMM_KC: i32 = 256;
+// @ts-ignore: decorator
+@inline export const GEMM_MC: i32 = GEMM_MR * 16;
+
+/** Status codes shared by every kernel export. */
+// @ts-ignore: decorator
+@inline export const STATUS_OK: i32 = 0;
+// @ts-ignore: decorator
+@inline export const STATUS_OOM: i32 = -1;
+
+// Edge tiles (m < MR or n not a multiple of 8) are computed here, then copied out.
+const edgeTile = memory.data(GEMM_MR * GEMM_NR * 4, 16);
+
+/** Bytes of one packed B block of kc rows and n columns. */
+// @ts-ignore: decorator
+@inline export function packedBBytes(n: i32, kc: i32): usize {
+  return <usize>((n + GEMM_NR - 1) / GEMM_NR) * <usize>(GEMM_NR + kc * GEMM_NR) << 2;
+}
+
+/** Bytes of one packed A block of mc rows and kc columns. */
+// @ts-ignore: decorator
+@inline export function packedABytes(mc: i32, kc: i32): usize {
+  return <usize>((mc + GEMM_MR - 1) / GEMM_MR * GEMM_MR) * <usize>kc << 2;
+}
+
+/**
+ * Packs rows k0..k0+kc-1 of op(B) (all n columns) into 8-column panels, bias at the head of
+ * each (zeros when bias is 0). Element (k, j) of op(B) is at b + 4·(k·rowStride + j·colStride).
+ */
+export function pack_b(dst: usize, b: usize, bias: usize, n: i32, kc: i32, k0: i32,
+    rowStride: usize, colStride: usize): void {
+  const zero = f32x4.splat(0);
+  for (let j0 = 0; j0 < n; j0 += GEMM_NR) {
+    const cols = min(GEMM_NR, n - j0);
+    if (bias != 0 && cols == GEMM_NR) {
+      v128.store(dst, v128.load(bias + (<usize>j0 << 2)));
+      v128.store(dst, v128.load(bias + (<usize>j0 << 2), 16), 16);
+    } else {
+      v128.store(dst, zero);
+      v128.store(dst, zero, 16);
+      if (bias != 0) {
+        for (let j = 0; j < cols; j++) {
+          store<f32>(dst + (<usize>j << 2), load<f32>(bias + (<usize>(j0 + j) << 2)));
+        }
+      }
+    }
+    dst += GEMM_NR << 2;
+    let src = b + ((<usize>k0 * rowStride + <usize>j0 * colStride) << 2);
+    const rowBytes = rowStride << 2;
+    if (cols == GEMM_NR && colStride == 1) {
+      for (let k = 0; k < kc; k++) {
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+        dst += GEMM_NR << 2;
+        src += rowBytes;
+      }
+    } else {
+      const colBytes = colStride << 2;
+      for (let k = 0; k < kc; k++) {
+        v128.store(dst, zero);
+        v128.store(dst, zero, 16);
+        let s = src;
+        for (let j = 0; j < cols; j++) {
+          store<f32>(dst + (<usize>j << 2), load<f32>(s));
+          s += colBytes;
+        }
+        dst += GEMM_NR << 2;
+        src += rowBytes;
+      }
+    }
+  }
+}
+
+/**
+ * Packs rows i0..i0+mc-1, columns k0..k0+kc-1 of op(A) into MR-row k-major panels, zero rows
+ * past mc. Element (i, k) of op(A) is at a + 4·(i·rowStride + k·colStride).
+ */
+export function pack_a(dst: usize, a: usize, mc: i32, kc: i32, i0: i32, k0: i32,
+    rowStride: usize, colStride: usize): void {
+  const rowBytes = rowStride << 2;
+  const colBytes = colStride << 2;
+  for (let r0 = 0; r0 < mc; r0 += GEMM_MR) {
+    const rows = min(GEMM_MR, mc - r0);
+    const base = a + ((<usize>(i0 + r0) * rowStride + <usize>k0 * colStride) << 2);
+    if (rows == 4 && GEMM_MR == 4 && colStride == 1) {
+      // 4 rows x 4 k at a time: a 4x4 transpose turns row-major into k-major.
+      let s = base;
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        const r0v = v128.load(s);
+        const r1v = v128.load(s + rowBytes);
+        const r2v = v128.load(s + 2 * rowBytes);
+        const r3v = v128.load(s + 3 * rowBytes);
+        const t0 = i32x4.shuffle(r0v, r1v, 0, 4, 1, 5); // a0 b0 a1 b1
+        const t1 = i32x4.shuffle(r2v, r3v, 0, 4, 1, 5); // c0 d0 c1 d1
+        const t2 = i32x4.shuffle(r0v, r1v, 2, 6, 3, 7); // a2 b2 a3 b3
+        const t3 = i32x4.shuffle(r2v, r3v, 2, 6, 3, 7); // c2 d2 c3 d3
+        v128.store(dst, i64x2.shuffle(t0, t1, 0, 2));
+        v128.store(dst, i64x2.shuffle(t0, t1, 1, 3), 16);
+        v128.store(dst, i64x2.shuffle(t2, t3, 0, 2), 32);
+        v128.store(dst, i64x2.shuffle(t2, t3, 1, 3), 48);
+        dst += 64;
+        s += 16;
+      }
+      for (; k < kc; k++) {
+        store<f32>(dst, load<f32>(s));
+        store<f32>(dst, load<f32>(s + rowBytes), 4);
+        store<f32>(dst, load<f32>(s + 2 * rowBytes), 8);
+        store<f32>(dst, load<f32>(s + 3 * rowBytes), 12);
+        dst += 16;
+        s += 4;
+      }
+    } else if (rows == 4 && GEMM_MR == 4 && rowStride == 1) {
+      // op(A) is a transposed matrix: the 4 rows of one k are adjacent.
+      let s = base;
+      for (let k = 0; k < kc; k++) {
+        v128.store(dst, v128.load(s));
+        dst += 16;
+        s += colBytes;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        let s = base + <usize>k * colBytes;
+        for (let r = 0; r < GEMM_MR; r++) {
+          store<f32>(dst, r < rows ? load<f32>(s) : 0);
+          dst += 4;
+          s += rowBytes;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * C[mc, n] (+)= Apacked[mc, kc] · Bpacked[kc, n] for one packed A block and one packed B block.
+ * accumulate: add to C (not the first KC slice); last: apply the fused clamp (last KC slice).
+ */
+export function gemm_packed_block(c: usize, ldc: i32, aPacked: usize, bPacked: usize,
+    mc: i32, n: i32, kc: i32, accumulate: bool, clamp: bool, lo: f32, hi: f32): void {
+  const cStride = <usize>ldc << 2;
+  const aPanelBytes = <usize>(GEMM_MR * kc) << 2;
+  const bPanelBytes = <usize>(GEMM_NR + kc * GEMM_NR) << 2;
+  let bp = bPacked;
+  for (let j0 = 0; j0 < n; j0 += GEMM_NR) {
+    const cols = min(GEMM_NR, n - j0);
+    let ap = aPacked;
+    let cRow = c + (<usize>j0 << 2);
+    for (let i0 = 0; i0 < mc; i0 += GEMM_MR) {
+      const rows = min(GEMM_MR, mc - i0);
+      if (rows == GEMM_MR && cols == GEMM_NR) {
+        gemm_ukernel_4x8(kc, ap, bp, cRow, cStride, accumulate, clamp, lo, hi);
+      } else {
+        if (accumulate) copyTile(edgeTile, GEMM_NR << 2, cRow, cStride, rows, cols);
+        gemm_ukernel_4x8(kc, ap, bp, edgeTile, GEMM_NR << 2, accumulate, clamp, lo, hi);
+        copyTile(cRow, cStride, edgeTile, GEMM_NR << 2, rows, cols);
+      }
+      ap += aPanelBytes;
+      cRow += cStride * GEMM_MR;
+    }
+    bp += bPanelBytes;
+  }
+}
+
+function copyTile(dst: usize, dstStride: usize, src: usize, srcStride: usize, rows: i32,
+    cols: i32): void {
+  const bytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    memory.copy(dst, src, bytes);
+    dst += dstStride;
+    src += srcStride;
+  }
+}
+
+/** The exported GEMM. Returns STATUS_OK, or STATUS_OOM when packing scratch cannot be had. */
+export function gemm_f32(c: usize, a: usize, b: usize, bias: usize, m: i32, n: i32, k: i32,
+    transA: i32, transB: i32, act: i32, alpha: f32): i32 {
+  if (m <= 0 || n <= 0) return STATUS_OK;
+  const mark = arena_mark();
+  const kcMax = min(k, GEMM_KC);
+  const bPacked = arena_alloc_scoped(packedBBytes(n, max(kcMax, 1)));
+  const aPacked = arena_alloc_scoped(packedABytes(min(m, GEMM_MC), max(kcMax, 1)));
+  if (bPacked == 0 || aPacked == 0) {
+    arena_release(mark);
+    return STATUS_OOM;
+  }
+  // Strides of op(A) and op(B) in elements: (row, column).
+  const aRow: usize = transA ? 1 : <usize>k;
+  const aCol: usize = transA ? <usize>m : 1;
+  const bRow: usize = transB ? 1 : <usize>n;
+  const bCol: usize = transB ? <usize>k : 1;
+  const clamp = isClampActivation(act);
+  const lo = clampLo(act), hi = clampHi(act);
+  if (k == 0) {
+    // Empty reduction: C = act(bias).
+    pack_b(bPacked, b, bias, n, 0, 0, bRow, bCol);
+    for (let i0 = 0; i0 < m; i0 += GEMM_MC) {
+      const mc = min(GEMM_MC, m - i0);
+      const cBlock = c + (<usize>i0 * <usize>n << 2);
+      gemm_packed_block(cBlock, n, aPacked, bPacked, mc, n, 0, false, clamp, lo, hi);
+      activate(cBlock, mc * n, act, alpha);
+    }
+  }
+  for (let k0 = 0; k0 < k; k0 += GEMM_KC) {
+    const kc = min(GEMM_KC, k - k0);
+    const first = k0 == 0;
+    const last = k0 + kc >= k;
+    pack_b(bPacked, b, first ? bias : 0, n, kc, k0, bRow, bCol);
+    for (let i0 = 0; i0 < m; i0 += GEMM_MC) {
+      const mc = min(GEMM_MC, m - i0);
+      pack_a(aPacked, a, mc, kc, i0, k0, aRow, aCol);
+      const cBlock = c + (<usize>i0 * <usize>n << 2);
+      gemm_packed_block(cBlock, n, aPacked, bPacked, mc, n, kc, !first, last && clamp, lo, hi);
+      if (last) activate(cBlock, mc * n, act, alpha);
+    }
+  }
+  arena_release(mark);
+  return STATUS_OK;
+}

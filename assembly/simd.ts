@@ -1,0 +1,42 @@
+// @inline SIMD helpers shared by the kernels. One source serves both builds: the relaxed choice
+// is a compile-time branch on ASC_FEATURE_RELAXED_SIMD, so only lepton.relaxed.wasm contains
+// relaxed instructions and the SIMD128 build never compiles the other branch.
+
+/** a * b + c. Relaxed build: one f32x4.relaxed_madd (fused or not, as the engine chooses). */
+// @ts-ignore: decorator
+@inline export function madd4(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/** Sum of the four lanes. */
+// @ts-ignore: decorator
+@inline export function hsum4(v: v128): f32 {
+  const s = f32x4.add(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.add(s, i32x4.shuffle(s, s, 1, 0, 3, 2)), 0);
+}
+
+/** Max of the four lanes (NaN-propagating like f32x4.max). */
+// @ts-ignore: decorator
+@inline export function hmax4(v: v128): f32 {
+  const s = f32x4.max(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.max(s, i32x4.shuffle(s, s, 1, 0, 3, 2)), 0);
+}
+
+/** Min of the four lanes (NaN-propagating like f32x4.min). */
+// @ts-ignore: decorator
+@inline export function hmin4(v: v128): f32 {
+  const s = f32x4.min(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.min(s, i32x4.shuffle(s, s, 1, 0, 3, 2)), 0);
+}
+
+/** Stores the first `count` (0..3) lanes of v at p: the tail of a row. */
+// @ts-ignore: decorator
+@inline export function storeTail(p: usize, v: v128, count: usize): void {
+  if (count & 2) {
+    v128.store64_lane(p, v, 0);
+    v = i64x2.shuffle(v, v, 1, 1);
+    p += 8;
+  }
+  if (count & 1) v128.store32_lane(p, v, 0);
+}

@@ -1,0 +1,127 @@
+// Loads the right .wasm build and owns the one linear memory: the Arena wrapper, tidy() scopes,
+// and the status-to-Error seam. Imports nothing runtime-specific at the top level.
+import { instantiate } from '../build/lepton.simd.js';
+import { PROBE_RELAXED_BASE64 } from './probe_relaxed.generated.js';
+
+/** The wasm exports, typed by the typings asc emits (both builds share one ABI). */
+export type Kernels = Awaited<ReturnType<typeof instantiate>>;
+
+export type BuildName = 'simd' | 'relaxed';
+export interface BackendInfo {
+  /** Always true: Lepton needs WebAssembly SIMD128. */
+  simd: boolean;
+  /** True when the relaxed-SIMD build was loaded. */
+  relaxedSimd: boolean;
+  /** Which .wasm file runs the kernels. */
+  build: BuildName;
+}
+
+export interface ReadyOptions {
+  /** Force a build ('simd' runs everywhere); default: 'relaxed' when the runtime validates it. */
+  build?: BuildName;
+  /** Where the .wasm files are (a URL ending in '/'); default: ../build/ beside this module. */
+  wasmBase?: string | URL;
+}
+
+/** Activation codes of the fused epilogues; mirror assembly/kernels/activation.ts. */
+export const ACTIVATIONS = {
+  linear: 0, relu: 1, relu6: 2, leakyrelu: 3, elu: 4, sigmoid: 5, tanh: 6, gelu: 7,
+} as const;
+export type Activation = keyof typeof ACTIVATIONS;
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(text);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Whether this runtime accepts relaxed SIMD (Node 20 only with --experimental-wasm-relaxed-simd). */
+export function relaxedSimdSupported(): boolean {
+  try {
+    return WebAssembly.validate(decodeBase64(PROBE_RELAXED_BASE64));
+  } catch {
+    return false;
+  }
+}
+
+async function fetchWasm(url: URL): Promise<WebAssembly.Module> {
+  if (url.protocol === 'file:') {
+    // Node's fetch does not read file: URLs; Node, Deno and Bun all provide node:fs. The
+    // specifier is a variable so that bundlers for the browser leave it alone.
+    const specifier = 'node:fs/promises';
+    const fs = await import(specifier) as { readFile(u: URL): Promise<Uint8Array<ArrayBuffer>> };
+    return WebAssembly.compile(await fs.readFile(url));
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`lepton: cannot load ${url}: HTTP ${response.status}`);
+  if (typeof WebAssembly.compileStreaming === 'function' &&
+      response.headers.get('content-type')?.startsWith('application/wasm')) {
+    return WebAssembly.compileStreaming(response);
+  }
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
+class Engine {
+  kernels: Kernels | null = null;
+  info: BackendInfo | null = null;
+  private loading: Promise<void> | null = null;
+
+  get k(): Kernels {
+    if (this.kernels === null) throw new Error('lepton: call and await ready() before using tensors');
+    return this.kernels;
+  }
+
+  ready(options: ReadyOptions = {}): Promise<void> {
+    if (options.build !== undefined && this.info !== null && this.info.build !== options.build) {
+      throw new Error(`lepton: ready(): the ${this.info.build} build is already loaded`);
+    }
+    this.loading ??= this.load(options).catch((e) => { this.loading = null; throw e; });
+    return this.loading;
+  }
+
+  private async load(options: ReadyOptions): Promise<void> {
+    const relaxed = relaxedSimdSupported();
+    const build: BuildName = options.build ?? (relaxed ? 'relaxed' : 'simd');
+    if (build === 'relaxed' && !relaxed) {
+      throw new Error('lepton: the relaxed build was asked for but this runtime does not validate ' +
+        'relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)');
+    }
+    const base = options.wasmBase !== undefined ? new URL(options.wasmBase) :
+      new URL('../build/', import.meta.url);
+    const module = await fetchWasm(new URL(`lepton.${build}.wasm`, base));
+    this.kernels = await instantiate(module, {});
+    this.info = { simd: true, relaxedSimd: build === 'relaxed', build };
+  }
+
+  /** A fresh Float32Array over [ptr, ptr + 4·length): never keep it past one call (memory.grow). */
+  f32(ptr: number, length: number): Float32Array {
+    return new Float32Array(this.k.memory.buffer, ptr, length);
+  }
+
+  i32(ptr: number, length: number): Int32Array {
+    return new Int32Array(this.k.memory.buffer, ptr, length);
+  }
+
+  /** Throws the Error a nonzero kernel status stands for, naming the op. */
+  check(op: string, status: number): void {
+    if (status === 0) return;
+    if (status === -1) {
+      throw new Error(`${op}: out of memory for scratch (in use ${this.k.arena_bytes_in_use()} bytes)`);
+    }
+    throw new Error(`${op}: kernel failed with status ${status}`);
+  }
+}
+
+export const engine = new Engine();
+
+/** Loads the kernels; call and await once before anything else. */
+export function ready(options?: ReadyOptions): Promise<void> {
+  return engine.ready(options);
+}
+
+/** Which build runs: {simd, relaxedSimd, build}. */
+export function backendInfo(): BackendInfo {
+  if (engine.info === null) throw new Error('lepton: backendInfo(): call and await ready() first');
+  return { ...engine.info };
+}

@@ -1,0 +1,2 @@
+// lp.fused: ops with the bias and activation fused into the kernel (TensorFlow.js's tf.fused).
+export { fusedMatMul as matMul } from './ops/matmul.js';

@@ -1,0 +1,154 @@
+// Creation ops: tensor, scalar, zeros, ones, fill, zerosLike, onesLike, randomUniform,
+// randomNormal, truncatedNormal, clone, reshape. Values are copied into the arena once.
+import { engine } from '../engine.js';
+import { allocTensor, sizeFromShape, Tensor, type DType, type Shape } from '../tensor.js';
+import { assertTensor, fmt } from '../util.js';
+
+type NestedNumbers = number | boolean | NestedNumbers[];
+export type TensorLike = NestedNumbers | Float32Array | Int32Array | Uint8Array | number[];
+
+function inferShape(values: NestedNumbers): number[] {
+  const shape: number[] = [];
+  let v: NestedNumbers = values;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    v = v[0];
+  }
+  return shape;
+}
+
+function assertDtypeName(op: string, dtype: string): asserts dtype is DType {
+  if (dtype !== 'float32' && dtype !== 'int32') {
+    throw new Error(`${op}: dtype must be 'float32' or 'int32', got '${dtype}'`);
+  }
+}
+
+/** A tensor holding a copy of `values` (typed array, flat or nested array, or a number). */
+export function tensor(values: TensorLike, shape?: Shape, dtype?: DType): Tensor {
+  const d: string = dtype ?? (values instanceof Int32Array ? 'int32' : 'float32');
+  assertDtypeName('tensor', d);
+  let flat: ArrayLike<number>;
+  if (ArrayBuffer.isView(values)) {
+    flat = values as ArrayLike<number>;
+  } else if (Array.isArray(values)) {
+    const inferred = inferShape(values);
+    const nested = (values as unknown[]).flat(Infinity) as unknown[];
+    if (nested.length !== sizeFromShape(inferred)) {
+      throw new Error(`tensor: ragged nested array, expected ${sizeFromShape(inferred)} values for ${fmt(inferred)}`);
+    }
+    if (!nested.every((x) => typeof x === 'number' || typeof x === 'boolean')) {
+      throw new Error('tensor: values must be numbers');
+    }
+    flat = nested.map(Number);
+    shape ??= inferred;
+  } else if (typeof values === 'number' || typeof values === 'boolean') {
+    flat = [Number(values)];
+    shape ??= [];
+  } else {
+    throw new Error(`tensor: values must be a number, an array or a typed array, got ${typeof values}`);
+  }
+  const s = shape ?? [flat.length];
+  if (sizeFromShape(s) !== flat.length) {
+    throw new Error(`tensor: shape ${fmt(s)} needs ${sizeFromShape(s)} values, got ${flat.length}`);
+  }
+  const t = allocTensor('tensor', s, d);
+  (d === 'int32' ? engine.i32(t.ptr, t.size) : engine.f32(t.ptr, t.size)).set(flat);
+  return t;
+}
+
+export function scalar(value: number, dtype: DType = 'float32'): Tensor {
+  return tensor(value, [], dtype);
+}
+
+function bitsOf(value: number, dtype: DType): number {
+  if (dtype === 'int32') return value | 0;
+  return new Uint32Array(new Float32Array([value]).buffer)[0];
+}
+
+export function fill(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
+  assertDtypeName('fill', dtype);
+  const t = allocTensor('fill', shape, dtype);
+  engine.k.fill_32(t.ptr, t.size, bitsOf(value, dtype));
+  return t;
+}
+
+export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
+  return fill(shape, 0, dtype);
+}
+
+export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
+  return fill(shape, 1, dtype);
+}
+
+export function zerosLike(x: Tensor): Tensor {
+  assertTensor('zerosLike', 'x', x);
+  return fill(x.shape, 0, x.dtype);
+}
+
+export function onesLike(x: Tensor): Tensor {
+  assertTensor('onesLike', 'x', x);
+  return fill(x.shape, 1, x.dtype);
+}
+
+let autoSeed = 0x2545F491;
+function seedOf(seed: number | undefined): number {
+  if (seed === undefined) {
+    autoSeed = (Math.imul(autoSeed, 1664525) + 1013904223) >>> 0;
+    return autoSeed;
+  }
+  if (!Number.isFinite(seed)) throw new Error(`random: seed must be a finite number, got ${seed}`);
+  return Math.floor(seed) >>> 0;
+}
+
+export function randomUniform(shape: Shape, minval = 0, maxval = 1, dtype: DType = 'float32',
+    seed?: number): Tensor {
+  if (dtype !== 'float32') throw new Error(`randomUniform: only float32 is supported, got ${dtype}`);
+  if (!(minval < maxval)) throw new Error(`randomUniform: need minval < maxval, got ${minval}, ${maxval}`);
+  const t = allocTensor('randomUniform', shape, 'float32');
+  engine.k.random_uniform_f32(t.ptr, t.size, seedOf(seed), minval, maxval);
+  return t;
+}
+
+function normal(op: string, shape: Shape, mean: number, stdDev: number, dtype: DType,
+    seed: number | undefined, truncated: boolean): Tensor {
+  if (dtype !== 'float32') throw new Error(`${op}: only float32 is supported, got ${dtype}`);
+  if (!(stdDev >= 0)) throw new Error(`${op}: stdDev must be >= 0, got ${stdDev}`);
+  const t = allocTensor(op, shape, 'float32');
+  engine.k.random_normal_f32(t.ptr, t.size, seedOf(seed), mean, stdDev, truncated);
+  return t;
+}
+
+export function randomNormal(shape: Shape, mean = 0, stdDev = 1, dtype: DType = 'float32',
+    seed?: number): Tensor {
+  return normal('randomNormal', shape, mean, stdDev, dtype, seed, false);
+}
+
+export function truncatedNormal(shape: Shape, mean = 0, stdDev = 1, dtype: DType = 'float32',
+    seed?: number): Tensor {
+  return normal('truncatedNormal', shape, mean, stdDev, dtype, seed, true);
+}
+
+export function clone(x: Tensor): Tensor {
+  assertTensor('clone', 'x', x);
+  const y = allocTensor('clone', x.shape, x.dtype);
+  engine.k.copy_bytes(y.ptr, x.ptr, x.byteLength);
+  return y;
+}
+
+/** A copy of x with a new shape of the same size; one dimension may be -1 (inferred). */
+export function reshape(x: Tensor, shape: Shape): Tensor {
+  assertTensor('reshape', 'x', x);
+  const known = shape.filter((d) => d !== -1);
+  const inferred = shape.length - known.length;
+  if (inferred > 1 || known.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new Error(`reshape: invalid shape ${fmt(shape)}`);
+  }
+  const knownSize = sizeFromShape(known);
+  const s = inferred === 1 ? shape.map((d) => (d === -1 ? x.size / knownSize : d)) : [...shape];
+  if (sizeFromShape(s) !== x.size || s.some((d) => !Number.isInteger(d))) {
+    throw new Error(`reshape: cannot reshape ${fmt(x.shape)} (${x.size} values) into ${fmt(shape)}`);
+  }
+  const y = allocTensor('reshape', s, x.dtype);
+  engine.k.copy_bytes(y.ptr, x.ptr, x.byteLength);
+  return y;
+}

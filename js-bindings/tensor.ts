@@ -1,0 +1,229 @@
+// Tensor handles over arena blocks, tidy() scopes and memory(). No loops over tensor data here:
+// data only crosses into JS when the user asks (dataSync/data/arraySync).
+import { engine } from './engine.js';
+
+export type DType = 'float32' | 'int32';
+export type Shape = readonly number[];
+export type TypedArrayFor<D extends DType> = D extends 'int32' ? Int32Array : Float32Array;
+
+/** Bytes per element of each dtype (int8 and float16 arrive with quantization). */
+const BYTES: Record<DType, number> = { float32: 4, int32: 4 };
+/** Largest block the 32-bit arena can hand out. */
+const MAX_BYTES = 0xFFFF_0000;
+
+let nextId = 0;
+let liveTensors = 0;
+
+interface Scope {
+  mark: number;
+  tensors: Tensor[];
+}
+const scopes: Scope[] = [];
+
+export function sizeFromShape(shape: Shape): number {
+  let size = 1;
+  for (const d of shape) size *= d;
+  return size;
+}
+
+export class Tensor<D extends DType = DType> {
+  readonly id = nextId++;
+  readonly size: number;
+  readonly rank: number;
+  private disposedFlag = false;
+
+  /** scoped: the block goes back to the arena when its tidy() scope ends (arena_alloc_scoped). */
+  constructor(public ptr: number, readonly shape: Shape, readonly dtype: D, public scoped: boolean) {
+    this.size = sizeFromShape(shape);
+    this.rank = shape.length;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposedFlag;
+  }
+
+  get byteLength(): number {
+    return this.size * BYTES[this.dtype];
+  }
+
+  assertLive(op: string): void {
+    if (this.disposedFlag) throw new Error(`${op}: tensor ${this.id} [${this.shape}] is disposed`);
+  }
+
+  /** A copy of the values, as Float32Array (float32) or Int32Array (int32). */
+  dataSync(): TypedArrayFor<D> {
+    this.assertLive('dataSync');
+    const view = this.dtype === 'int32' ? engine.i32(this.ptr, this.size) : engine.f32(this.ptr, this.size);
+    return view.slice() as TypedArrayFor<D>;
+  }
+
+  async data(): Promise<TypedArrayFor<D>> {
+    return this.dataSync();
+  }
+
+  /** The values as nested arrays shaped like the tensor (a number for a scalar). */
+  arraySync(): unknown {
+    const flat = Array.from(this.dataSync() as ArrayLike<number>);
+    if (this.rank === 0) return flat[0];
+    const nest = (offset: number, dim: number): unknown[] => {
+      const n = this.shape[dim];
+      if (dim === this.rank - 1) return flat.slice(offset, offset + n);
+      const stride = sizeFromShape(this.shape.slice(dim + 1));
+      return Array.from({ length: n }, (_, i) => nest(offset + i * stride, dim + 1));
+    };
+    return nest(0, 0);
+  }
+
+  async array(): Promise<unknown> {
+    return this.arraySync();
+  }
+
+  /** Frees the block now (or, inside tidy(), when its scope ends). Idempotent. */
+  dispose(): void {
+    if (this.disposedFlag) return;
+    this.disposedFlag = true;
+    liveTensors--;
+    if (!this.scoped) engine.k.arena_free(this.ptr);
+  }
+
+  toString(): string {
+    return `Tensor ${this.dtype} [${this.shape}]`;
+  }
+}
+
+function outOfMemory(op: string, bytes: number): Error {
+  return new Error(`${op}: out of memory: requested ${bytes} bytes, in use ` +
+    `${engine.k.arena_bytes_in_use()} bytes`);
+}
+
+/**
+ * A new tensor with uninitialised data: scoped inside tidy(), persistent outside. Throws an
+ * out-of-memory Error naming `op` (and leaves the arena as it was) when the block cannot be had.
+ */
+export function allocTensor<D extends DType>(op: string, shape: Shape, dtype: D): Tensor<D> {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new Error(`${op}: invalid shape [${shape}]`);
+  }
+  const bytes = sizeFromShape(shape) * BYTES[dtype];
+  if (!(bytes <= MAX_BYTES)) throw outOfMemory(op, bytes);
+  const k = engine.k;
+  const scope = scopes[scopes.length - 1];
+  const ptr = scope !== undefined ? k.arena_alloc_scoped(bytes) : k.arena_alloc(bytes);
+  if (ptr === 0) throw outOfMemory(op, bytes);
+  const t = new Tensor(ptr, shape, dtype, scope !== undefined);
+  liveTensors++;
+  scope?.tensors.push(t);
+  return t;
+}
+
+/** Scratch bytes for a kernel call, freed by the caller's releaseScratch(mark). */
+export function allocScratch(op: string, bytes: number): number {
+  const ptr = bytes <= MAX_BYTES ? engine.k.arena_alloc_scoped(bytes) : 0;
+  if (ptr === 0) throw outOfMemory(op, bytes);
+  return ptr;
+}
+
+function collectTensors(value: unknown, into: Set<Tensor>, depth = 0): void {
+  if (value instanceof Tensor) into.add(value);
+  else if (depth < 4 && Array.isArray(value)) for (const v of value) collectTensors(v, into, depth + 1);
+  else if (depth < 4 && value !== null && typeof value === 'object' && !ArrayBuffer.isView(value)) {
+    for (const v of Object.values(value)) collectTensors(v, into, depth + 1);
+  }
+}
+
+function endScope(kept: Set<Tensor>): void {
+  const scope = scopes.pop()!;
+  const parent = scopes[scopes.length - 1];
+  const k = engine.k;
+  for (const t of scope.tensors) {
+    if (t.isDisposed) continue;
+    if (kept.has(t)) {
+      if (t.scoped) {
+        k.arena_persist(t.ptr);
+        t.scoped = false;
+      }
+      parent?.tensors.push(t); // the enclosing tidy() owns it now
+    } else {
+      t.dispose();
+    }
+  }
+  k.arena_release(scope.mark);
+}
+
+/**
+ * Runs fn and frees every tensor it created except those it returns (in an array or object, too).
+ * Nests; throws (after cleaning up) when fn throws; fn must not be async.
+ */
+export function tidy<T>(fn: () => T): T;
+export function tidy<T>(name: string, fn: () => T): T;
+export function tidy<T>(nameOrFn: string | (() => T), maybeFn?: () => T): T {
+  const fn = typeof nameOrFn === 'function' ? nameOrFn : maybeFn!;
+  scopes.push({ mark: engine.k.arena_mark(), tensors: [] });
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    endScope(new Set());
+    throw e;
+  }
+  if (result instanceof Promise) {
+    endScope(new Set());
+    throw new Error('tidy: cannot return a Promise inside of tidy');
+  }
+  const kept = new Set<Tensor>();
+  collectTensors(result, kept);
+  endScope(kept);
+  return result;
+}
+
+/** Keeps t alive past the tidy() it was created in. */
+export function keep<T extends Tensor>(t: T): T {
+  const scope = scopes[scopes.length - 1];
+  if (scope === undefined || t.isDisposed) return t;
+  const index = scope.tensors.indexOf(t);
+  if (index >= 0) scope.tensors.splice(index, 1);
+  if (t.scoped) {
+    engine.k.arena_persist(t.ptr);
+    t.scoped = false;
+  }
+  return t;
+}
+
+/** Disposes every tensor found in the argument (a tensor, array or object of tensors). */
+export function dispose(value: unknown): void {
+  const found = new Set<Tensor>();
+  collectTensors(value, found);
+  for (const t of found) t.dispose();
+}
+
+export interface MemoryInfo {
+  /** Live tensors (created and not disposed). */
+  numTensors: number;
+  /** Bytes in live arena blocks (tensors, kernel scratch in flight, arena bookkeeping). */
+  numBytes: number;
+  /** Highest numBytes since the start (or the last resetPeak()). */
+  peakBytes: number;
+  /** Live arena blocks. */
+  numBlocks: number;
+  /** Size of the WebAssembly memory, which grows on demand and never shrinks. */
+  wasmMemoryBytes: number;
+}
+
+export function memory(): MemoryInfo {
+  const k = engine.k;
+  return {
+    numTensors: liveTensors,
+    numBytes: k.arena_bytes_in_use(),
+    peakBytes: k.arena_peak_bytes(),
+    numBlocks: k.arena_live_blocks(),
+    wasmMemoryBytes: k.memory.buffer.byteLength,
+  };
+}
+
+/** Caps linear memory at `bytes` (0 lifts the cap): emulates a small device; OOM past it. */
+export function setMemoryLimit(bytes: number): void {
+  if (!Number.isInteger(bytes) || bytes < 0 || bytes > 0xFFFF_FFFF) {
+    throw new Error(`setMemoryLimit: expected a byte count in [0, 2^32), got ${bytes}`);
+  }
+  engine.k.arena_set_limit(bytes);
+}

@@ -1,0 +1,84 @@
+// gemm_f32 against its scalar reference on both builds: XNNPACK-style cases around the tile
+// (MR = 4, NR = 8, KC = 256), awkward sizes, transposes, bias, every fused activation, NaN/Inf.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { builds } from '../helpers/wasm.js';
+import { AWKWARD, randomArray, randInt, rng } from '../helpers/rng.js';
+import { assertClose, runKernel } from '../helpers/check.js';
+import { gemm_f32_ref } from '../ref/gemm_ref.js';
+import { ACT } from '../ref/activation_ref.js';
+
+interface Case { m: number; n: number; k: number; tA?: boolean; tB?: boolean; bias?: boolean; act?: number; alpha?: number }
+
+const cases: Case[] = [];
+// Around the micro-tile and the K block.
+for (const m of [1, 3, 4, 5, 8]) for (const n of [1, 7, 8, 9, 16]) cases.push({ m, n, k: 5 });
+for (const k of [0, 1, 255, 256, 257, 513]) cases.push({ m: 6, n: 12, k, bias: true });
+// Awkward sizes in all three dimensions, all transposes.
+for (const s of AWKWARD) for (const tA of [false, true]) for (const tB of [false, true]) {
+  cases.push({ m: s, n: s, k: s, tA, tB, bias: s % 2 === 1 });
+}
+// Past the MC block (64 rows) and several B panels.
+cases.push({ m: 130, n: 65, k: 33, bias: true }, { m: 65, n: 130, k: 300, tA: true, tB: true });
+// Every fused activation.
+for (const [name, act] of Object.entries(ACT)) {
+  cases.push({ m: 9, n: 11, k: 13, bias: true, act, alpha: name === 'elu' ? 1 : 0.2 });
+}
+// Random shapes from a seeded generator.
+const shapeRand = rng(2024);
+for (let i = 0; i < 12; i++) {
+  cases.push({ m: randInt(shapeRand, 1, 70), n: randInt(shapeRand, 1, 70), k: randInt(shapeRand, 1, 300),
+    tA: shapeRand() < 0.5, tB: shapeRand() < 0.5, bias: shapeRand() < 0.5 });
+}
+
+for (const { name, k: wasm } of builds) {
+  describe(`gemm_f32 [${name}]`, () => {
+    for (const c of cases) {
+      const { m, n, k, tA = false, tB = false, bias = false, act = 0, alpha = 0 } = c;
+      it(`m=${m} n=${n} k=${k} tA=${tA} tB=${tB} bias=${bias} act=${act}`, () => {
+        const rand = rng(m * 1000003 + n * 1009 + k);
+        const a = randomArray(rand, m * k), b = randomArray(rand, k * n);
+        const bv = bias ? randomArray(rand, n) : null;
+        const expected = gemm_f32_ref(a, b, bv, m, n, k, tA, tB, act, alpha);
+        const inputs = bv ? [a, b, bv] : [a, b];
+        const [r] = runKernel(wasm, inputs, [m * n], ([out], [pa, pb, pbias]) =>
+          wasm.gemm_f32(out, pa, pb, pbias ?? 0, m, n, k, tA ? 1 : 0, tB ? 1 : 0, act, alpha));
+        assert.equal(r.status, 0);
+        assertClose(r.out, expected, { atol: 1e-5 * Math.sqrt(k + 1), rtol: 1e-4 }, `gemm ${m}x${n}x${k}`);
+      });
+    }
+
+    it('propagates NaN and Inf', () => {
+      const m = 5, n = 9, k = 7;
+      const a = randomArray(rng(1), m * k), b = randomArray(rng(2), k * n);
+      a[0] = NaN;        // row 0 all NaN
+      a[2 * k + 1] = Infinity; // row 2: ±Inf where b[1, j] != 0
+      const expected = gemm_f32_ref(a, b, null, m, n, k, false, false);
+      for (const act of [ACT.linear, ACT.relu]) {
+        const [r] = runKernel(wasm, [a, b], [m * n], ([out], [pa, pb]) =>
+          wasm.gemm_f32(out, pa, pb, 0, m, n, k, 0, 0, act, 0));
+        const want = act === ACT.relu ? expected.map((v) => (Number.isNaN(v) ? v : Math.max(v, 0))) : expected;
+        assertClose(r.out, want, { atol: 1e-5 }, `nan/inf act=${act}`);
+      }
+    });
+
+    it('returns the out-of-memory status and stays usable when scratch cannot be had', () => {
+      const m = 64, n = 64, k = 64;
+      const a = randomArray(rng(3), m * k), b = randomArray(rng(4), k * n);
+      const end = wasm.arena_heap_end();
+      // Room for the two inputs, the output (+ guard) and the scope stack, not for packing scratch.
+      wasm.arena_set_limit(end + 3 * (m * n * 4 + 64) + 2048);
+      try {
+        const [r] = runKernel(wasm, [a, b], [m * n], ([out], [pa, pb]) =>
+          wasm.gemm_f32(out, pa, pb, 0, m, n, k, 0, 0, 0, 0));
+        assert.equal(r.status, -1);
+      } finally {
+        wasm.arena_set_limit(0);
+      }
+      const [r] = runKernel(wasm, [a, b], [m * n], ([out], [pa, pb]) =>
+        wasm.gemm_f32(out, pa, pb, 0, m, n, k, 0, 0, 0, 0));
+      assert.equal(r.status, 0);
+      assertClose(r.out, gemm_f32_ref(a, b, null, m, n, k, false, false), { atol: 1e-4 }, 'after OOM');
+    });
+  });
+}

@@ -6,6 +6,9 @@
 // CI regenerates with the defaults below and fails when the committed file differs.
 const MR = Number(process.argv[2] ?? 4);
 const UNROLL = Number(process.argv[3] ?? 1);
+// 'load': one v128.load of the MR packed A values of a k step, lanes broadcast with shuffles
+// (needs MR = 4); 'splat': one v128.load32_splat per row.
+const A_MODE = process.argv[4] ?? 'splat';
 const rows = [...Array(MR).keys()];
 const L = [];
 const p = (s = '') => L.push(s);
@@ -43,8 +46,10 @@ p('  let k = kc;');
 const step = (u) => {
   const bo = u * 32, ao = u * MR * 4;
   p(`    const vb0123_${u} = v128.load(b, ${bo}); const vb4567_${u} = v128.load(b, ${bo + 16});`);
+  if (A_MODE === 'load') p(`    const va_${u} = v128.load(a, ${ao});`);
   for (const r of rows) {
-    p(`    const va${r}_${u} = v128.load32_splat(a, ${ao + r * 4});`);
+    if (A_MODE === 'load') p(`    const va${r}_${u} = i32x4.shuffle(va_${u}, va_${u}, ${r}, ${r}, ${r}, ${r});`);
+    else p(`    const va${r}_${u} = v128.load32_splat(a, ${ao + r * 4});`);
     p(`    acc${r}x0123 = madd4(va${r}_${u}, vb0123_${u}, acc${r}x0123);`);
     p(`    acc${r}x4567 = madd4(va${r}_${u}, vb4567_${u}, acc${r}x4567);`);
   }

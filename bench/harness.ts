@@ -1,0 +1,71 @@
+// npm run bench: Lepton (SIMD128 and relaxed-SIMD builds) against TensorFlow.js's wasm backend,
+// single-threaded. Each Lepton build runs in its own child process (a process loads one build),
+// and inside that process every shape is timed against tfjs in interleaved rounds
+// (bench/rounds.ts). Prints one table: shape, ms, GFLOP/s and the Lepton/tfjs speed ratio.
+//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv]
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { cpus } from 'node:os';
+import { CONV_SHAPES, convFlops, GEMM_SIZES } from './shapes.js';
+
+interface Row { build: string; name: string; flops: number; leptonMs: number; tfjsMs: number; ratio: number; rounds: number[] }
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+
+async function child(): Promise<void> {
+  const { setUp, gemmPair, convPair, leptonBuild, agree } = await import('./engines.js');
+  const { compare } = await import('./rounds.js');
+  await setUp();
+  agree(65);
+  const rows: Row[] = [];
+  const rounds = quick ? 3 : 5;
+  const run = (name: string, flops: number, pair: { lepton: () => void; tfjs: () => void; dispose: () => void }) => {
+    const c = compare(pair.lepton, pair.tfjs, rounds);
+    pair.dispose();
+    rows.push({ build: leptonBuild(), name, flops, leptonMs: c.secondsA * 1e3, tfjsMs: c.secondsB * 1e3,
+      ratio: c.ratio, rounds: c.rounds });
+    process.stderr.write('.');
+  };
+  if (only !== 'conv') for (const n of GEMM_SIZES) run(`gemm ${n}x${n}x${n}`, 2 * n ** 3, gemmPair(n));
+  if (only !== 'gemm') {
+    for (const s of CONV_SHAPES) {
+      run(`conv ${s.kernel}x${s.kernel} [${s.input}]→${s.filters}`, convFlops(s), convPair(s));
+    }
+  }
+  process.stdout.write(JSON.stringify(rows));
+}
+
+function table(rows: Row[]): string {
+  const lines = [
+    '| shape | build | Lepton ms | tfjs-wasm ms | Lepton GFLOP/s | tfjs GFLOP/s | Lepton/tfjs speed (median of rounds) |',
+    '|---|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const gf = (ms: number) => (r.flops / ms / 1e6).toFixed(1);
+    lines.push(`| ${r.name} | ${r.build} | ${r.leptonMs.toFixed(3)} | ${r.tfjsMs.toFixed(3)} | ${gf(r.leptonMs)} | ` +
+      `${gf(r.tfjsMs)} | **${r.ratio.toFixed(2)}** (${r.rounds.map((x) => x.toFixed(2)).join(' ')}) |`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const self = fileURLToPath(import.meta.url);
+  const rows: Row[] = [];
+  for (const build of ['simd', 'relaxed']) {
+    const flags = build === 'relaxed' ? ['--experimental-wasm-relaxed-simd'] : [];
+    process.stderr.write(`${build}: `);
+    const out = execFileSync(process.execPath, [...flags, '--import', 'tsx', self, '--child', ...args],
+      { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 }).toString();
+    process.stderr.write('\n');
+    rows.push(...(JSON.parse(out) as Row[]));
+  }
+  rows.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }) || a.build.localeCompare(b.build));
+  console.log(`Lepton vs TensorFlow.js wasm (tfjs-backend-wasm, XNNPACK), one thread, Node ${process.version}, ` +
+    `${cpus()[0]?.model ?? 'unknown CPU'}; ratio > 1: Lepton is faster.\n`);
+  console.log(table(rows));
+}
+
+if (args.includes('--child')) await child();
+else await main();

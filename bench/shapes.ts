@@ -1,0 +1,17 @@
+// The benchmark's shapes, as data (like XNNPACK's bench/models): issue 2's GEMM sizes and 3x3
+// convolutions (NHWC input, 'valid' padding, stride 1).
+export const GEMM_SIZES = [64, 128, 256, 512, 1024];
+
+export interface ConvShape { input: [number, number, number, number]; filters: number; kernel: number }
+export const CONV_SHAPES: ConvShape[] = [
+  { input: [64, 28, 28, 1], filters: 32, kernel: 3 },
+  { input: [64, 13, 13, 32], filters: 64, kernel: 3 },
+  { input: [1, 224, 224, 3], filters: 32, kernel: 3 },
+  { input: [1, 56, 56, 64], filters: 64, kernel: 3 },
+];
+
+export function convFlops(s: ConvShape): number {
+  const [n, h, w, cin] = s.input;
+  const oh = h - s.kernel + 1, ow = w - s.kernel + 1;
+  return 2 * n * oh * ow * s.filters * s.kernel * s.kernel * cin;
+}

@@ -42,7 +42,6 @@ p('    acc0x0123 = v128.load(b); acc0x4567 = v128.load(b, 16);');
 for (const r of rows.slice(1)) p(`    acc${r}x0123 = acc0x0123; acc${r}x4567 = acc0x4567;`);
 p('  }');
 p('  b += 32;');
-p('  let k = kc;');
 const step = (u) => {
   const bo = u * 32, ao = u * MR * 4;
   p(`    const vb0123_${u} = v128.load(b, ${bo}); const vb4567_${u} = v128.load(b, ${bo + 16});`);
@@ -54,11 +53,19 @@ const step = (u) => {
     p(`    acc${r}x4567 = madd4(va${r}_${u}, vb4567_${u}, acc${r}x4567);`);
   }
 };
-p(`  for (; k >= ${UNROLL}; k -= ${UNROLL}) {`);
-for (let u = 0; u < UNROLL; u++) step(u);
-p(`    a += ${MR * 4 * UNROLL}; b += ${32 * UNROLL};`);
-p('  }');
-if (UNROLL > 1) {
+if (UNROLL === 1) {
+  // The B pointer doubles as the loop counter: one compare per k step, no separate counter.
+  p('  const bEnd = b + (<usize>kc << 5);');
+  p('  while (b < bEnd) {');
+  step(0);
+  p(`    a += ${MR * 4}; b += 32;`);
+  p('  }');
+} else {
+  p('  let k = kc;');
+  p(`  for (; k >= ${UNROLL}; k -= ${UNROLL}) {`);
+  for (let u = 0; u < UNROLL; u++) step(u);
+  p(`    a += ${MR * 4 * UNROLL}; b += ${32 * UNROLL};`);
+  p('  }');
   p('  for (; k > 0; k--) {');
   step(0);
   p(`    a += ${MR * 4}; b += 32;`);

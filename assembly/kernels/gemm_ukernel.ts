@@ -37,8 +37,8 @@ export function gemm_ukernel_4x8(kc: i32, a: usize, b: usize, c: usize, cStride:
     acc3x0123 = acc0x0123; acc3x4567 = acc0x4567;
   }
   b += 32;
-  let k = kc;
-  for (; k >= 1; k -= 1) {
+  const bEnd = b + (<usize>kc << 5);
+  while (b < bEnd) {
     const vb0123_0 = v128.load(b, 0); const vb4567_0 = v128.load(b, 16);
     const va0_0 = v128.load32_splat(a, 0);
     acc0x0123 = madd4(va0_0, vb0123_0, acc0x0123);

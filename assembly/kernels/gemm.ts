@@ -21,13 +21,13 @@
 // the caller packed itself (im2col straight into the packed format).
 
 import { arena_alloc_scoped, arena_mark, arena_release } from "../arena";
-import { gemm_ukernel_4x8, GEMM_MR, GEMM_NR } from "./gemm_ukernel";
+import { gemm_ukernel, GEMM_MR, GEMM_NR } from "./gemm_ukernel";
 import { activate, clampLo, clampHi, isClampActivation } from "./activation";
 
 // @ts-ignore: decorator
 @inline export const GEMM_KC: i32 = 256;
 // @ts-ignore: decorator
-@inline export const GEMM_MC: i32 = GEMM_MR * 16;
+@inline export const GEMM_MC: i32 = 64;
 
 /** Status codes shared by every kernel export. */
 // @ts-ignore: decorator
@@ -56,36 +56,27 @@ const edgeTile = memory.data(GEMM_MR * GEMM_NR * 4, 16);
  */
 export function pack_b(dst: usize, b: usize, bias: usize, n: i32, kc: i32, k0: i32,
     rowStride: usize, colStride: usize): void {
-  const zero = f32x4.splat(0);
   for (let j0 = 0; j0 < n; j0 += GEMM_NR) {
     const cols = min(GEMM_NR, n - j0);
     if (bias != 0 && cols == GEMM_NR) {
-      v128.store(dst, v128.load(bias + (<usize>j0 << 2)));
-      v128.store(dst, v128.load(bias + (<usize>j0 << 2), 16), 16);
+      memory.copy(dst, bias + (<usize>j0 << 2), GEMM_NR << 2);
     } else {
-      v128.store(dst, zero);
-      v128.store(dst, zero, 16);
-      if (bias != 0) {
-        for (let j = 0; j < cols; j++) {
-          store<f32>(dst + (<usize>j << 2), load<f32>(bias + (<usize>(j0 + j) << 2)));
-        }
-      }
+      memory.fill(dst, 0, GEMM_NR << 2);
+      if (bias != 0) memory.copy(dst, bias + (<usize>j0 << 2), <usize>cols << 2);
     }
     dst += GEMM_NR << 2;
     let src = b + ((<usize>k0 * rowStride + <usize>j0 * colStride) << 2);
     const rowBytes = rowStride << 2;
     if (cols == GEMM_NR && colStride == 1) {
       for (let k = 0; k < kc; k++) {
-        v128.store(dst, v128.load(src));
-        v128.store(dst, v128.load(src, 16), 16);
+        for (let v: usize = 0; v < <usize>GEMM_NR << 2; v += 16) v128.store(dst + v, v128.load(src + v));
         dst += GEMM_NR << 2;
         src += rowBytes;
       }
     } else {
       const colBytes = colStride << 2;
       for (let k = 0; k < kc; k++) {
-        v128.store(dst, zero);
-        v128.store(dst, zero, 16);
+        memory.fill(dst, 0, GEMM_NR << 2);
         let s = src;
         for (let j = 0; j < cols; j++) {
           store<f32>(dst + (<usize>j << 2), load<f32>(s));
@@ -137,6 +128,24 @@ export function pack_a(dst: usize, a: usize, mc: i32, kc: i32, i0: i32, k0: i32,
         dst += 16;
         s += 4;
       }
+    } else if (rows == 2 && GEMM_MR == 2 && colStride == 1) {
+      // 2 rows x 4 k at a time: interleaving the rows gives k-major pairs.
+      let s = base;
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        const r0v = v128.load(s);
+        const r1v = v128.load(s + rowBytes);
+        v128.store(dst, i32x4.shuffle(r0v, r1v, 0, 4, 1, 5));
+        v128.store(dst, i32x4.shuffle(r0v, r1v, 2, 6, 3, 7), 16);
+        dst += 32;
+        s += 16;
+      }
+      for (; k < kc; k++) {
+        store<f32>(dst, load<f32>(s));
+        store<f32>(dst, load<f32>(s + rowBytes), 4);
+        dst += 8;
+        s += 4;
+      }
     } else if (rows == 4 && GEMM_MR == 4 && rowStride == 1) {
       // op(A) is a transposed matrix: the 4 rows of one k are adjacent.
       let s = base;
@@ -175,10 +184,10 @@ export function gemm_packed_block(c: usize, ldc: i32, aPacked: usize, bPacked: u
     for (let i0 = 0; i0 < mc; i0 += GEMM_MR) {
       const rows = min(GEMM_MR, mc - i0);
       if (rows == GEMM_MR && cols == GEMM_NR) {
-        gemm_ukernel_4x8(kc, ap, bp, cRow, cStride, accumulate, clamp, lo, hi);
+        gemm_ukernel(kc, ap, bp, cRow, cStride, accumulate, clamp, lo, hi);
       } else {
         if (accumulate) copyTile(edgeTile, GEMM_NR << 2, cRow, cStride, rows, cols);
-        gemm_ukernel_4x8(kc, ap, bp, edgeTile, GEMM_NR << 2, accumulate, clamp, lo, hi);
+        gemm_ukernel(kc, ap, bp, edgeTile, GEMM_NR << 2, accumulate, clamp, lo, hi);
         copyTile(cRow, cStride, edgeTile, GEMM_NR << 2, rows, cols);
       }
       ap += aPanelBytes;

@@ -1,5 +1,5 @@
 // gemm_f32 against its scalar reference on both builds: XNNPACK-style cases around the tile
-// (MR = 4, NR = 8, KC = 256), awkward sizes, transposes, bias, every fused activation, NaN/Inf.
+// (MR x NR = 2x16 today, 4x8 before: both covered; KC = 256; MC = 64), awkward sizes, transposes, bias, every fused activation, NaN/Inf.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { builds } from '../helpers/wasm.js';
@@ -12,7 +12,7 @@ interface Case { m: number; n: number; k: number; tA?: boolean; tB?: boolean; bi
 
 const cases: Case[] = [];
 // Around the micro-tile and the K block.
-for (const m of [1, 3, 4, 5, 8]) for (const n of [1, 7, 8, 9, 16]) cases.push({ m, n, k: 5 });
+for (const m of [1, 2, 3, 4, 5, 8]) for (const n of [1, 7, 8, 9, 15, 16, 17, 33]) cases.push({ m, n, k: 5 });
 for (const k of [0, 1, 255, 256, 257, 513]) cases.push({ m: 6, n: 12, k, bias: true });
 // Awkward sizes in all three dimensions, all transposes.
 for (const s of AWKWARD) for (const tA of [false, true]) for (const tB of [false, true]) {

@@ -16,6 +16,11 @@
 //   few rows and wide B are cheaper: 2x16 issues 4 B loads + 2 splats per 8 FMAs where 4x8
 //   issues 2 + 4 (+3 leaq); 2x16 measured 22-23 GFLOP/s vs 20-22 for 4x8 on the SIMD128 build
 //   and the same (~28) on the relaxed build.
+// - The ceiling is the 8 accumulator chains: a bare loop of 8 relaxed_madd chains runs at
+//   ~30 GFLOP/s here, 12 chains at ~50. Tiles with 12 accumulators (6x8, 3x16, 4x12) do not fit
+//   15 registers once V8 has hoisted the loads, and 3x12 (9 chains, 15 registers) measured
+//   27.7 vs 28.8 for 2x16; splitting the body with branches to stop the hoisting did not help
+//   (binaryen merges the checks, V8 still spills).
 const MR = Number(process.argv[2] ?? 2);
 const NR = Number(process.argv[3] ?? 16);
 if (NR % 4 !== 0) throw new Error('NR must be a multiple of 4');

@@ -40,3 +40,13 @@
   }
   if (count & 1) v128.store32_lane(p, v, 0);
 }
+
+/** The first `count` (1..3) floats at p in the low lanes (the rest 0), reading nothing past them. */
+// @ts-ignore: decorator
+@inline export function loadTail(p: usize, count: usize): v128 {
+  if (count & 2) {
+    const v = v128.load64_zero(p);
+    return count & 1 ? v128.load32_lane(p, v, 2, 8) : v;
+  }
+  return v128.load32_zero(p);
+}

@@ -4,3 +4,5 @@ export { Tensor, tidy, keep, dispose, memory, setMemoryLimit, type DType, type S
 export * from './ops/creation.js';
 export { matMul } from './ops/matmul.js';
 export * as fused from './fused.js';
+export { relu, relu6, leakyRelu, elu, sigmoid, tanh, gelu, erf, exp, log, sqrt, abs, neg, square, clipByValue } from './ops/unary.js';
+export { add, sub, mul, div, maximum, minimum } from './ops/binary.js';

@@ -9,3 +9,5 @@
 export * from "./arena";
 export { gemm_f32 } from "./kernels/gemm";
 export { fill_32, random_uniform_f32, random_normal_f32, copy_bytes } from "./kernels/fill";
+export { transpose_x32, copy_strided_x32, gather_x32 } from "./kernels/layout";
+export { batchnorm_f32 } from "./kernels/batchnorm";

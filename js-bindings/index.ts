@@ -4,3 +4,6 @@ export { Tensor, tidy, keep, dispose, memory, setMemoryLimit, type DType, type S
 export * from './ops/creation.js';
 export { matMul } from './ops/matmul.js';
 export * as fused from './fused.js';
+export { transpose, slice, concat, stack, unstack, pad, expandDims, squeeze } from './ops/layout.js';
+export { gather } from './ops/gather.js';
+export { batchNorm, batchNorm2d, batchNorm3d, batchNorm4d } from './ops/normalization.js';

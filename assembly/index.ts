@@ -11,3 +11,5 @@ export { gemm_f32 } from "./kernels/gemm";
 export { fill_32, random_uniform_f32, random_normal_f32, copy_bytes } from "./kernels/fill";
 export { relu_f32, relu6_f32, leaky_relu_f32, elu_f32, sigmoid_f32, tanh_f32, gelu_f32, erf_f32, exp_f32, log_f32, sqrt_f32, abs_f32, neg_f32, square_f32, clip_f32 } from "./kernels/unary";
 export { add_f32, sub_f32, mul_f32, div_f32, maximum_f32, minimum_f32, add_i32, sub_i32, mul_i32, maximum_i32, minimum_i32 } from "./kernels/elementwise";
+export { transpose_x32, copy_strided_x32, gather_x32 } from "./kernels/layout";
+export { batchnorm_f32 } from "./kernels/batchnorm";

@@ -6,3 +6,6 @@ export { matMul } from './ops/matmul.js';
 export * as fused from './fused.js';
 export { relu, relu6, leakyRelu, elu, sigmoid, tanh, gelu, erf, exp, log, sqrt, abs, neg, square, clipByValue } from './ops/unary.js';
 export { add, sub, mul, div, maximum, minimum } from './ops/binary.js';
+export { transpose, slice, concat, stack, unstack, pad, expandDims, squeeze } from './ops/layout.js';
+export { gather } from './ops/gather.js';
+export { batchNorm, batchNorm2d, batchNorm3d, batchNorm4d } from './ops/normalization.js';

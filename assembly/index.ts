@@ -9,3 +9,5 @@
 export * from "./arena";
 export { gemm_f32 } from "./kernels/gemm";
 export { fill_32, random_uniform_f32, random_normal_f32, copy_bytes } from "./kernels/fill";
+export { sum_f32, mean_f32, max_f32, min_f32, argmax_f32, argmin_f32 } from "./kernels/reduce";
+export { softmax_f32, log_softmax_f32 } from "./kernels/softmax";

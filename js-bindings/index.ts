@@ -4,3 +4,5 @@ export { Tensor, tidy, keep, dispose, memory, setMemoryLimit, type DType, type S
 export * from './ops/creation.js';
 export { matMul } from './ops/matmul.js';
 export * as fused from './fused.js';
+export { sum, mean, max, min, argMax, argMin } from './ops/reduce.js';
+export { softmax, logSoftmax } from './ops/softmax.js';

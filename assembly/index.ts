@@ -13,3 +13,5 @@ export { relu_f32, relu6_f32, leaky_relu_f32, elu_f32, sigmoid_f32, tanh_f32, ge
 export { add_f32, sub_f32, mul_f32, div_f32, maximum_f32, minimum_f32, add_i32, sub_i32, mul_i32, maximum_i32, minimum_i32 } from "./kernels/elementwise";
 export { transpose_x32, copy_strided_x32, gather_x32 } from "./kernels/layout";
 export { batchnorm_f32 } from "./kernels/batchnorm";
+export { sum_f32, mean_f32, max_f32, min_f32, argmax_f32, argmin_f32 } from "./kernels/reduce";
+export { softmax_f32, log_softmax_f32 } from "./kernels/softmax";

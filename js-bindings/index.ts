@@ -9,3 +9,5 @@ export { add, sub, mul, div, maximum, minimum } from './ops/binary.js';
 export { transpose, slice, concat, stack, unstack, pad, expandDims, squeeze } from './ops/layout.js';
 export { gather } from './ops/gather.js';
 export { batchNorm, batchNorm2d, batchNorm3d, batchNorm4d } from './ops/normalization.js';
+export { sum, mean, max, min, argMax, argMin } from './ops/reduce.js';
+export { softmax, logSoftmax } from './ops/softmax.js';

@@ -25,33 +25,10 @@
 
 import { madd4, hsum4, storeTail } from "../simd";
 import { laneMask, rowMax } from "./reduce";
+import { expNonPos4 } from "../approx";
 
 // @ts-ignore: decorator
 @inline const SUM_ROWS: i32 = 32;
-
-// TODO(lead): switch to approx.ts exp when merged.
-// exp for x <= 0: relative error <= 1.9e-7 on [-87.3, 0] (measured on a dense grid, fused and
-// unfused madd); x < -87.3365 (where e^x leaves the normal range) and -Inf give 0; NaN gives NaN.
-// Not for x > 0 (2^n would overflow its exponent field past x ≈ 88).
-// @ts-ignore: decorator
-@inline function exp4(x: v128): v128 {
-  const log2e = f32x4.splat(reinterpret<f32>(0x3FB8AA3B));   // 0x1.715476p+0
-  const magic = f32x4.splat(reinterpret<f32>(0x4B40007F));   // 1.5·2^23 + 127
-  // n = round(x·log2e) sits in the low mantissa bits of vn, biased by 127: shifted into the
-  // exponent field it is 2^n.
-  let vn = madd4(x, log2e, magic);
-  const vs = i32x4.shl(vn, 23);
-  vn = f32x4.sub(vn, magic);
-  let vt = madd4(vn, f32x4.splat(reinterpret<f32>(0xBF317200)), x);  // -ln2_hi (exact product)
-  vt = madd4(vn, f32x4.splat(reinterpret<f32>(0xB5BFBE8E)), vt);     // -ln2_lo
-  let vp = madd4(f32x4.splat(reinterpret<f32>(0x3C07CFCE)), vt, f32x4.splat(reinterpret<f32>(0x3D2B9D0D)));
-  vp = madd4(vp, vt, f32x4.splat(reinterpret<f32>(0x3E2AAD40)));
-  vp = madd4(vp, vt, f32x4.splat(reinterpret<f32>(0x3EFFFEE3)));
-  vp = madd4(vp, vt, f32x4.splat(reinterpret<f32>(0x3F7FFFFB)));
-  vt = f32x4.mul(vt, vs);
-  const vf = madd4(vt, vp, vs); // 2^n · (1 + t·p(t))
-  return v128.andnot(vf, f32x4.lt(x, f32x4.splat(reinterpret<f32>(0xC2AEAC4F)))); // -87.33654
-}
 
 // ---- I == 1: contiguous rows ----------------------------------------------------------------
 
@@ -66,8 +43,8 @@ import { laneMask, rowMax } from "./reduce";
     bytes -= end - x;
     let a0 = zero, a1 = zero;
     do {
-      const e0 = exp4(f32x4.sub(v128.load(x), vm));
-      const e1 = exp4(f32x4.sub(v128.load(x, 16), vm));
+      const e0 = expNonPos4(f32x4.sub(v128.load(x), vm));
+      const e1 = expNonPos4(f32x4.sub(v128.load(x, 16), vm));
       if (keep) { v128.store(out, e0); v128.store(out, e1, 16); }
       a0 = f32x4.add(a0, e0);
       a1 = f32x4.add(a1, e1);
@@ -77,13 +54,13 @@ import { laneMask, rowMax } from "./reduce";
   }
   let a = zero;
   if (bytes >= 16) {
-    const e = exp4(f32x4.sub(v128.load(x), vm));
+    const e = expNonPos4(f32x4.sub(v128.load(x), vm));
     if (keep) v128.store(out, e);
     a = e;
     bytes -= 16; x += 16; out += 16;
   }
   if (bytes != 0) { // over-read lanes are computed, then masked out of the sum and not stored
-    const e = exp4(f32x4.sub(v128.load(x), vm));
+    const e = expNonPos4(f32x4.sub(v128.load(x), vm));
     if (keep) storeTail(out, e, bytes >> 2);
     a = f32x4.add(a, v128.and(e, laneMask(bytes >> 2)));
   }
@@ -123,7 +100,7 @@ function shiftRow(out: usize, x: usize, bytes: usize, m: f32, lse: f32): void {
     r += span;
     let a = zero;
     for (let i = 0; i < span; i++, p += stride, q += stride) {
-      const e = exp4(f32x4.sub(v128.load(p), m));
+      const e = expNonPos4(f32x4.sub(v128.load(p), m));
       if (!log) {
         if (count == 4) v128.store(q, e);
         else storeTail(q, e, count);

@@ -35,11 +35,13 @@ record() {
   fi
   total_pass=$((total_pass + pass))
   total_fail=$((total_fail + fail))
-  summary+=("$(printf '  %-44s %4d pass  %4d fail' "$name" "$pass" "$fail")")
+  summary+=("$(printf '  %-44s %5d pass %4d fail %5ds' "$name" "$pass" "$fail" $((SECONDS - started)))")
 }
 
+started=$SECONDS
 section() {
   printf '\n===== %s =====\n' "$1"
+  started=$SECONDS
 }
 
 # Sum of the first capture group of a regex over a log (0 when absent).
@@ -75,7 +77,7 @@ record "as-pect (arena spec)" "$rc" "$passed" $((tests - passed))
 
 # 2. Kernels and API on both builds.
 files=(tests/kernels/*.test.ts tests/api/*.test.ts tests/grad/*.test.ts)
-run_node "node: kernels + api (both builds)" dot $RELAXED --import tsx --test --test-concurrency=2 "${files[@]}"
+run_node "node: kernels, api, grad (both builds)" dot $RELAXED --import tsx --test --test-concurrency=2 "${files[@]}"
 
 # 3. The smoke suite in every runtime.
 run_node "smoke: node, simd build (no flag)" spec --import tsx --test tests/runtimes/smoke.test.ts
@@ -97,7 +99,8 @@ record "smoke: bun" "$rc" "$(count '^ *([0-9]+) pass$' "$log")" "$(count '^ *([0
 
 run_node "smoke: chromium (headless, playwright-core)" spec --import tsx --test tests/runtimes/chromium.test.ts
 
-section "summary"
+section "summary (tests only; npm test builds first)"
 printf '%s\n' "${summary[@]}"
+printf '  %-44s %5d pass %4d fail %5ds\n' "total" "$total_pass" "$total_fail" "$SECONDS"
 echo "$total_pass passed, $total_fail failed"
 [[ $total_fail -eq 0 ]]

@@ -66,6 +66,8 @@ class Engine {
   kernels: Kernels | null = null;
   info: BackendInfo | null = null;
   private loading: Promise<void> | null = null;
+  /** The build being loaded or loaded (known as soon as ready() is first called). */
+  private build: BuildName | null = null;
 
   get k(): Kernels {
     if (this.kernels === null) throw new Error('lepton: call and await ready() before using tensors');
@@ -73,16 +75,18 @@ class Engine {
   }
 
   ready(options: ReadyOptions = {}): Promise<void> {
-    if (options.build !== undefined && this.info !== null && this.info.build !== options.build) {
-      throw new Error(`lepton: ready(): the ${this.info.build} build is already loaded`);
+    if (options.build !== undefined && this.build !== null && this.build !== options.build) {
+      // (a rejection, not a throw: callers may use .catch() as well as await)
+      return Promise.reject(new Error(`lepton: ready(): the ${this.build} build is already loaded`));
     }
-    this.loading ??= this.load(options).catch((e) => { this.loading = null; throw e; });
+    this.loading ??= this.load(options).catch((e) => { this.loading = null; this.build = null; throw e; });
     return this.loading;
   }
 
   private async load(options: ReadyOptions): Promise<void> {
     const relaxed = relaxedSimdSupported();
     const build: BuildName = options.build ?? (relaxed ? 'relaxed' : 'simd');
+    this.build = build; // set before the first await: a concurrent ready({build}) sees it
     if (build === 'relaxed' && !relaxed) {
       throw new Error('lepton: the relaxed build was asked for but this runtime does not validate ' +
         'relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)');

@@ -101,6 +101,7 @@ function outOfMemory(op: string, bytes: number): Error {
  * out-of-memory Error naming `op` (and leaves the arena as it was) when the block cannot be had.
  */
 export function allocTensor<D extends DType>(op: string, shape: Shape, dtype: D): Tensor<D> {
+  if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of integers, got ${String(shape)}`);
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new Error(`${op}: invalid shape [${shape}]`);
   }
@@ -123,11 +124,12 @@ export function allocScratch(op: string, bytes: number): number {
   return ptr;
 }
 
-function collectTensors(value: unknown, into: Set<Tensor>, depth = 0): void {
+/** Every tensor in value, however deeply nested in arrays and objects (cycles are fine). */
+function collectTensors(value: unknown, into: Set<Tensor>, seen = new Set<object>()): void {
   if (value instanceof Tensor) into.add(value);
-  else if (depth < 4 && Array.isArray(value)) for (const v of value) collectTensors(v, into, depth + 1);
-  else if (depth < 4 && value !== null && typeof value === 'object' && !ArrayBuffer.isView(value)) {
-    for (const v of Object.values(value)) collectTensors(v, into, depth + 1);
+  else if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value) && !seen.has(value)) {
+    seen.add(value);
+    for (const v of Array.isArray(value) ? value : Object.values(value)) collectTensors(v, into, seen);
   }
 }
 
@@ -176,12 +178,13 @@ export function tidy<T>(nameOrFn: string | (() => T), maybeFn?: () => T): T {
   return result;
 }
 
-/** Keeps t alive past the tidy() it was created in. */
+/** Keeps t alive past every enclosing tidy() (the one it was created in, and any outer one). */
 export function keep<T extends Tensor>(t: T): T {
-  const scope = scopes[scopes.length - 1];
-  if (scope === undefined || t.isDisposed) return t;
-  const index = scope.tensors.indexOf(t);
-  if (index >= 0) scope.tensors.splice(index, 1);
+  if (t.isDisposed) return t;
+  for (const scope of scopes) {
+    const index = scope.tensors.indexOf(t);
+    if (index >= 0) scope.tensors.splice(index, 1);
+  }
   if (t.scoped) {
     engine.k.arena_persist(t.ptr);
     t.scoped = false;

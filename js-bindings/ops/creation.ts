@@ -17,6 +17,22 @@ function inferShape(values: NestedNumbers): number[] {
   return shape;
 }
 
+/** Appends the values of a nested array to `out`, checking that every level matches `shape`. */
+function flattenNested(v: NestedNumbers, shape: number[], dim: number, out: number[]): void {
+  if (dim === shape.length) {
+    if (typeof v === 'number' || typeof v === 'boolean') {
+      out.push(Number(v));
+      return;
+    }
+    if (!Array.isArray(v)) throw new Error(`tensor: values must be numbers, got ${typeof v}`);
+  }
+  if (!Array.isArray(v) || v.length !== shape[dim]) {
+    const found = !Array.isArray(v) ? 'a number' : dim === shape.length ? 'an array' : `${v.length} elements`;
+    throw new Error(`tensor: ragged nested array: expected shape ${fmt(shape)}, found ${found} at depth ${dim}`);
+  }
+  for (const x of v) flattenNested(x, shape, dim + 1, out);
+}
+
 function assertDtypeName(op: string, dtype: string): asserts dtype is DType {
   if (dtype !== 'float32' && dtype !== 'int32') {
     throw new Error(`${op}: dtype must be 'float32' or 'int32', got '${dtype}'`);
@@ -32,14 +48,9 @@ export function tensor(values: TensorLike, shape?: Shape, dtype?: DType): Tensor
     flat = values as ArrayLike<number>;
   } else if (Array.isArray(values)) {
     const inferred = inferShape(values);
-    const nested = (values as unknown[]).flat(Infinity) as unknown[];
-    if (nested.length !== sizeFromShape(inferred)) {
-      throw new Error(`tensor: ragged nested array, expected ${sizeFromShape(inferred)} values for ${fmt(inferred)}`);
-    }
-    if (!nested.every((x) => typeof x === 'number' || typeof x === 'boolean')) {
-      throw new Error('tensor: values must be numbers');
-    }
-    flat = nested.map(Number);
+    const nested: number[] = [];
+    flattenNested(values, inferred, 0, nested);
+    flat = nested;
     shape ??= inferred;
   } else if (typeof values === 'number' || typeof values === 'boolean') {
     flat = [Number(values)];
@@ -65,38 +76,43 @@ function bitsOf(value: number, dtype: DType): number {
   return new Uint32Array(new Float32Array([value]).buffer)[0];
 }
 
-export function fill(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
-  assertDtypeName('fill', dtype);
-  const t = allocTensor('fill', shape, dtype);
+function fillOp(op: string, shape: Shape, value: number, dtype: DType): Tensor {
+  assertDtypeName(op, dtype);
+  const t = allocTensor(op, shape, dtype);
   engine.k.fill_32(t.ptr, t.size, bitsOf(value, dtype));
   return t;
 }
 
+export function fill(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
+  return fillOp('fill', shape, value, dtype);
+}
+
 export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
-  return fill(shape, 0, dtype);
+  return fillOp('zeros', shape, 0, dtype);
 }
 
 export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
-  return fill(shape, 1, dtype);
+  return fillOp('ones', shape, 1, dtype);
 }
 
 export function zerosLike(x: Tensor): Tensor {
   assertTensor('zerosLike', 'x', x);
-  return fill(x.shape, 0, x.dtype);
+  return fillOp('zerosLike', x.shape, 0, x.dtype);
 }
 
 export function onesLike(x: Tensor): Tensor {
   assertTensor('onesLike', 'x', x);
-  return fill(x.shape, 1, x.dtype);
+  return fillOp('onesLike', x.shape, 1, x.dtype);
 }
 
 let autoSeed = 0x2545F491;
-function seedOf(seed: number | undefined): number {
+/** The kernel's u32 seed; validated before any allocation (it throws naming op). */
+function seedOf(op: string, seed: number | undefined): number {
   if (seed === undefined) {
     autoSeed = (Math.imul(autoSeed, 1664525) + 1013904223) >>> 0;
     return autoSeed;
   }
-  if (!Number.isFinite(seed)) throw new Error(`random: seed must be a finite number, got ${seed}`);
+  if (!Number.isFinite(seed)) throw new Error(`${op}: seed must be a finite number, got ${seed}`);
   return Math.floor(seed) >>> 0;
 }
 
@@ -104,8 +120,9 @@ export function randomUniform(shape: Shape, minval = 0, maxval = 1, dtype: DType
     seed?: number): Tensor {
   if (dtype !== 'float32') throw new Error(`randomUniform: only float32 is supported, got ${dtype}`);
   if (!(minval < maxval)) throw new Error(`randomUniform: need minval < maxval, got ${minval}, ${maxval}`);
+  const s = seedOf('randomUniform', seed);
   const t = allocTensor('randomUniform', shape, 'float32');
-  engine.k.random_uniform_f32(t.ptr, t.size, seedOf(seed), minval, maxval);
+  engine.k.random_uniform_f32(t.ptr, t.size, s, minval, maxval);
   return t;
 }
 
@@ -113,8 +130,9 @@ function normal(op: string, shape: Shape, mean: number, stdDev: number, dtype: D
     seed: number | undefined, truncated: boolean): Tensor {
   if (dtype !== 'float32') throw new Error(`${op}: only float32 is supported, got ${dtype}`);
   if (!(stdDev >= 0)) throw new Error(`${op}: stdDev must be >= 0, got ${stdDev}`);
+  const s = seedOf(op, seed);
   const t = allocTensor(op, shape, 'float32');
-  engine.k.random_normal_f32(t.ptr, t.size, seedOf(seed), mean, stdDev, truncated);
+  engine.k.random_normal_f32(t.ptr, t.size, s, mean, stdDev, truncated);
   return t;
 }
 

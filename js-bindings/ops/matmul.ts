@@ -18,7 +18,7 @@ export interface FusedMatMulArgs {
 /** Validates an activation name and its parameter; returns [code, alpha]. */
 export function activationCode(op: string, activation: string | undefined, alpha?: number): [number, number] {
   const name = (activation ?? 'linear').toLowerCase();
-  if (!(name in ACTIVATIONS)) {
+  if (!Object.hasOwn(ACTIVATIONS, name)) { // not `in`: 'constructor' or 'toString' are no activations
     throw new Error(`${op}: unknown activation '${activation}' (known: ${Object.keys(ACTIVATIONS).join(', ')})`);
   }
   const code = ACTIVATIONS[name as Activation];

@@ -1,0 +1,156 @@
+// The every-runtime smoke checks, shared by tests/runtimes/smoke.test.ts (Node, Deno, Bun) and
+// tests/runtimes/page.html (Chromium). Plain ESM JavaScript with no imports, so that every
+// runtime and the browser load it unchanged; failures throw Errors (no node:assert in a page).
+//
+// Each check is `{ name, run(lp, expectedBuild) }`, where lp is the public API (dist/index.js)
+// and expectedBuild the .wasm build this runtime must have picked ('simd' or 'relaxed').
+
+function fail(message) {
+  throw new Error(message);
+}
+
+function equal(actual, expected, what) {
+  if (!Object.is(actual, expected)) fail(`${what}: expected ${expected}, got ${actual}`);
+}
+
+/** Element-wise closeness: both builds and every runtime agree within tolerances, not bits. */
+function close(actual, expected, what, tol = 1e-4) {
+  equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    if (!(Math.abs(actual[i] - expected[i]) <= tol * (1 + Math.abs(expected[i])))) {
+      fail(`${what}: [${i}] expected ${expected[i]}, got ${actual[i]}`);
+    }
+  }
+}
+
+function throws(fn, pattern, what) {
+  try {
+    fn();
+  } catch (e) {
+    if (!pattern.test(e.message)) fail(`${what}: wrong error: ${e.message}`);
+    return;
+  }
+  fail(`${what}: did not throw`);
+}
+
+/** Deterministic values in [-1, 1) (no Math.random: every runtime sees the same inputs). */
+function values(n, seed) {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+function gemmRef(a, b, bias, m, n, k, relu) {
+  const c = new Float32Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = bias ? bias[j] : 0;
+      for (let p = 0; p < k; p++) s += a[i * k + p] * b[p * n + j];
+      c[i * n + j] = relu ? Math.max(s, 0) : s;
+    }
+  }
+  return c;
+}
+
+/** The first scoped block creates the arena's scope stack (1 KiB of bookkeeping, kept): do
+ *  that before taking a baseline. */
+function warmUp(lp) {
+  lp.tidy(() => { lp.ones([1]); });
+}
+
+function usage(lp) {
+  const m = lp.memory();
+  return `${m.numTensors} tensors, ${m.numBytes} bytes, ${m.numBlocks} blocks`;
+}
+
+export const checks = [
+  {
+    name: 'loads the expected build',
+    async run(lp, expectedBuild) {
+      await lp.ready();
+      const info = lp.backendInfo();
+      equal(info.build, expectedBuild, 'backendInfo().build');
+      equal(info.simd, true, 'backendInfo().simd');
+      equal(info.relaxedSimd, expectedBuild === 'relaxed', 'backendInfo().relaxedSimd');
+      equal(lp.relaxedSimdSupported(), expectedBuild === 'relaxed', 'relaxedSimdSupported()');
+    },
+  },
+  {
+    name: 'matMul gives known values',
+    async run(lp) {
+      warmUp(lp);
+      const before = usage(lp);
+      lp.tidy(() => {
+        const c = lp.matMul(lp.tensor([[1, 2], [3, 4]]), lp.tensor([[5, 6], [7, 8]]));
+        close(c.dataSync(), [19, 22, 43, 50], '2x2');
+        const [m, n, k] = [33, 9, 17];
+        const a = values(m * k, 1), b = values(k * n, 2);
+        const d = lp.matMul(lp.tensor(a, [m, k]), lp.tensor(b, [k, n]));
+        close(d.dataSync(), gemmRef(a, b, null, m, n, k, false), '33x17 * 17x9');
+        const t = lp.matMul(lp.tensor(a, [k, m]), lp.tensor(b, [n, k]), true, true);
+        equal(t.shape.join(','), `${m},${n}`, 'transposed shape');
+      });
+      equal(usage(lp), before, 'memory after tidy');
+    },
+  },
+  {
+    name: 'fused.matMul with bias and relu',
+    async run(lp) {
+      lp.tidy(() => {
+        const y = lp.fused.matMul({
+          a: lp.tensor([[1, -2], [3, 4]]), b: lp.tensor([[1, 0, -1], [2, 1, 0]]),
+          bias: lp.tensor([0.5, -10, 0]), activation: 'relu',
+        });
+        close(y.dataSync(), [0, 0, 0, 11.5, 0, 0], 'relu(a·b + bias)');
+        const [m, n, k] = [7, 20, 65];
+        const a = values(m * k, 3), b = values(k * n, 4), bias = values(n, 5);
+        const z = lp.fused.matMul({ a: lp.tensor(a, [m, k]), b: lp.tensor(b, [k, n]), bias: lp.tensor(bias), activation: 'relu' });
+        close(z.dataSync(), gemmRef(a, b, bias, m, n, k, true), '7x65 * 65x20 + bias, relu');
+      });
+    },
+  },
+  {
+    name: 'tidy frees temporaries and keeps results; memory stays flat',
+    async run(lp) {
+      const a = lp.ones([16, 16]);
+      const step = () => lp.tidy(() => lp.matMul(lp.matMul(a, a), a).dataSync());
+      step();
+      const before = lp.memory();
+      for (let i = 0; i < 50; i++) step();
+      const after = lp.memory();
+      equal(after.numTensors, before.numTensors, 'numTensors');
+      equal(after.numBytes, before.numBytes, 'numBytes');
+      equal(after.wasmMemoryBytes, before.wasmMemoryBytes, 'wasmMemoryBytes');
+      const kept = lp.tidy(() => { lp.zeros([100]); return [lp.fill([2], 7)]; });
+      equal(lp.memory().numTensors, before.numTensors + 1, 'one tensor kept');
+      close(kept[0].dataSync(), [7, 7], 'kept values');
+      lp.dispose(kept);
+      a.dispose();
+      throws(() => a.dataSync(), /^dataSync: .*disposed/, 'disposed tensor');
+      throws(() => lp.matMul(lp.ones([2, 3]), lp.ones([2, 3])), /^matMul: inner dimensions/, 'shape error');
+    },
+  },
+  {
+    name: 'recovers from out of memory',
+    async run(lp) {
+      warmUp(lp);
+      const before = usage(lp);
+      lp.setMemoryLimit(lp.memory().wasmMemoryBytes);
+      try {
+        throws(() => lp.zeros([1 << 28]), /out of memory/, '1 GiB under a limit');
+        throws(() => lp.tidy(() => { lp.ones([8]); return lp.ones([1 << 28]); }), /out of memory/, 'inside tidy');
+      } finally {
+        lp.setMemoryLimit(0);
+      }
+      equal(usage(lp), before, 'memory after the failures');
+      const big = lp.zeros([1 << 20]); // 4 MiB: memory grows again once the limit is lifted
+      equal(big.dataSync()[12345], 0, 'usable afterwards');
+      big.dispose();
+      equal(usage(lp), before, 'memory at the end');
+    },
+  },
+];

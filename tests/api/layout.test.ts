@@ -4,26 +4,13 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lp from '../../js-bindings/index.js';
+import { noLeak, readyForLeakChecks, throwsNoLeak } from '../helpers/api.js';
 import { randInt, randomArray, rng } from '../helpers/rng.js';
 import { concat_ref, gather_ref, pad_ref, slice_ref, sizeOf, transpose_ref, type Arr } from '../ref/layout_ref.js';
 
-before(async () => {
-  await lp.ready();
-  lp.tidy(() => lp.zeros([1])); // the arena's scope stack is allocated once, on first use
-});
+before(readyForLeakChecks);
 
-/** Runs fn and checks that it leaves the live tensors and bytes as they were. */
-function noLeak(fn: () => void): void {
-  const before = lp.memory();
-  fn();
-  const after = lp.memory();
-  assert.equal(after.numTensors, before.numTensors, 'numTensors changed');
-  assert.equal(after.numBytes, before.numBytes, 'numBytes changed');
-}
 
-function throwsNoLeak(fn: () => unknown, message: RegExp): void {
-  noLeak(() => assert.throws(fn, message));
-}
 
 function data(dtype: 'float32' | 'int32', n: number, seed: number): Arr {
   const rand = rng(seed);

@@ -3,22 +3,13 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lp from '../../js-bindings/index.js';
+import { noLeak, readyForLeakChecks } from '../helpers/api.js';
 import { randomArray, rng } from '../helpers/rng.js';
 import { assertClose } from '../helpers/check.js';
 import { batchnorm_f32_ref } from '../ref/batchnorm_ref.js';
 
-before(async () => {
-  await lp.ready();
-  lp.tidy(() => lp.zeros([1])); // the arena's scope stack is allocated once, on first use
-});
+before(readyForLeakChecks);
 
-function noLeak(fn: () => void): void {
-  const before = lp.memory();
-  fn();
-  const after = lp.memory();
-  assert.equal(after.numTensors, before.numTensors, 'numTensors changed');
-  assert.equal(after.numBytes, before.numBytes, 'numBytes changed');
-}
 
 const TOL = { atol: 3e-5, rtol: 2e-5 };
 

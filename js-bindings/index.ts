@@ -4,3 +4,5 @@ export { Tensor, tidy, keep, dispose, memory, setMemoryLimit, type DType, type S
 export * from './ops/creation.js';
 export { matMul } from './ops/matmul.js';
 export * as fused from './fused.js';
+export { conv2d, depthwiseConv2d } from './ops/conv.js';
+export { maxPool, avgPool, globalAveragePool2d } from './ops/pool.js';

@@ -25,7 +25,8 @@
 import { arena_alloc_scoped, arena_mark, arena_release } from "../arena";
 import { gemm_f32, gemm_packed_block, pack_b, packedABytes, packedBBytes, GEMM_KC, GEMM_MC,
   STATUS_OK, STATUS_OOM } from "./gemm";
-import { GEMM_MR } from "./gemm_ukernel";
+import { GEMM_MR, GEMM_NR } from "./gemm_ukernel";
+import { conv_ukernel_4x8 } from "./conv_ukernel";
 import { activate, clampLo, clampHi, isClampActivation } from "./activation";
 import { madd4, storeTail } from "../simd";
 
@@ -84,6 +85,11 @@ function buildSegments(table: usize, k0: i32, k1: i32, cin: i32, kw: i32, w: i32
   }
 }
 
+// @ts-ignore: decorator
+@inline const CONV_KC: i32 = GEMM_KC;
+// @ts-ignore: decorator
+@inline const CONV_MC: i32 = GEMM_MC;
+
 // Geometry shared by the gather routines of one call (plain globals: one call at a time).
 let gX: usize = 0;
 let gH: i32 = 0;
@@ -104,67 +110,6 @@ let gOw: i32 = 0;
 const rowIy = memory.data(16, 16);
 const rowIx = memory.data(16, 16);
 const rowBase = memory.data(16, 16);
-
-/**
- * Packs output pixels i0 .. i0+mc-1 (global row indices of C, m in total), k in [k0, k1), into
- * MR-row panels at dst. segs/nseg: buildSegments for the same k range.
- */
-function gatherBlock(dst: usize, i0: i32, mc: i32, m: i32, k0: i32, k1: i32, segs: usize,
-    nseg: i32): void {
-  const rowBytes = <usize>gW * <usize>gCin << 2;
-  const pixBytes = <usize>gCin << 2;
-  const imageBytes = <usize>gH * rowBytes;
-  const kc = k1 - k0;
-  const ohw = gOh * gOw;
-  // Coordinates of pixel i0, advanced one pixel at a time.
-  let b = i0 / ohw;
-  let rem = i0 - b * ohw;
-  let oy = rem / gOw;
-  let ox = rem - oy * gOw;
-  const yMax = gH - (gKh - 1) * gDh; // interior: 0 <= iy0 < yMax
-  const xMax = gW - (gKw - 1) * gDw;
-  for (let r0 = 0; r0 < mc; r0 += GEMM_MR) {
-    let interior = true;
-    for (let r = 0; r < GEMM_MR; r++) {
-      const slot = <usize>r << 2;
-      if (i0 + r0 + r < m) {
-        const iy0 = oy * gSh - gPt, ix0 = ox * gSw - gPl;
-        store<i32>(rowIy + slot, iy0);
-        store<i32>(rowIx + slot, ix0);
-        store<u32>(rowBase + slot, <u32>(gX + <usize>b * imageBytes));
-        interior = interior && iy0 >= 0 && iy0 < yMax && ix0 >= 0 && ix0 < xMax;
-        if (++ox == gOw) { ox = 0; if (++oy == gOh) { oy = 0; b++; } }
-      } else {
-        store<i32>(rowIy + slot, -0x4000_0000); // a row past M: every tap reads 0
-        store<i32>(rowIx + slot, 0);
-        store<u32>(rowBase + slot, 0);
-        interior = false;
-      }
-    }
-    if (interior) {
-      const p0 = windowOrigin(0, rowBytes, pixBytes), p1 = windowOrigin(1, rowBytes, pixBytes);
-      const p2 = windowOrigin(2, rowBytes, pixBytes), p3 = windowOrigin(3, rowBytes, pixBytes);
-      let d = dst;
-      for (let s = 0; s < nseg; s++) {
-        const slot = segs + (<usize>s << 3);
-        const off = <usize>load<u32>(slot);
-        const len = load<i32>(slot, 4);
-        copy4(d, p0 + off, p1 + off, p2 + off, p3 + off, len);
-        d += <usize>len << 4;
-      }
-    } else {
-      gatherEdgePanel(dst, k0, k1, rowBytes, pixBytes);
-    }
-    dst += <usize>kc << 4;
-  }
-}
-
-// @ts-ignore: decorator
-@inline function windowOrigin(r: i32, rowBytes: usize, pixBytes: usize): usize {
-  const slot = <usize>r << 2;
-  return <usize>load<u32>(rowBase + slot) + <usize>load<i32>(rowIy + slot) * rowBytes +
-    <usize>load<i32>(rowIx + slot) * pixBytes;
-}
 
 /** A panel with padding taps or missing rows: tap by tap, zeros where a tap is outside. */
 function gatherEdgePanel(dst: usize, k0: i32, k1: i32, rowBytes: usize, pixBytes: usize): void {
@@ -210,6 +155,91 @@ function gatherEdgePanel(dst: usize, k0: i32, k1: i32, rowBytes: usize, pixBytes
     (<usize>ci << 2);
 }
 
+// Output-pixel cursor of the panel loop (b, oy, ox) and its interior bounds.
+let cB: i32 = 0;
+let cOy: i32 = 0;
+let cOx: i32 = 0;
+let gYMax: i32 = 0; // a window is inside the image when 0 <= iy0 < gYMax and 0 <= ix0 < gXMax
+let gXMax: i32 = 0;
+
+/** Window origin of the cursor's pixel if its window is inside the image, else 0; advances. */
+// @ts-ignore: decorator
+@inline function nextOrigin(rowBytes: usize, pixBytes: usize, imageBytes: usize): usize {
+  const iy0 = cOy * gSh - gPt, ix0 = cOx * gSw - gPl;
+  const p = iy0 >= 0 && iy0 < gYMax && ix0 >= 0 && ix0 < gXMax
+    ? gX + <usize>cB * imageBytes + <usize>iy0 * rowBytes + <usize>ix0 * pixBytes : 0;
+  if (++cOx == gOw) { cOx = 0; if (++cOy == gOh) { cOy = 0; cB++; } }
+  return p;
+}
+
+/** Loads the cursor's pixel into the rowIy/rowIx/rowBase slot r (past M: all taps padding). */
+function setRow(r: i32, valid: bool, imageBytes: usize): void {
+  const slot = <usize>r << 2;
+  store<i32>(rowIy + slot, valid ? cOy * gSh - gPt : -0x4000_0000);
+  store<i32>(rowIx + slot, cOx * gSw - gPl);
+  store<u32>(rowBase + slot, <u32>(gX + <usize>cB * imageBytes));
+  if (++cOx == gOw) { cOx = 0; if (++cOy == gOh) { cOy = 0; cB++; } }
+}
+
+/**
+ * One KC slice of C rows i0 .. i0+mc-1: panels of 4 pixels whose windows are inside the image
+ * go to conv_ukernel_4x8 (A read in place), the others are gathered (zeros for padding taps)
+ * into aPanel and go through gemm_packed_block.
+ */
+function convBlock(c: usize, cout: i32, i0: i32, mc: i32, m: i32, k0: i32, k1: i32, segs: usize,
+    nseg: i32, bSlice: usize, aPanel: usize, accumulate: bool, clamp: bool, lo: f32, hi: f32): void {
+  const pixBytes = <usize>gCin << 2;
+  const rowBytes = <usize>gW * pixBytes;
+  const imageBytes = <usize>gH * rowBytes;
+  const cStride = <usize>cout << 2;
+  const kc = k1 - k0;
+  const fullPanels = cout >> 3;
+  const tailCols = cout & 7;
+  const bPanelBytes = <usize>(GEMM_NR + kc * GEMM_NR) << 2;
+  const ohw = gOh * gOw;
+  cB = i0 / ohw;
+  const rem = i0 - cB * ohw;
+  cOy = rem / gOw;
+  cOx = rem - cOy * gOw;
+  for (let r0 = 0; r0 < mc; r0 += GEMM_MR) {
+    const rows = min(GEMM_MR, mc - r0);
+    const sb = cB, sy = cOy, sx = cOx;
+    const p0 = nextOrigin(rowBytes, pixBytes, imageBytes);
+    const p1 = nextOrigin(rowBytes, pixBytes, imageBytes);
+    const p2 = nextOrigin(rowBytes, pixBytes, imageBytes);
+    const p3 = nextOrigin(rowBytes, pixBytes, imageBytes);
+    if (rows == GEMM_MR && p0 != 0 && p1 != 0 && p2 != 0 && p3 != 0) {
+      conv_ukernel_4x8(fullPanels, segs, nseg, p0, p1, p2, p3, bSlice, c, cStride, accumulate,
+        clamp, lo, hi);
+      if (tailCols != 0) {
+        const cTail = c + (<usize>(fullPanels << 3) << 2);
+        if (accumulate) copyTile(convTile, GEMM_NR << 2, cTail, cStride, GEMM_MR, tailCols);
+        conv_ukernel_4x8(1, segs, nseg, p0, p1, p2, p3, bSlice + <usize>fullPanels * bPanelBytes,
+          convTile, GEMM_NR << 2, accumulate, clamp, lo, hi);
+        copyTile(cTail, cStride, convTile, GEMM_NR << 2, GEMM_MR, tailCols);
+      }
+    } else {
+      cB = sb; cOy = sy; cOx = sx;
+      for (let r = 0; r < GEMM_MR; r++) setRow(r, r < rows, imageBytes);
+      gatherEdgePanel(aPanel, k0, k1, rowBytes, pixBytes);
+      gemm_packed_block(c, cout, aPanel, bSlice, rows, cout, kc, accumulate, clamp, lo, hi);
+    }
+    c += cStride * GEMM_MR;
+  }
+}
+
+const convTile = memory.data(GEMM_MR * GEMM_NR * 4, 16);
+
+function copyTile(dst: usize, dstStride: usize, src: usize, srcStride: usize, rows: i32,
+    cols: i32): void {
+  const bytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    memory.copy(dst, src, bytes);
+    dst += dstStride;
+    src += srcStride;
+  }
+}
+
 /** The exported convolution. Returns STATUS_OK, or STATUS_OOM when scratch cannot be had. */
 export function conv2d_nhwc_f32(out: usize, x: usize, filter: usize, bias: usize, n: i32, h: i32,
     w: i32, cin: i32, kh: i32, kw: i32, cout: i32, strideH: i32, strideW: i32, dilationH: i32,
@@ -223,39 +253,41 @@ export function conv2d_nhwc_f32(out: usize, x: usize, filter: usize, bias: usize
     return gemm_f32(out, x, filter, bias, m, cout, k, 0, 0, act, alpha);
   }
   if (GEMM_MR != 4) ERROR("conv.ts gathers 4-pixel panels: adapt copy4 to the new GEMM_MR");
-  const slices = (k + GEMM_KC - 1) / GEMM_KC;
-  const kcMax = min(k, GEMM_KC);
-  const mcMax = min(m, GEMM_MC);
+  const slices = (k + CONV_KC - 1) / CONV_KC;
+  const kcMax = min(k, CONV_KC);
   const mark = arena_mark();
   const bSliceBytes = packedBBytes(cout, kcMax);
+  const segStride = <usize>(kh * kw + 1) << 3;
   const bPacked = arena_alloc_scoped(bSliceBytes * <usize>slices);
-  // 64 bytes of slack absorb copy4's overshoot past the last panel.
-  const aPacked = arena_alloc_scoped(packedABytes(mcMax, kcMax) + 64);
-  const segs = arena_alloc_scoped(<usize>(kh * kw + 1) << 3);
-  if (bPacked == 0 || aPacked == 0 || segs == 0) {
+  // 64 bytes of slack absorb copy4's overshoot past the panel.
+  const aPanel = arena_alloc_scoped(packedABytes(GEMM_MR, kcMax) + 64);
+  const segs = arena_alloc_scoped(segStride * <usize>slices);
+  const counts = arena_alloc_scoped(<usize>slices << 2);
+  if (bPacked == 0 || aPanel == 0 || segs == 0 || counts == 0) {
     arena_release(mark);
     return STATUS_OOM;
   }
   for (let s = 0; s < slices; s++) {
-    const k0 = s * GEMM_KC;
-    pack_b(bPacked + <usize>s * bSliceBytes, filter, s == 0 ? bias : 0, cout, min(GEMM_KC, k - k0),
-      k0, <usize>cout, 1);
+    const k0 = s * CONV_KC, k1 = min(k, k0 + CONV_KC);
+    pack_b(bPacked + <usize>s * bSliceBytes, filter, s == 0 ? bias : 0, cout, k1 - k0, k0,
+      <usize>cout, 1);
+    store<i32>(counts + (<usize>s << 2),
+      buildSegments(segs + <usize>s * segStride, k0, k1, cin, kw, w, dilationH, dilationW));
   }
   gX = x; gH = h; gW = w; gCin = cin; gKh = kh; gKw = kw; gSh = strideH; gSw = strideW;
   gDh = dilationH; gDw = dilationW; gPt = padTop; gPl = padLeft; gOh = outH; gOw = outW;
+  gYMax = h - (kh - 1) * dilationH;
+  gXMax = w - (kw - 1) * dilationW;
   const clamp = isClampActivation(act);
   const lo = clampLo(act), hi = clampHi(act);
-  for (let i0 = 0; i0 < m; i0 += GEMM_MC) {
-    const mc = min(GEMM_MC, m - i0);
+  for (let i0 = 0; i0 < m; i0 += CONV_MC) {
+    const mc = min(CONV_MC, m - i0);
     const cBlock = out + (<usize>i0 * <usize>cout << 2);
     for (let s = 0; s < slices; s++) {
-      const k0 = s * GEMM_KC;
-      const k1 = min(k, k0 + GEMM_KC);
-      const nseg = buildSegments(segs, k0, k1, cin, kw, w, dilationH, dilationW);
-      gatherBlock(aPacked, i0, mc, m, k0, k1, segs, nseg);
-      const last = s == slices - 1;
-      gemm_packed_block(cBlock, cout, aPacked, bPacked + <usize>s * bSliceBytes, mc, cout,
-        k1 - k0, s > 0, last && clamp, lo, hi);
+      const k0 = s * CONV_KC, k1 = min(k, k0 + CONV_KC);
+      convBlock(cBlock, cout, i0, mc, m, k0, k1, segs + <usize>s * segStride,
+        load<i32>(counts + (<usize>s << 2)), bPacked + <usize>s * bSliceBytes, aPanel, s > 0,
+        clamp && s == slices - 1, lo, hi);
     }
     activate(cBlock, mc * cout, act, alpha);
   }

@@ -21,8 +21,8 @@ p('//     p<r> + off: segs holds nseg (byte offset u32, length i32) pairs; the l
 p('//   B panels (pack_b): 8 bias floats, then 8 per k, panels back to back.');
 p('//   C: MR rows of 8 floats, row r at c + r*cStride (bytes); fully written.');
 p('// accumulate = false: start from the panel bias; true: start from C (later k slices).');
-p('// clamp = true: min/max with lo/hi before the store (fused relu/relu6).');
-p('import { madd4 } from "../simd";');
+p('// clamp = true: clamp4 to [lo, hi] before the store (fused relu/relu6; NaN stays NaN).');
+p('import { clamp4, madd4 } from "../simd";');
 p();
 p(`export function conv_ukernel_${MR}x8(panels: i32, segs: usize, nseg: i32, ${rows.map((r) => `p${r}: usize`).join(', ')},`);
 p('    b: usize, c: usize, cStride: usize, accumulate: bool, clamp: bool, lo: f32, hi: f32): void {');
@@ -53,8 +53,8 @@ p('    }');
 p('    if (clamp) {');
 p('      const vlo = f32x4.splat(lo); const vhi = f32x4.splat(hi);');
 for (const r of rows) {
-  p(`      acc${r}x0123 = f32x4.min(f32x4.max(acc${r}x0123, vlo), vhi);`);
-  p(`      acc${r}x4567 = f32x4.min(f32x4.max(acc${r}x4567, vlo), vhi);`);
+  p(`      acc${r}x0123 = clamp4(acc${r}x0123, vlo, vhi);`);
+  p(`      acc${r}x4567 = clamp4(acc${r}x4567, vlo, vhi);`);
 }
 p('    }');
 for (const r of rows) p(`    v128.store(c${r}, acc${r}x0123); v128.store(c${r}, acc${r}x4567, 16);`);

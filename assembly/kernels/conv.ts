@@ -27,8 +27,9 @@ import { gemm_f32, gemm_packed_block, pack_b, packedABytes, packedBBytes, GEMM_K
   STATUS_OK, STATUS_OOM } from "./gemm";
 import { GEMM_MR, GEMM_NR } from "./gemm_ukernel";
 import { conv_ukernel_4x8 } from "./conv_ukernel";
+import { conv2d_winograd_f32 } from "./conv_winograd";
 import { activate, clampLo, clampHi, isClampActivation } from "./activation";
-import { madd4, storeTail } from "../simd";
+import { clamp4, madd4, storeTail } from "../simd";
 
 /**
  * Fills table with (input byte offset, length) runs covering k in [k0, k1); returns the count.
@@ -89,6 +90,10 @@ function buildSegments(table: usize, k0: i32, k1: i32, cin: i32, kw: i32, w: i32
 @inline const CONV_KC: i32 = GEMM_KC;
 // @ts-ignore: decorator
 @inline const CONV_MC: i32 = GEMM_MC;
+
+// 3x3 stride-1 convolutions with at least this many channels in and out take the Winograd path.
+// @ts-ignore: decorator
+@inline const WINOGRAD_MIN_CHANNELS: i32 = 16;
 
 // Geometry shared by the gather routines of one call (plain globals: one call at a time).
 let gX: usize = 0;
@@ -193,9 +198,6 @@ function convBlock(c: usize, cout: i32, i0: i32, mc: i32, m: i32, k0: i32, k1: i
   const imageBytes = <usize>gH * rowBytes;
   const cStride = <usize>cout << 2;
   const kc = k1 - k0;
-  const fullPanels = cout >> 3;
-  const tailCols = cout & 7;
-  const bPanelBytes = <usize>(GEMM_NR + kc * GEMM_NR) << 2;
   const ohw = gOh * gOw;
   cB = i0 / ohw;
   const rem = i0 - cB * ohw;
@@ -209,15 +211,7 @@ function convBlock(c: usize, cout: i32, i0: i32, mc: i32, m: i32, k0: i32, k1: i
     const p2 = nextOrigin(rowBytes, pixBytes, imageBytes);
     const p3 = nextOrigin(rowBytes, pixBytes, imageBytes);
     if (rows == GEMM_MR && p0 != 0 && p1 != 0 && p2 != 0 && p3 != 0) {
-      conv_ukernel_4x8(fullPanels, segs, nseg, p0, p1, p2, p3, bSlice, c, cStride, accumulate,
-        clamp, lo, hi);
-      if (tailCols != 0) {
-        const cTail = c + (<usize>(fullPanels << 3) << 2);
-        if (accumulate) copyTile(convTile, GEMM_NR << 2, cTail, cStride, GEMM_MR, tailCols);
-        conv_ukernel_4x8(1, segs, nseg, p0, p1, p2, p3, bSlice + <usize>fullPanels * bPanelBytes,
-          convTile, GEMM_NR << 2, accumulate, clamp, lo, hi);
-        copyTile(cTail, cStride, convTile, GEMM_NR << 2, GEMM_MR, tailCols);
-      }
+      conv_gemm_rows(c, cout, segs, nseg, p0, p1, p2, p3, bSlice, kc, accumulate, clamp, lo, hi);
     } else {
       cB = sb; cOy = sy; cOx = sx;
       for (let r = 0; r < GEMM_MR; r++) setRow(r, r < rows, imageBytes);
@@ -225,6 +219,26 @@ function convBlock(c: usize, cout: i32, i0: i32, mc: i32, m: i32, k0: i32, k1: i
       gemm_packed_block(c, cout, aPanel, bSlice, rows, cout, kc, accumulate, clamp, lo, hi);
     }
     c += cStride * GEMM_MR;
+  }
+}
+
+/**
+ * C[4, CO] (+)= A[4, kc] · B[kc, CO] with A's rows read in place (p0..p3 + segments) and B in
+ * pack_b panels: conv_ukernel_4x8 over the full 8-column panels, the column tail through a tile.
+ */
+export function conv_gemm_rows(c: usize, cout: i32, segs: usize, nseg: i32, p0: usize, p1: usize,
+    p2: usize, p3: usize, b: usize, kc: i32, accumulate: bool, clamp: bool, lo: f32, hi: f32): void {
+  const cStride = <usize>cout << 2;
+  const fullPanels = cout >> 3;
+  const tailCols = cout & 7;
+  conv_ukernel_4x8(fullPanels, segs, nseg, p0, p1, p2, p3, b, c, cStride, accumulate, clamp, lo, hi);
+  if (tailCols != 0) {
+    const cTail = c + (<usize>(fullPanels << 3) << 2);
+    const bTail = b + <usize>fullPanels * (<usize>(GEMM_NR + kc * GEMM_NR) << 2);
+    if (accumulate) copyTile(convTile, GEMM_NR << 2, cTail, cStride, GEMM_MR, tailCols);
+    conv_ukernel_4x8(1, segs, nseg, p0, p1, p2, p3, bTail, convTile, GEMM_NR << 2, accumulate,
+      clamp, lo, hi);
+    copyTile(cTail, cStride, convTile, GEMM_NR << 2, GEMM_MR, tailCols);
   }
 }
 
@@ -251,6 +265,11 @@ export function conv2d_nhwc_f32(out: usize, x: usize, filter: usize, bias: usize
       padLeft == 0 && outH == h && outW == w)) {
     // Pixels are the rows of A already (or the reduction is empty): a plain GEMM.
     return gemm_f32(out, x, filter, bias, m, cout, k, 0, 0, act, alpha);
+  }
+  if (kh == 3 && kw == 3 && strideH == 1 && strideW == 1 && dilationH == 1 && dilationW == 1 &&
+      cin >= WINOGRAD_MIN_CHANNELS && cout >= WINOGRAD_MIN_CHANNELS) {
+    return conv2d_winograd_f32(out, x, filter, bias, n, h, w, cin, cout, padTop, padLeft, outH,
+      outW, act, alpha);
   }
   if (GEMM_MR != 4) ERROR("conv.ts gathers 4-pixel panels: adapt copy4 to the new GEMM_MR");
   const slices = (k + CONV_KC - 1) / CONV_KC;
@@ -375,10 +394,10 @@ export function depthwise_conv2d_nhwc_f32(out: usize, x: usize, filter: usize, b
             }
           }
           if (clamp) {
-            acc0 = f32x4.min(f32x4.max(acc0, vlo), vhi);
-            acc1 = f32x4.min(f32x4.max(acc1, vlo), vhi);
-            acc2 = f32x4.min(f32x4.max(acc2, vlo), vhi);
-            acc3 = f32x4.min(f32x4.max(acc3, vlo), vhi);
+            acc0 = clamp4(acc0, vlo, vhi);
+            acc1 = clamp4(acc1, vlo, vhi);
+            acc2 = clamp4(acc2, vlo, vhi);
+            acc3 = clamp4(acc3, vlo, vhi);
           }
           if (wide) {
             v128.store(o, acc0); v128.store(o, acc1, 16); v128.store(o, acc2, 32); v128.store(o, acc3, 48);

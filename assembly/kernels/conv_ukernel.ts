@@ -8,8 +8,8 @@
 //   B panels (pack_b): 8 bias floats, then 8 per k, panels back to back.
 //   C: MR rows of 8 floats, row r at c + r*cStride (bytes); fully written.
 // accumulate = false: start from the panel bias; true: start from C (later k slices).
-// clamp = true: min/max with lo/hi before the store (fused relu/relu6).
-import { madd4 } from "../simd";
+// clamp = true: clamp4 to [lo, hi] before the store (fused relu/relu6; NaN stays NaN).
+import { clamp4, madd4 } from "../simd";
 
 export function conv_ukernel_4x8(panels: i32, segs: usize, nseg: i32, p0: usize, p1: usize, p2: usize, p3: usize,
     b: usize, c: usize, cStride: usize, accumulate: bool, clamp: bool, lo: f32, hi: f32): void {
@@ -60,14 +60,14 @@ export function conv_ukernel_4x8(panels: i32, segs: usize, nseg: i32, p0: usize,
     }
     if (clamp) {
       const vlo = f32x4.splat(lo); const vhi = f32x4.splat(hi);
-      acc0x0123 = f32x4.min(f32x4.max(acc0x0123, vlo), vhi);
-      acc0x4567 = f32x4.min(f32x4.max(acc0x4567, vlo), vhi);
-      acc1x0123 = f32x4.min(f32x4.max(acc1x0123, vlo), vhi);
-      acc1x4567 = f32x4.min(f32x4.max(acc1x4567, vlo), vhi);
-      acc2x0123 = f32x4.min(f32x4.max(acc2x0123, vlo), vhi);
-      acc2x4567 = f32x4.min(f32x4.max(acc2x4567, vlo), vhi);
-      acc3x0123 = f32x4.min(f32x4.max(acc3x0123, vlo), vhi);
-      acc3x4567 = f32x4.min(f32x4.max(acc3x4567, vlo), vhi);
+      acc0x0123 = clamp4(acc0x0123, vlo, vhi);
+      acc0x4567 = clamp4(acc0x4567, vlo, vhi);
+      acc1x0123 = clamp4(acc1x0123, vlo, vhi);
+      acc1x4567 = clamp4(acc1x4567, vlo, vhi);
+      acc2x0123 = clamp4(acc2x0123, vlo, vhi);
+      acc2x4567 = clamp4(acc2x4567, vlo, vhi);
+      acc3x0123 = clamp4(acc3x0123, vlo, vhi);
+      acc3x4567 = clamp4(acc3x4567, vlo, vhi);
     }
     v128.store(c0, acc0x0123); v128.store(c0, acc0x4567, 16);
     v128.store(c1, acc1x0123); v128.store(c1, acc1x4567, 16);

@@ -44,6 +44,12 @@ cases.push({ n: 3, h: 13, w: 7, cin: 3, cout: 16, kh: 3, kw: 3, pad: 'valid', bi
 cases.push({ n: 1, h: 15, w: 13, cin: 2, cout: 24, kh: 3, kw: 3, pad: 'valid' });
 cases.push({ n: 2, h: 7, w: 9, cin: 3, cout: 5, kh: 3, kw: 3, pad: 1, bias: true });
 cases.push({ n: 1, h: 6, w: 5, cin: 2, cout: 3, kh: 3, kw: 3, s: [2, 2], pad: 2 });
+// 3x3 stride 1 with >= 16 channels in and out: the Winograd F(2x2, 3x3) path; several blocks of
+// 32 tiles, odd outputs (cut tiles), channel tails, padding on every side, fused clamps.
+cases.push({ n: 2, h: 13, w: 11, cin: 17, cout: 19, kh: 3, kw: 3, pad: 'valid', bias: true, act: ACT.relu6 });
+cases.push({ n: 1, h: 16, w: 15, cin: 20, cout: 16, kh: 3, kw: 3, pad: 'same', bias: true, act: ACT.leakyrelu, alpha: 0.1 });
+cases.push({ n: 3, h: 4, w: 3, cin: 16, cout: 33, kh: 3, kw: 3, pad: 1, act: ACT.relu });
+cases.push({ n: 1, h: 9, w: 10, cin: 64, cout: 64, kh: 3, kw: 3, pad: 'same', bias: true });
 // 1x1 stride 1: straight to the GEMM.
 cases.push({ n: 2, h: 5, w: 3, cin: 17, cout: 9, kh: 1, kw: 1, pad: 'same', bias: true, act: ACT.relu6 });
 // Empty reduction: act(bias).
@@ -95,6 +101,15 @@ for (const { name, k: wasm } of builds) {
           { atol: 1e-5 * Math.sqrt(k + 1), rtol: 1e-4 }, label(c));
       });
     }
+
+    it('propagates NaN through the taps that see it on the Winograd path', () => {
+      const g = convGeometry(1, 7, 6, 16, 3, 3, [1, 1], [1, 1], 'same');
+      const x = randomArray(rng(15), 7 * 6 * 16), f = randomArray(rng(16), 3 * 3 * 16 * 16);
+      x[(3 * 6 + 2) * 16 + 5] = NaN;
+      x[(0 * 6 + 5) * 16 + 15] = NaN;
+      const r = runConv(wasm, x, f, null, g, 16, ACT.relu, 0);
+      assertClose(r.out, conv2d_nhwc_ref(x, f, null, g, 16, ACT.relu, 0), { atol: 1e-4 }, 'winograd nan');
+    });
 
     it('propagates NaN and Inf through the taps that see them', () => {
       const g = convGeometry(1, 6, 7, 3, 3, 3, [1, 1], [1, 1], 'same');

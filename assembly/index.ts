@@ -9,5 +9,6 @@
 export * from "./arena";
 export { gemm_f32 } from "./kernels/gemm";
 export { fill_32, random_uniform_f32, random_normal_f32, copy_bytes } from "./kernels/fill";
-export { conv2d_nhwc_f32, depthwise_conv2d_nhwc_f32 } from "./kernels/conv";
+export { conv2d_nhwc_f32 } from "./kernels/conv";
+export { depthwise_conv2d_nhwc_f32 } from "./kernels/conv_depthwise";
 export { maxpool2d_nhwc_f32, avgpool2d_nhwc_f32, global_avgpool2d_nhwc_f32 } from "./kernels/pool";

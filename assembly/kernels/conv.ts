@@ -1,4 +1,4 @@
-// f32 2-D convolution, NHWC, as an implicit GEMM (im2col packed block by block).
+// f32 2-D convolution, NHWC, as an implicit GEMM over an indirection buffer (no im2col matrix).
 //
 //   out[b, oy, ox, co] = act(bias[co] + Σ_{ky,kx,ci} x[b, iy, ix, ci] · f[ky, kx, ci, co])
 //   iy = oy·SH − PT + ky·DH,  ix = ox·SW − PL + kx·DW   (taps outside the image read 0)
@@ -7,17 +7,17 @@
 //   SH/SW strides, DH/DW dilations, PT/PL the top/left pads (bottom/right follow from OH/OW).
 //   x [B, H, W, CI], f [KH, KW, CI, CO], bias [CO] or 0, out [B, OH, OW, CO]; row-major.
 //
-// As a GEMM: out is C[M = B·OH·OW, N = CO]; f is already B[K = KH·KW·CI, N] row-major, packed
-// once per call (all KC slices stay resident, bias in the panel heads); A[M, K] (im2col) never
-// exists: each MC block of output pixels is gathered straight into gemm.ts's packed-A layout
-// (MR = 4 pixels interleaved, k-major) and handed to gemm_packed_block. 1x1 stride-1 unpadded
-// convolutions are a plain GEMM on x. Source: XNNPACK's f32 igemm drivers, where the
-// indirection buffer plays the role of the row pointers below.
-//
-// Gathering uses "segments": runs of k whose input offsets (relative to the pixel's window
-// origin) are contiguous — with DW = 1 a whole filter row of KW·CI floats is one run in NHWC.
-// A panel of 4 pixels whose windows lie inside the image copies each run with 4x4 transposes;
-// panels touching the padding (or past M) go tap by tap and write zeros for padding taps.
+// As a GEMM: out is C[M = B·OH·OW, N = CO] and f is already B[K = KH·KW·CI, N] row-major,
+// packed once per call with pack_b (bias in the panel heads; K > KC is cut into KC slices that
+// all stay resident, as gemm_f32 does). Row m of A (im2col) is the window of output pixel m; it
+// is never copied: for each MC block of pixels an indirection buffer holds every pixel's window
+// origin in x, and conv_ukernel_4x8 (gemm_ukernel_4x8 reading A in place, conv_ukernel.ts) walks
+// the window as "segments", runs of k whose input offsets are contiguous — in NHWC with DW = 1 a
+// filter row of KW·CI floats is one run. Panels of 4 pixels whose windows touch the padding (or
+// lie past M) are gathered tap by tap into pack_a's layout, zeros for padding taps, and go
+// through gemm_packed_block. Special cases: 1x1 stride-1 unpadded convolutions are gemm_f32 on
+// x; 3x3 stride-1 ones with enough channels take the Winograd path (conv_winograd.ts).
+// Source: XNNPACK's f32 igemm and its indirection buffer.
 //
 // Memory: x, f, bias 4-byte aligned; reads up to 12 bytes past x's end (arena padding); out
 // must not alias x or f; never writes past out + 4·M·CO. Scratch from the arena (-1 on OOM).
@@ -29,7 +29,6 @@ import { GEMM_MR, GEMM_NR } from "./gemm_ukernel";
 import { conv_ukernel_4x8 } from "./conv_ukernel";
 import { conv2d_winograd_f32 } from "./conv_winograd";
 import { activate, clampLo, clampHi, isClampActivation } from "./activation";
-import { clamp4, madd4, storeTail } from "../simd";
 
 /**
  * Fills table with (input byte offset, length) runs covering k in [k0, k1); returns the count.
@@ -160,22 +159,10 @@ function gatherEdgePanel(dst: usize, k0: i32, k1: i32, rowBytes: usize, pixBytes
     (<usize>ci << 2);
 }
 
-// Output-pixel cursor of the panel loop (b, oy, ox) and its interior bounds.
+// Output-pixel cursor (b, oy, ox) of the edge-panel path.
 let cB: i32 = 0;
 let cOy: i32 = 0;
 let cOx: i32 = 0;
-let gYMax: i32 = 0; // a window is inside the image when 0 <= iy0 < gYMax and 0 <= ix0 < gXMax
-let gXMax: i32 = 0;
-
-/** Window origin of the cursor's pixel if its window is inside the image, else 0; advances. */
-// @ts-ignore: decorator
-@inline function nextOrigin(rowBytes: usize, pixBytes: usize, imageBytes: usize): usize {
-  const iy0 = cOy * gSh - gPt, ix0 = cOx * gSw - gPl;
-  const p = iy0 >= 0 && iy0 < gYMax && ix0 >= 0 && ix0 < gXMax
-    ? gX + <usize>cB * imageBytes + <usize>iy0 * rowBytes + <usize>ix0 * pixBytes : 0;
-  if (++cOx == gOw) { cOx = 0; if (++cOy == gOh) { cOy = 0; cB++; } }
-  return p;
-}
 
 /** Loads the cursor's pixel into the rowIy/rowIx/rowBase slot r (past M: all taps padding). */
 function setRow(r: i32, valid: bool, imageBytes: usize): void {
@@ -187,58 +174,106 @@ function setRow(r: i32, valid: bool, imageBytes: usize): void {
 }
 
 /**
- * One KC slice of C rows i0 .. i0+mc-1: panels of 4 pixels whose windows are inside the image
- * go to conv_ukernel_4x8 (A read in place), the others are gathered (zeros for padding taps)
- * into aPanel and go through gemm_packed_block.
+ * Fills the indirection buffer for output pixels i0 .. i0+mc-1: 4 window origins per panel of 4
+ * pixels, or a 0 first entry when a window of the panel leaves the image (or the panel is cut
+ * by M). Returns the number of such edge panels.
  */
-function convBlock(c: usize, cout: i32, i0: i32, mc: i32, m: i32, k0: i32, k1: i32, segs: usize,
-    nseg: i32, bSlice: usize, aPanel: usize, accumulate: bool, clamp: bool, lo: f32, hi: f32): void {
+function fillRows(rows: usize, i0: i32, mc: i32): i32 {
+  const pixBytes = <usize>gCin << 2;
+  const rowBytes = <usize>gW * pixBytes;
+  const imageBytes = <usize>gH * rowBytes;
+  const yMax = gH - (gKh - 1) * gDh; // a window is inside when 0 <= iy0 < yMax, 0 <= ix0 < xMax
+  const xMax = gW - (gKw - 1) * gDw;
+  const ohw = gOh * gOw;
+  let b = i0 / ohw;
+  const rem = i0 - b * ohw;
+  let oy = rem / gOw;
+  let ox = rem - oy * gOw;
+  let image = gX + <usize>b * imageBytes;
+  let iy0 = oy * gSh - gPt;
+  let rowOk = iy0 >= 0 && iy0 < yMax;
+  let line = image + <usize>iy0 * rowBytes;
+  let edges = 0;
+  for (let r0 = 0; r0 < mc; r0 += GEMM_MR) {
+    let inside = r0 + GEMM_MR <= mc;
+    for (let r = 0; r < GEMM_MR; r++) {
+      const ix0 = ox * gSw - gPl;
+      inside = inside && rowOk && ix0 >= 0 && ix0 < xMax;
+      store<u32>(rows + (<usize>r << 2), <u32>(line + <usize>ix0 * pixBytes));
+      if (++ox == gOw) {
+        ox = 0;
+        if (++oy == gOh) { oy = 0; b++; image += imageBytes; }
+        iy0 = oy * gSh - gPt;
+        rowOk = iy0 >= 0 && iy0 < yMax;
+        line = image + <usize>iy0 * rowBytes;
+      }
+    }
+    if (!inside) { store<u32>(rows, 0); edges++; }
+    rows += GEMM_MR << 2;
+  }
+  return edges;
+}
+
+/**
+ * One KC slice of C rows i0 .. i0+mc-1 (rows: the block's indirection buffer, `edges` panels of
+ * it marked): the interior panels through conv_gemm_panels, then the edge panels gathered.
+ */
+function convBlock(c: usize, cout: i32, i0: i32, mc: i32, k0: i32, k1: i32, segs: usize,
+    nseg: i32, bSlice: usize, aPanel: usize, rows: usize, edges: i32, accumulate: bool,
+    clamp: bool, lo: f32, hi: f32): void {
+  const kc = k1 - k0;
+  const panels = (mc + GEMM_MR - 1) / GEMM_MR;
+  conv_gemm_panels(c, cout, rows, panels, segs, nseg, bSlice, kc, accumulate, clamp, lo, hi);
+  if (edges == 0) return;
   const pixBytes = <usize>gCin << 2;
   const rowBytes = <usize>gW * pixBytes;
   const imageBytes = <usize>gH * rowBytes;
   const cStride = <usize>cout << 2;
-  const kc = k1 - k0;
   const ohw = gOh * gOw;
   cB = i0 / ohw;
   const rem = i0 - cB * ohw;
   cOy = rem / gOw;
   cOx = rem - cOy * gOw;
   for (let r0 = 0; r0 < mc; r0 += GEMM_MR) {
-    const rows = min(GEMM_MR, mc - r0);
-    const sb = cB, sy = cOy, sx = cOx;
-    const p0 = nextOrigin(rowBytes, pixBytes, imageBytes);
-    const p1 = nextOrigin(rowBytes, pixBytes, imageBytes);
-    const p2 = nextOrigin(rowBytes, pixBytes, imageBytes);
-    const p3 = nextOrigin(rowBytes, pixBytes, imageBytes);
-    if (rows == GEMM_MR && p0 != 0 && p1 != 0 && p2 != 0 && p3 != 0) {
-      conv_gemm_rows(c, cout, segs, nseg, p0, p1, p2, p3, bSlice, kc, accumulate, clamp, lo, hi);
-    } else {
-      cB = sb; cOy = sy; cOx = sx;
-      for (let r = 0; r < GEMM_MR; r++) setRow(r, r < rows, imageBytes);
+    const n = min(GEMM_MR, mc - r0);
+    if (load<u32>(rows) == 0) {
+      for (let r = 0; r < GEMM_MR; r++) setRow(r, r < n, imageBytes);
       gatherEdgePanel(aPanel, k0, k1, rowBytes, pixBytes);
-      gemm_packed_block(c, cout, aPanel, bSlice, rows, cout, kc, accumulate, clamp, lo, hi);
+      gemm_packed_block(c, cout, aPanel, bSlice, n, cout, kc, accumulate, clamp, lo, hi);
+    } else {
+      for (let r = 0; r < GEMM_MR; r++) setRow(r, true, imageBytes); // just advance the cursor
     }
+    rows += GEMM_MR << 2;
     c += cStride * GEMM_MR;
   }
 }
 
 /**
- * C[4, CO] (+)= A[4, kc] · B[kc, CO] with A's rows read in place (p0..p3 + segments) and B in
- * pack_b panels: conv_ukernel_4x8 over the full 8-column panels, the column tail through a tile.
+ * C (+)= A · B for `panels` panels of 4 rows of C (row stride CO) whose A rows are read in place
+ * through the indirection buffer `rows` (panels with a 0 first pointer are left alone) and the
+ * segments; B in pack_b panels. Full 8-column panels in one conv_ukernel_4x8 call, the column
+ * tail panel by panel through a tile.
  */
-export function conv_gemm_rows(c: usize, cout: i32, segs: usize, nseg: i32, p0: usize, p1: usize,
-    p2: usize, p3: usize, b: usize, kc: i32, accumulate: bool, clamp: bool, lo: f32, hi: f32): void {
+export function conv_gemm_panels(c: usize, cout: i32, rows: usize, panels: i32, segs: usize,
+    nseg: i32, b: usize, kc: i32, accumulate: bool, clamp: bool, lo: f32, hi: f32): void {
   const cStride = <usize>cout << 2;
   const fullPanels = cout >> 3;
   const tailCols = cout & 7;
-  conv_ukernel_4x8(fullPanels, segs, nseg, p0, p1, p2, p3, b, c, cStride, accumulate, clamp, lo, hi);
-  if (tailCols != 0) {
-    const cTail = c + (<usize>(fullPanels << 3) << 2);
-    const bTail = b + <usize>fullPanels * (<usize>(GEMM_NR + kc * GEMM_NR) << 2);
-    if (accumulate) copyTile(convTile, GEMM_NR << 2, cTail, cStride, GEMM_MR, tailCols);
-    conv_ukernel_4x8(1, segs, nseg, p0, p1, p2, p3, bTail, convTile, GEMM_NR << 2, accumulate,
-      clamp, lo, hi);
-    copyTile(cTail, cStride, convTile, GEMM_NR << 2, GEMM_MR, tailCols);
+  if (fullPanels > 0) {
+    conv_ukernel_4x8(panels, rows, fullPanels, segs, nseg, b, c, cStride, accumulate, clamp, lo, hi);
+  }
+  if (tailCols == 0) return;
+  const cTail = c + (<usize>(fullPanels << 3) << 2);
+  const bTail = b + <usize>fullPanels * (<usize>(GEMM_NR + kc * GEMM_NR) << 2);
+  for (let q = 0; q < panels; q++) {
+    const rq = rows + (<usize>q << 4);
+    if (load<u32>(rq) != 0) {
+      const cq = cTail + <usize>(q * GEMM_MR) * cStride;
+      if (accumulate) copyTile(convTile, GEMM_NR << 2, cq, cStride, GEMM_MR, tailCols);
+      conv_ukernel_4x8(1, rq, 1, segs, nseg, bTail, convTile, GEMM_NR << 2, accumulate, clamp,
+        lo, hi);
+      copyTile(cq, cStride, convTile, GEMM_NR << 2, GEMM_MR, tailCols);
+    }
   }
 }
 
@@ -282,7 +317,8 @@ export function conv2d_nhwc_f32(out: usize, x: usize, filter: usize, bias: usize
   const aPanel = arena_alloc_scoped(packedABytes(GEMM_MR, kcMax) + 64);
   const segs = arena_alloc_scoped(segStride * <usize>slices);
   const counts = arena_alloc_scoped(<usize>slices << 2);
-  if (bPacked == 0 || aPanel == 0 || segs == 0 || counts == 0) {
+  const rows = arena_alloc_scoped(<usize>((CONV_MC + GEMM_MR - 1) / GEMM_MR) << 4);
+  if (bPacked == 0 || aPanel == 0 || segs == 0 || counts == 0 || rows == 0) {
     arena_release(mark);
     return STATUS_OOM;
   }
@@ -295,18 +331,17 @@ export function conv2d_nhwc_f32(out: usize, x: usize, filter: usize, bias: usize
   }
   gX = x; gH = h; gW = w; gCin = cin; gKh = kh; gKw = kw; gSh = strideH; gSw = strideW;
   gDh = dilationH; gDw = dilationW; gPt = padTop; gPl = padLeft; gOh = outH; gOw = outW;
-  gYMax = h - (kh - 1) * dilationH;
-  gXMax = w - (kw - 1) * dilationW;
   const clamp = isClampActivation(act);
   const lo = clampLo(act), hi = clampHi(act);
   for (let i0 = 0; i0 < m; i0 += CONV_MC) {
     const mc = min(CONV_MC, m - i0);
     const cBlock = out + (<usize>i0 * <usize>cout << 2);
+    const edges = fillRows(rows, i0, mc);
     for (let s = 0; s < slices; s++) {
       const k0 = s * CONV_KC, k1 = min(k, k0 + CONV_KC);
-      convBlock(cBlock, cout, i0, mc, m, k0, k1, segs + <usize>s * segStride,
-        load<i32>(counts + (<usize>s << 2)), bPacked + <usize>s * bSliceBytes, aPanel, s > 0,
-        clamp && s == slices - 1, lo, hi);
+      convBlock(cBlock, cout, i0, mc, k0, k1, segs + <usize>s * segStride,
+        load<i32>(counts + (<usize>s << 2)), bPacked + <usize>s * bSliceBytes, aPanel, rows,
+        edges, s > 0, clamp && s == slices - 1, lo, hi);
     }
     activate(cBlock, mc * cout, act, alpha);
   }
@@ -314,114 +349,3 @@ export function conv2d_nhwc_f32(out: usize, x: usize, filter: usize, bias: usize
   return STATUS_OK;
 }
 
-// ---- depthwise ------------------------------------------------------------------------------
-//
-//   out[b, oy, ox, c·M + m] = act(bias[c·M + m] + Σ_{ky,kx} x[b, iy, ix, c] · f[ky, kx, c, m])
-//
-//   M the channel multiplier; f [KH, KW, C, M] is [KH, KW, C·M] read flat; out [B, OH, OW, C·M].
-//   Direct kernel (XNNPACK's f32-dwconv idea without its packed weights): for each output pixel
-//   the valid tap rectangle is computed once, then 16/4 output channels at a time accumulate in
-//   registers over the taps. Reads up to 12 bytes past x, f and bias (channel tails).
-
-/** First tap t in [0, k) with base + t·d >= 0. */
-// @ts-ignore: decorator
-@inline export function firstTap(base: i32, d: i32): i32 {
-  return base >= 0 ? 0 : (d - 1 - base) / d;
-}
-
-/** One past the last tap t in [0, k) with base + t·d < size. */
-// @ts-ignore: decorator
-@inline export function endTap(base: i32, d: i32, size: i32, k: i32): i32 {
-  return base >= size ? 0 : min(k, (size - base + d - 1) / d);
-}
-
-export function depthwise_conv2d_nhwc_f32(out: usize, x: usize, filter: usize, bias: usize,
-    n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, multiplier: i32, strideH: i32,
-    strideW: i32, dilationH: i32, dilationW: i32, padTop: i32, padLeft: i32, outH: i32,
-    outW: i32, act: i32, alpha: f32): i32 {
-  const co = c * multiplier;
-  if (n <= 0 || outH <= 0 || outW <= 0 || co <= 0) return STATUS_OK;
-  const clamp = isClampActivation(act);
-  const vlo = f32x4.splat(clampLo(act)), vhi = f32x4.splat(clampHi(act));
-  const pixBytes = <usize>c << 2;
-  const rowBytes = <usize>w * pixBytes;
-  const tapBytes = <usize>co << 2; // one (ky, kx) slice of the filter
-  const outRowFloats = outW * co;
-  let o = out;
-  for (let b = 0; b < n; b++) {
-    const xb = x + <usize>b * <usize>h * rowBytes;
-    for (let oy = 0; oy < outH; oy++) {
-      const iy0 = oy * strideH - padTop;
-      const kyLo = firstTap(iy0, dilationH), kyHi = endTap(iy0, dilationH, h, kh);
-      const rowStart = o;
-      for (let ox = 0; ox < outW; ox++) {
-        const ix0 = ox * strideW - padLeft;
-        const kxLo = firstTap(ix0, dilationW), kxHi = endTap(ix0, dilationW, w, kw);
-        // Channel blocks of 16, then 4, then a lane tail; channel c0 of tap (ky, kx) sits at
-        // xb + (iy0 + ky·DH)·rowBytes + (ix0 + kx·DW)·pixBytes and filter + (ky·KW + kx)·tapBytes.
-        for (let c0 = 0; c0 < co; ) {
-          const wide = co - c0 >= 16;
-          const zero = f32x4.splat(0);
-          let acc0 = zero, acc1 = zero, acc2 = zero, acc3 = zero;
-          if (bias != 0) {
-            const bp = bias + (<usize>c0 << 2);
-            acc0 = v128.load(bp);
-            if (wide) { acc1 = v128.load(bp, 16); acc2 = v128.load(bp, 32); acc3 = v128.load(bp, 48); }
-          }
-          for (let ky = kyLo; ky < kyHi; ky++) {
-            const xr = xb + <usize>(iy0 + ky * dilationH) * rowBytes;
-            const fr = filter + <usize>(ky * kw) * tapBytes + (<usize>c0 << 2);
-            for (let kx = kxLo; kx < kxHi; kx++) {
-              const xp = xr + <usize>(ix0 + kx * dilationW) * pixBytes;
-              const fp = fr + <usize>kx * tapBytes;
-              if (multiplier == 1) {
-                const xc = xp + (<usize>c0 << 2);
-                acc0 = madd4(v128.load(xc), v128.load(fp), acc0);
-                if (wide) {
-                  acc1 = madd4(v128.load(xc, 16), v128.load(fp, 16), acc1);
-                  acc2 = madd4(v128.load(xc, 32), v128.load(fp, 32), acc2);
-                  acc3 = madd4(v128.load(xc, 48), v128.load(fp, 48), acc3);
-                }
-              } else {
-                // Output channel j reads input channel j / M: gather the 4 (or 16) lanes.
-                acc0 = madd4(gatherLanes(xp, c0, multiplier), v128.load(fp), acc0);
-                if (wide) {
-                  acc1 = madd4(gatherLanes(xp, c0 + 4, multiplier), v128.load(fp, 16), acc1);
-                  acc2 = madd4(gatherLanes(xp, c0 + 8, multiplier), v128.load(fp, 32), acc2);
-                  acc3 = madd4(gatherLanes(xp, c0 + 12, multiplier), v128.load(fp, 48), acc3);
-                }
-              }
-            }
-          }
-          if (clamp) {
-            acc0 = clamp4(acc0, vlo, vhi);
-            acc1 = clamp4(acc1, vlo, vhi);
-            acc2 = clamp4(acc2, vlo, vhi);
-            acc3 = clamp4(acc3, vlo, vhi);
-          }
-          if (wide) {
-            v128.store(o, acc0); v128.store(o, acc1, 16); v128.store(o, acc2, 32); v128.store(o, acc3, 48);
-            o += 64; c0 += 16;
-          } else if (co - c0 >= 4) {
-            v128.store(o, acc0);
-            o += 16; c0 += 4;
-          } else {
-            storeTail(o, acc0, <usize>(co - c0));
-            o += <usize>(co - c0) << 2; c0 = co;
-          }
-        }
-      }
-      activate(rowStart, outRowFloats, act, alpha);
-    }
-  }
-  return STATUS_OK;
-}
-
-/** Lanes x[j / M] for output channels j = j0 .. j0+3 (channels past C·M read harmless junk). */
-// @ts-ignore: decorator
-@inline function gatherLanes(xp: usize, j0: i32, m: i32): v128 {
-  let v = f32x4.splat(load<f32>(xp + (<usize>(j0 / m) << 2)));
-  v = f32x4.replace_lane(v, 1, load<f32>(xp + (<usize>((j0 + 1) / m) << 2)));
-  v = f32x4.replace_lane(v, 2, load<f32>(xp + (<usize>((j0 + 2) / m) << 2)));
-  return f32x4.replace_lane(v, 3, load<f32>(xp + (<usize>((j0 + 3) / m) << 2)));
-}

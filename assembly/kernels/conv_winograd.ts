@@ -23,7 +23,7 @@
 
 import { arena_alloc_scoped, arena_mark, arena_release } from "../arena";
 import { packedBBytes, STATUS_OK, STATUS_OOM } from "./gemm";
-import { conv_gemm_rows } from "./conv";
+import { conv_gemm_panels } from "./conv";
 import { GEMM_NR } from "./gemm_ukernel";
 import { activate, clampLo, clampHi, isClampActivation } from "./activation";
 import { clamp4, storeTail } from "../simd";
@@ -32,8 +32,10 @@ import { clamp4, storeTail } from "../simd";
 // @ts-ignore: decorator
 @inline const TB: i32 = 32;
 
-// One segment covering a whole V row: (byte offset 0, CI floats).
-const wholeRow = memory.data(8, 16);
+// The GEMMs read V in place (conv_gemm_panels): an indirection buffer of the block's V_0 rows
+// (4 per panel; rows past the last tile repeat row 0) and one segment per ξ, (ξ·vBytes, CI).
+const vRows = memory.data(TB * 4, 16);
+const vSegs = memory.data(16 * 8, 16);
 
 // @ts-ignore: decorator
 @inline function half(v: v128): v128 {
@@ -178,19 +180,6 @@ function transformInput(v: usize, vBytes: usize, t0: i32, count: i32): void {
   }
 }
 
-/** M[count, CO] = V[count, CI] · U (row-major V and M), 4 rows at a time through conv_gemm_rows. */
-function gemmRows(m: usize, v: usize, u: usize, count: i32, cin: i32, cout: i32): void {
-  const vRow = <usize>cin << 2, mRow = <usize>cout << 2;
-  for (let q = 0; q < count; q += 4) {
-    // Rows past count (the last block) repeat row q and land in M's unused rows.
-    const p0 = v + <usize>q * vRow;
-    const p1 = q + 1 < count ? p0 + vRow : p0;
-    const p2 = q + 2 < count ? p0 + 2 * vRow : p0;
-    const p3 = q + 3 < count ? p0 + 3 * vRow : p0;
-    conv_gemm_rows(m + <usize>q * mRow, cout, wholeRow, 1, p0, p1, p2, p3, u, cin, false, false, 0, 0);
-  }
-}
-
 /** Aᵀ M A + bias for tiles t0 .. t0+count-1; clamps; stores the pixels inside the output. */
 function transformOutput(out: usize, m: usize, mBytes: usize, bias: usize, t0: i32, count: i32,
     cout: i32, outH: i32, outW: i32, clamp: bool, lo: f32, hi: f32): void {
@@ -272,8 +261,10 @@ export function conv2d_winograd_f32(out: usize, x: usize, filter: usize, bias: u
     arena_release(mark);
     return STATUS_OOM;
   }
-  store<u32>(wholeRow, 0);
-  store<i32>(wholeRow, cin, 4);
+  for (let xi = 0; xi < 16; xi++) {
+    store<u32>(vSegs + (<usize>xi << 3), <u32>(<usize>xi * vBytes));
+    store<i32>(vSegs + (<usize>xi << 3), cin, 4);
+  }
   wX = x; wH = h; wW = w; wCin = cin; wPt = padTop; wPl = padLeft; wTilesY = tilesY; wTilesX = tilesX;
   transformFilter(u, uBytes, filter, cin, cout);
   const clamp = isClampActivation(act);
@@ -281,8 +272,13 @@ export function conv2d_winograd_f32(out: usize, x: usize, filter: usize, bias: u
   for (let t0 = 0; t0 < tiles; t0 += TB) {
     const count = min(TB, tiles - t0);
     transformInput(v, vBytes, t0, count);
+    const panels = (count + 3) >> 2;
+    for (let r = 0; r < panels * 4; r++) {
+      store<u32>(vRows + (<usize>r << 2), <u32>(v + (r < count ? <usize>r * (<usize>cin << 2) : 0)));
+    }
     for (let xi = 0; xi < 16; xi++) {
-      gemmRows(m + <usize>xi * mBytes, v + <usize>xi * vBytes, u + <usize>xi * uBytes, count, cin, cout);
+      conv_gemm_panels(m + <usize>xi * mBytes, cout, vRows, panels, vSegs + (<usize>xi << 3), 1,
+        u + <usize>xi * uBytes, cin, false, false, 0, 0);
     }
     transformOutput(out, m, mBytes, bias, t0, count, cout, outH, outW, clamp, lo, hi);
   }

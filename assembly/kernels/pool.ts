@@ -15,7 +15,7 @@
 // must not alias x; never writes past out's end. Source: XNNPACK f32-maxpool / f32-avgpool /
 // f32-gavgpool (without their multipass tiling).
 
-import { firstTap, endTap } from "./conv";
+import { firstTap, endTap } from "./conv_depthwise";
 import { storeTail } from "../simd";
 import { STATUS_OK } from "./gemm";
 

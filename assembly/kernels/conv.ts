@@ -304,8 +304,11 @@ export function conv2d_nhwc_f32(out: usize, x: usize, filter: usize, bias: usize
   }
   if (kh == 3 && kw == 3 && strideH == 1 && strideW == 1 && dilationH == 1 && dilationW == 1 &&
       cin >= WINOGRAD_MIN_CHANNELS && cout >= WINOGRAD_MIN_CHANNELS) {
-    return conv2d_winograd_f32(out, x, filter, bias, n, h, w, cin, cout, padTop, padLeft, outH,
-      outW, act, alpha);
+    const status = conv2d_winograd_f32(out, x, filter, bias, n, h, w, cin, cout, padTop, padLeft,
+      outH, outW, act, alpha);
+    // Out of scratch for the 16 transformed filters (16/9 of the filter): the implicit GEMM
+    // needs less, so try it before giving up.
+    if (status != STATUS_OOM) return status;
   }
   if (GEMM_MR != 4) ERROR("conv.ts gathers 4-pixel panels: adapt copy4 to the new GEMM_MR");
   const slices = (k + CONV_KC - 1) / CONV_KC;

@@ -122,6 +122,20 @@ for (const { name, k: wasm } of builds) {
       }
     });
 
+    it('falls back from the Winograd path to the implicit GEMM when scratch is short', () => {
+      // Winograd needs ~530 KB of scratch here (16 transformed filters, V, M), the GEMM ~210 KB.
+      const g = convGeometry(1, 6, 6, 64, 3, 3, [1, 1], [1, 1], 'same');
+      const x = randomArray(rng(17), 6 * 6 * 64), f = randomArray(rng(18), 9 * 64 * 64);
+      wasm.arena_set_limit(wasm.arena_heap_end() + x.byteLength + f.byteLength + 6 * 6 * 64 * 4 + 350_000);
+      try {
+        const r = runConv(wasm, x, f, null, g, 64, 0, 0);
+        assert.equal(r.status, 0);
+        assertClose(r.out, conv2d_nhwc_ref(x, f, null, g, 64), { atol: 1e-5 * Math.sqrt(577), rtol: 1e-4 }, 'fallback');
+      } finally {
+        wasm.arena_set_limit(0);
+      }
+    });
+
     it('returns the out-of-memory status and stays usable when scratch cannot be had', () => {
       const g = convGeometry(1, 16, 16, 8, 3, 3, [1, 1], [1, 1], 'same');
       const x = randomArray(rng(13), 16 * 16 * 8), f = randomArray(rng(14), 9 * 8 * 32);

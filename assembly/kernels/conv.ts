@@ -95,6 +95,10 @@ function buildSegments(table: usize, k0: i32, k1: i32, cin: i32, kw: i32, w: i32
 // @ts-ignore: decorator
 @inline const WINOGRAD_MIN_CHANNELS: i32 = 8;
 
+// A padded copy of one image (making every window interior) is made up to this size.
+// @ts-ignore: decorator
+@inline const PAD_COPY_MAX_BYTES: usize = 4 << 20;
+
 // Geometry shared by the gather routines of one call (plain globals: one call at a time).
 let gX: usize = 0;
 let gH: i32 = 0;
@@ -290,6 +294,19 @@ function copyTile(dst: usize, dstStride: usize, src: usize, srcStride: usize, ro
   }
 }
 
+/** xPad[y][x] = img[y − PT, x − PL] (NHWC rows of CI floats), 0 outside img: [ph, pw, CI]. */
+function padImage(xPad: usize, img: usize, h: i32, w: i32, cin: i32, padTop: i32, padLeft: i32,
+    ph: i32, pw: i32): void {
+  const pix = <usize>cin << 2;
+  memory.fill(xPad, 0, <usize>ph * <usize>pw * pix);
+  const rows = min(h, ph - padTop), cols = min(w, pw - padLeft);
+  if (cols <= 0) return;
+  for (let y = 0; y < rows; y++) {
+    memory.copy(xPad + (<usize>(y + padTop) * <usize>pw + <usize>padLeft) * pix,
+      img + <usize>y * <usize>w * pix, <usize>cols * pix);
+  }
+}
+
 /** The exported convolution. Returns STATUS_OK, or STATUS_OOM when scratch cannot be had. */
 export function conv2d_nhwc_f32(out: usize, x: usize, filter: usize, bias: usize, n: i32, h: i32,
     w: i32, cin: i32, kh: i32, kw: i32, cout: i32, strideH: i32, strideW: i32, dilationH: i32,
@@ -313,6 +330,13 @@ export function conv2d_nhwc_f32(out: usize, x: usize, filter: usize, bias: usize
   if (GEMM_MR != 4) ERROR("conv.ts gathers 4-pixel panels: adapt copy4 to the new GEMM_MR");
   const slices = (k + CONV_KC - 1) / CONV_KC;
   const kcMax = min(k, CONV_KC);
+  // Windows that leave the image make edge panels, gathered tap by tap: slow when CI is small.
+  // If the padded image is small, copying it with its zeros makes every window interior.
+  const ph = (outH - 1) * strideH + (kh - 1) * dilationH + 1;
+  const pw = (outW - 1) * strideW + (kw - 1) * dilationW + 1;
+  const padBytes = <usize>ph * <usize>pw * (<usize>cin << 2);
+  const padCopy = (padTop > 0 || padLeft > 0 || ph - padTop > h || pw - padLeft > w) &&
+    padBytes <= PAD_COPY_MAX_BYTES;
   const mark = arena_mark();
   const bSliceBytes = packedBBytes(cout, kcMax);
   const segStride = <usize>(kh * kw + 1) << 3;
@@ -322,32 +346,44 @@ export function conv2d_nhwc_f32(out: usize, x: usize, filter: usize, bias: usize
   const segs = arena_alloc_scoped(segStride * <usize>slices);
   const counts = arena_alloc_scoped(<usize>slices << 2);
   const rows = arena_alloc_scoped(<usize>((CONV_MC + GEMM_MR - 1) / GEMM_MR) << 4);
-  if (bPacked == 0 || aPanel == 0 || segs == 0 || counts == 0 || rows == 0) {
+  const xPad = padCopy ? arena_alloc_scoped(padBytes) : 1;
+  if (bPacked == 0 || aPanel == 0 || segs == 0 || counts == 0 || rows == 0 || xPad == 0) {
     arena_release(mark);
     return STATUS_OOM;
   }
+  const rowW = padCopy ? pw : w; // the row length the window offsets are measured in
   for (let s = 0; s < slices; s++) {
     const k0 = s * CONV_KC, k1 = min(k, k0 + CONV_KC);
     pack_b(bPacked + <usize>s * bSliceBytes, filter, s == 0 ? bias : 0, cout, k1 - k0, k0,
       <usize>cout, 1);
     store<i32>(counts + (<usize>s << 2),
-      buildSegments(segs + <usize>s * segStride, k0, k1, cin, kw, w, dilationH, dilationW));
+      buildSegments(segs + <usize>s * segStride, k0, k1, cin, kw, rowW, dilationH, dilationW));
   }
   gX = x; gH = h; gW = w; gCin = cin; gKh = kh; gKw = kw; gSh = strideH; gSw = strideW;
   gDh = dilationH; gDw = dilationW; gPt = padTop; gPl = padLeft; gOh = outH; gOw = outW;
   const clamp = isClampActivation(act);
   const lo = clampLo(act), hi = clampHi(act);
-  for (let i0 = 0; i0 < m; i0 += CONV_MC) {
-    const mc = min(CONV_MC, m - i0);
-    const cBlock = out + (<usize>i0 * <usize>cout << 2);
-    const edges = fillRows(rows, i0, mc);
-    for (let s = 0; s < slices; s++) {
-      const k0 = s * CONV_KC, k1 = min(k, k0 + CONV_KC);
-      convBlock(cBlock, cout, i0, mc, k0, k1, segs + <usize>s * segStride,
-        load<i32>(counts + (<usize>s << 2)), bPacked + <usize>s * bSliceBytes, aPanel, rows,
-        edges, s > 0, clamp && s == slices - 1, lo, hi);
+  const cv = padCopy ? 1 : n; // images per pass: one at a time through the padded copy
+  const passM = cv * outH * outW;
+  const imageBytes = <usize>h * <usize>w * (<usize>cin << 2);
+  for (let b = 0; b < n; b += cv) {
+    if (padCopy) {
+      padImage(xPad, x + <usize>b * imageBytes, h, w, cin, padTop, padLeft, ph, pw);
+      gX = xPad; gH = ph; gW = pw; gPt = 0; gPl = 0;
     }
-    activate(cBlock, mc * cout, act, alpha);
+    const outPass = out + <usize>b * <usize>outH * <usize>outW * (<usize>cout << 2);
+    for (let i0 = 0; i0 < passM; i0 += CONV_MC) {
+      const mc = min(CONV_MC, passM - i0);
+      const cBlock = outPass + (<usize>i0 * <usize>cout << 2);
+      const edges = fillRows(rows, i0, mc);
+      for (let s = 0; s < slices; s++) {
+        const k0 = s * CONV_KC, k1 = min(k, k0 + CONV_KC);
+        convBlock(cBlock, cout, i0, mc, k0, k1, segs + <usize>s * segStride,
+          load<i32>(counts + (<usize>s << 2)), bPacked + <usize>s * bSliceBytes, aPanel, rows,
+          edges, s > 0, clamp && s == slices - 1, lo, hi);
+      }
+      activate(cBlock, mc * cout, act, alpha);
+    }
   }
   arena_release(mark);
   return STATUS_OK;

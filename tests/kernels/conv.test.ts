@@ -50,6 +50,10 @@ cases.push({ n: 2, h: 13, w: 11, cin: 17, cout: 19, kh: 3, kw: 3, pad: 'valid', 
 cases.push({ n: 1, h: 16, w: 15, cin: 20, cout: 16, kh: 3, kw: 3, pad: 'same', bias: true, act: ACT.leakyrelu, alpha: 0.1 });
 cases.push({ n: 3, h: 4, w: 3, cin: 16, cout: 33, kh: 3, kw: 3, pad: 1, act: ACT.relu });
 cases.push({ n: 1, h: 9, w: 10, cin: 64, cout: 64, kh: 3, kw: 3, pad: 'same', bias: true });
+// Padded windows: small images go through a zero-padded copy (several KC slices, batches);
+// a padded image over 4 MB keeps the tap-by-tap edge gather.
+cases.push({ n: 2, h: 9, w: 8, cin: 40, cout: 12, kh: 3, kw: 3, s: [2, 2], pad: 'same', bias: true });
+cases.push({ n: 1, h: 258, w: 258, cin: 16, cout: 4, kh: 3, kw: 3, s: [2, 2], pad: 'same', bias: true });
 // 1x1 stride 1: straight to the GEMM.
 cases.push({ n: 2, h: 5, w: 3, cin: 17, cout: 9, kh: 1, kw: 1, pad: 'same', bias: true, act: ACT.relu6 });
 // Empty reduction: act(bias).

@@ -13,10 +13,12 @@
 // is never copied: for each MC block of pixels an indirection buffer holds every pixel's window
 // origin in x, and conv_ukernel_4x8 (gemm_ukernel_4x8 reading A in place, conv_ukernel.ts) walks
 // the window as "segments", runs of k whose input offsets are contiguous — in NHWC with DW = 1 a
-// filter row of KW·CI floats is one run. Panels of 4 pixels whose windows touch the padding (or
-// lie past M) are gathered tap by tap into pack_a's layout, zeros for padding taps, and go
-// through gemm_packed_block. Special cases: 1x1 stride-1 unpadded convolutions are gemm_f32 on
-// x; 3x3 stride-1 ones with enough channels take the Winograd path (conv_winograd.ts).
+// filter row of KW·CI floats is one run. Padding: when the zero-padded image is small (4 MB)
+// it is copied, one image at a time, and every window is interior; otherwise panels of 4 pixels
+// whose windows leave the image (and the panel cut by M) are gathered tap by tap into pack_a's
+// layout, zeros for padding taps, and go through gemm_packed_block. Special cases: 1x1
+// stride-1 unpadded convolutions are gemm_f32 on x; 3x3 stride-1 ones with 8+ channels in and
+// out take the Winograd path (conv_winograd.ts), falling back here if its scratch is short.
 // Source: XNNPACK's f32 igemm and its indirection buffer.
 //
 // Memory: x, f, bias 4-byte aligned; reads up to 12 bytes past x's end (arena padding); out
@@ -85,6 +87,7 @@ function buildSegments(table: usize, k0: i32, k1: i32, cin: i32, kw: i32, w: i32
   }
 }
 
+// KC as gemm_f32's; MC pixels per micro-kernel call (64, 32 and 256 measured the same).
 // @ts-ignore: decorator
 @inline const CONV_KC: i32 = GEMM_KC;
 // @ts-ignore: decorator

@@ -11,15 +11,19 @@
 //
 // The sum over ci at each of the 16 positions ξ is a GEMM: M_ξ[T, CO] = V_ξ[T, CI] · U_ξ[CI, CO]
 // (T tiles, V = Bᵀ d B, U = G g Gᵀ). U is transformed once per call straight into pack_b's
-// panel layout; tiles are processed TB at a time: the input transform writes V_ξ straight into
-// pack_a's 4-row k-major layout (a 4x4 transpose turns 4 tiles x 4 channels around), 16
-// gemm_packed_block calls produce M_ξ, and the output transform adds the bias, clamps and stores
-// the 2x2 pixels that exist (odd output sizes cut the last tile). The transforms only add and
-// halve, so the rounding stays close to the direct sum's (checked against the f64 reference).
+// panel layout; tiles are processed TB at a time: the input transform writes the rows V_ξ[t]
+// (4 channels per vector, padding taps read as 0), 16 conv_gemm_panels calls produce M_ξ
+// (conv_ukernel_4x8 reading V in place through an indirection buffer), and the output transform
+// adds the bias, clamps and stores the 2x2 pixels that exist (odd output sizes cut the last
+// tile). The transforms only add and halve, so the rounding stays close to the direct sum's
+// (checked against the f64 reference). Caveat: one ±Inf input can come out as NaN (Inf − Inf
+// inside the transforms) where the direct sum gives ±Inf; NaN propagates as in the direct sum.
 //
 //   B batch, H×W input, CI/CO channels, OH×OW output, PT/PL top/left pads.
 //   x [B, H, W, CI], f [3, 3, CI, CO], bias [CO] or 0, out [B, OH, OW, CO].
 // Memory: reads up to 12 bytes past x and f (channel tails); never writes past out's end.
+// Scratch from the arena: 16 transformed filters (16/9 of f), V and M of one block; -1 on OOM
+// (conv2d_nhwc_f32 then falls back to the implicit GEMM).
 
 import { arena_alloc_scoped, arena_mark, arena_release } from "../arena";
 import { packedBBytes, STATUS_OK, STATUS_OOM } from "./gemm";
@@ -81,7 +85,7 @@ function transformFilter(u: usize, uBytes: usize, f: usize, cin: i32, cout: i32)
   }
 }
 
-/** Writes (a, (a+b+c)/2, (a-b+c)/2, c) to positions xi0 .. xi0+3 (16-lane-wide co tails are junk, unused). */
+/** Writes (a, (a+b+c)/2, (a-b+c)/2, c) to positions xi0 .. xi0+3 (lanes past CO: junk, never used). */
 // @ts-ignore: decorator
 @inline function storeRow(dst: usize, uBytes: usize, xi0: i32, a: v128, b: v128, c: v128): void {
   const s = half(f32x4.add(a, c)), h = half(b);

@@ -268,7 +268,7 @@ export function conv_gemm_panels(c: usize, cout: i32, rows: usize, panels: i32, 
   const fullPanels = cout >> 3;
   const tailCols = cout & 7;
   if (fullPanels > 0) {
-    conv_ukernel_4x8(panels, rows, fullPanels, segs, nseg, b, c, cStride, accumulate, clamp, lo, hi);
+    conv_ukernel_4x8(panels, rows, fullPanels, segs, nseg, b, kc, c, cStride, accumulate, clamp, lo, hi);
   }
   if (tailCols == 0) return;
   const cTail = c + (<usize>(fullPanels << 3) << 2);
@@ -278,7 +278,7 @@ export function conv_gemm_panels(c: usize, cout: i32, rows: usize, panels: i32, 
     if (load<u32>(rq) != 0) {
       const cq = cTail + <usize>(q * GEMM_MR) * cStride;
       if (accumulate) copyTile(convTile, GEMM_NR << 2, cq, cStride, GEMM_MR, tailCols);
-      conv_ukernel_4x8(1, rq, 1, segs, nseg, bTail, convTile, GEMM_NR << 2, accumulate, clamp,
+      conv_ukernel_4x8(1, rq, 1, segs, nseg, bTail, kc, convTile, GEMM_NR << 2, accumulate, clamp,
         lo, hi);
       copyTile(cq, cStride, convTile, GEMM_NR << 2, GEMM_MR, tailCols);
     }

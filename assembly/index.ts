@@ -15,3 +15,6 @@ export { transpose_x32, copy_strided_x32, gather_x32 } from "./kernels/layout";
 export { batchnorm_f32 } from "./kernels/batchnorm";
 export { sum_f32, mean_f32, max_f32, min_f32, argmax_f32, argmin_f32 } from "./kernels/reduce";
 export { softmax_f32, log_softmax_f32 } from "./kernels/softmax";
+export { conv2d_nhwc_f32 } from "./kernels/conv";
+export { depthwise_conv2d_nhwc_f32 } from "./kernels/conv_depthwise";
+export { maxpool2d_nhwc_f32, avgpool2d_nhwc_f32, global_avgpool2d_nhwc_f32 } from "./kernels/pool";

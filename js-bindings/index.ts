@@ -11,3 +11,5 @@ export { gather } from './ops/gather.js';
 export { batchNorm, batchNorm2d, batchNorm3d, batchNorm4d } from './ops/normalization.js';
 export { sum, mean, max, min, argMax, argMin } from './ops/reduce.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
+export { conv2d, depthwiseConv2d } from './ops/conv.js';
+export { maxPool, avgPool, globalAveragePool2d } from './ops/pool.js';

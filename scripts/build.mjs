@@ -17,6 +17,10 @@ const generated = execFileSync('node', ['scripts/gen-gemm-ukernel.mjs'], { cwd: 
 if (generated !== readFileSync(`${root}assembly/kernels/gemm_ukernel.ts`, 'utf8')) {
   throw new Error('assembly/kernels/gemm_ukernel.ts differs from scripts/gen-gemm-ukernel.mjs: regenerate it');
 }
+const convGenerated = execFileSync('node', ['scripts/gen-conv-ukernel.mjs'], { cwd: root }).toString();
+if (convGenerated !== readFileSync(`${root}assembly/kernels/conv_ukernel.ts`, 'utf8')) {
+  throw new Error('assembly/kernels/conv_ukernel.ts differs from scripts/gen-conv-ukernel.mjs: regenerate it');
+}
 
 mkdirSync(`${root}build`, { recursive: true });
 const targets = process.argv.includes('--debug') ? ['simd', 'relaxed', 'debug'] : ['simd', 'relaxed'];

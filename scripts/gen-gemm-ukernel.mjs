@@ -15,14 +15,17 @@
 // - V8 folds constant offsets into v128.load but not into load32_splat (a leaq per row), so
 //   few rows and wide B are cheaper: 2x16 issues 4 B loads + 2 splats per 8 FMAs where 4x8
 //   issues 2 + 4 (+3 leaq); 2x16 measured 22-23 GFLOP/s vs 20-22 for 4x8 on the SIMD128 build
-//   and the same (~28) on the relaxed build.
+//   and the same (~28) on the relaxed build. The tile stays 4x8 all the same: conv.ts's
+//   implicit-GEMM kernel (gen-conv-ukernel.mjs) and the Winograd path share the 4x8 panel
+//   layout of pack_a/pack_b; 2x16 for gemm_f32 needs those helpers to take the tile as a
+//   parameter first.
 // - The ceiling is the 8 accumulator chains: a bare loop of 8 relaxed_madd chains runs at
 //   ~30 GFLOP/s here, 12 chains at ~50. Tiles with 12 accumulators (6x8, 3x16, 4x12) do not fit
 //   15 registers once V8 has hoisted the loads, and 3x12 (9 chains, 15 registers) measured
 //   27.7 vs 28.8 for 2x16; splitting the body with branches to stop the hoisting did not help
 //   (binaryen merges the checks, V8 still spills).
-const MR = Number(process.argv[2] ?? 2);
-const NR = Number(process.argv[3] ?? 16);
+const MR = Number(process.argv[2] ?? 4);
+const NR = Number(process.argv[3] ?? 8);
 if (NR % 4 !== 0) throw new Error('NR must be a multiple of 4');
 const rows = [...Array(MR).keys()];
 const HEX = '0123456789ABCDEF';

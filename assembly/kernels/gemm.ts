@@ -128,24 +128,6 @@ export function pack_a(dst: usize, a: usize, mc: i32, kc: i32, i0: i32, k0: i32,
         dst += 16;
         s += 4;
       }
-    } else if (rows == 2 && GEMM_MR == 2 && colStride == 1) {
-      // 2 rows x 4 k at a time: interleaving the rows gives k-major pairs.
-      let s = base;
-      let k = 0;
-      for (; k + 4 <= kc; k += 4) {
-        const r0v = v128.load(s);
-        const r1v = v128.load(s + rowBytes);
-        v128.store(dst, i32x4.shuffle(r0v, r1v, 0, 4, 1, 5));
-        v128.store(dst, i32x4.shuffle(r0v, r1v, 2, 6, 3, 7), 16);
-        dst += 32;
-        s += 16;
-      }
-      for (; k < kc; k++) {
-        store<f32>(dst, load<f32>(s));
-        store<f32>(dst, load<f32>(s + rowBytes), 4);
-        dst += 8;
-        s += 4;
-      }
     } else if (rows == 4 && GEMM_MR == 4 && rowStride == 1) {
       // op(A) is a transposed matrix: the 4 rows of one k are adjacent.
       let s = base;

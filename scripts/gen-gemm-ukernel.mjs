@@ -43,8 +43,8 @@ p('//   B panel (pack_b):  NR bias floats, then NR per k    b[NR + k*NR + j]');
 p('//   C: MR rows of NR floats, row r at c + r*cStride (bytes); fully written (callers route');
 p('//      edge tiles through a scratch tile).');
 p('// accumulate = false: start from the panel bias; true: start from C (later k blocks).');
-p('// clamp = true: min/max with lo/hi before the store (fused relu/relu6).');
-p(`import { madd4 } from "../simd";`);
+p('// clamp = true: clamp4 (pmax/pmin, NaN kept) with lo/hi before the store (fused relu/relu6).');
+p(`import { clamp4, madd4 } from "../simd";`);
 p();
 p('// @ts-ignore: decorator');
 p(`@inline export const GEMM_MR: i32 = ${MR};`);
@@ -75,7 +75,7 @@ p('  }');
 p('  if (clamp) {');
 p('    const vlo = f32x4.splat(lo); const vhi = f32x4.splat(hi);');
 for (const r of rows) for (const c of cols) {
-  p(`    acc${r}${c.name} = f32x4.min(f32x4.max(acc${r}${c.name}, vlo), vhi);`);
+  p(`    acc${r}${c.name} = clamp4(acc${r}${c.name}, vlo, vhi);`);
 }
 p('  }');
 for (const r of rows) p('  ' + cols.map((c) => `v128.store(c${r}, acc${r}${c.name}, ${16 * c.v});`).join(' '));

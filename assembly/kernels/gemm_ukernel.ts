@@ -7,8 +7,8 @@
 //   C: MR rows of NR floats, row r at c + r*cStride (bytes); fully written (callers route
 //      edge tiles through a scratch tile).
 // accumulate = false: start from the panel bias; true: start from C (later k blocks).
-// clamp = true: min/max with lo/hi before the store (fused relu/relu6).
-import { madd4 } from "../simd";
+// clamp = true: clamp4 (pmax/pmin, NaN kept) with lo/hi before the store (fused relu/relu6).
+import { clamp4, madd4 } from "../simd";
 
 // @ts-ignore: decorator
 @inline export const GEMM_MR: i32 = 4;
@@ -57,14 +57,14 @@ export function gemm_ukernel_4x8(kc: i32, a: usize, b: usize, c: usize, cStride:
   }
   if (clamp) {
     const vlo = f32x4.splat(lo); const vhi = f32x4.splat(hi);
-    acc0x0123 = f32x4.min(f32x4.max(acc0x0123, vlo), vhi);
-    acc0x4567 = f32x4.min(f32x4.max(acc0x4567, vlo), vhi);
-    acc1x0123 = f32x4.min(f32x4.max(acc1x0123, vlo), vhi);
-    acc1x4567 = f32x4.min(f32x4.max(acc1x4567, vlo), vhi);
-    acc2x0123 = f32x4.min(f32x4.max(acc2x0123, vlo), vhi);
-    acc2x4567 = f32x4.min(f32x4.max(acc2x4567, vlo), vhi);
-    acc3x0123 = f32x4.min(f32x4.max(acc3x0123, vlo), vhi);
-    acc3x4567 = f32x4.min(f32x4.max(acc3x4567, vlo), vhi);
+    acc0x0123 = clamp4(acc0x0123, vlo, vhi);
+    acc0x4567 = clamp4(acc0x4567, vlo, vhi);
+    acc1x0123 = clamp4(acc1x0123, vlo, vhi);
+    acc1x4567 = clamp4(acc1x4567, vlo, vhi);
+    acc2x0123 = clamp4(acc2x0123, vlo, vhi);
+    acc2x4567 = clamp4(acc2x4567, vlo, vhi);
+    acc3x0123 = clamp4(acc3x0123, vlo, vhi);
+    acc3x4567 = clamp4(acc3x4567, vlo, vhi);
   }
   v128.store(c0, acc0x0123, 0); v128.store(c0, acc0x4567, 16);
   v128.store(c1, acc1x0123, 0); v128.store(c1, acc1x4567, 16);

@@ -5,8 +5,8 @@ import * as lp from '../js-bindings/index.js';
 
 await lp.ready();
 const info = lp.backendInfo();
-console.log(`Lepton on ${info.build === 'relaxed' ? 'relaxed SIMD' : 'SIMD128'} ` +
-  `(run Node with --experimental-wasm-relaxed-simd for the relaxed build)`);
+console.log(info.build === 'relaxed' ? 'Lepton on relaxed SIMD' :
+  'Lepton on SIMD128 (Node 20 loads the relaxed build with --experimental-wasm-relaxed-simd)');
 
 // conv 3x3 32 relu → maxPool 2 → conv 3x3 64 relu → maxPool 2 → flatten → dense 128 relu → dense 10 softmax
 const w = lp.tidy(() => ({
@@ -45,3 +45,4 @@ console.log(`MNIST-shaped CNN, batch 256: ${ms.toFixed(1)} ms (${(256 / ms * 100
   `sample 0 class probabilities sum to ${Array.from(probs.dataSync()).reduce((a, b) => a + b, 0).toFixed(4)}`);
 console.log(`memory flat over ${rounds} forward passes: ${before.numBytes} → ${after.numBytes} bytes, ` +
   `${before.numTensors} → ${after.numTensors} tensors (peak ${(after.peakBytes / 2 ** 20).toFixed(1)} MiB)`);
+probs.dispose();

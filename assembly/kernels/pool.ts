@@ -68,21 +68,29 @@ import { STATUS_OK } from "./gemm";
             acc0 = f32x4.div(acc0, scale); acc1 = f32x4.div(acc1, scale);
             acc2 = f32x4.div(acc2, scale); acc3 = f32x4.div(acc3, scale);
           }
-          if (wide) {
-            v128.store(o, acc0); v128.store(o, acc1, 16); v128.store(o, acc2, 32); v128.store(o, acc3, 48);
-            o += 64; c0 += 16;
-          } else if (c - c0 >= 4) {
-            v128.store(o, acc0);
-            o += 16; c0 += 4;
-          } else {
-            storeTail(o, acc0, <usize>(c - c0));
-            o += <usize>(c - c0) << 2; c0 = c;
-          }
+          const done = storeChannels(o, acc0, acc1, acc2, acc3, wide, c - c0);
+          o += <usize>done << 2; c0 += done;
         }
       }
     }
   }
   return STATUS_OK;
+}
+
+/** Stores one block of channels (16 when wide, else 4 or the 1..3 left); returns how many. */
+// @ts-ignore: decorator
+@inline function storeChannels(o: usize, acc0: v128, acc1: v128, acc2: v128, acc3: v128,
+    wide: bool, left: i32): i32 {
+  if (wide) {
+    v128.store(o, acc0); v128.store(o, acc1, 16); v128.store(o, acc2, 32); v128.store(o, acc3, 48);
+    return 16;
+  }
+  if (left >= 4) {
+    v128.store(o, acc0);
+    return 4;
+  }
+  storeTail(o, acc0, <usize>left);
+  return left;
 }
 
 export function maxpool2d_nhwc_f32(out: usize, x: usize, n: i32, h: i32, w: i32, c: i32, kh: i32,
@@ -121,16 +129,8 @@ export function global_avgpool2d_nhwc_f32(out: usize, x: usize, n: i32, h: i32, 
       }
       acc0 = f32x4.div(acc0, scale); acc1 = f32x4.div(acc1, scale);
       acc2 = f32x4.div(acc2, scale); acc3 = f32x4.div(acc3, scale);
-      if (wide) {
-        v128.store(o, acc0); v128.store(o, acc1, 16); v128.store(o, acc2, 32); v128.store(o, acc3, 48);
-        o += 64; c0 += 16;
-      } else if (c - c0 >= 4) {
-        v128.store(o, acc0);
-        o += 16; c0 += 4;
-      } else {
-        storeTail(o, acc0, <usize>(c - c0));
-        o += <usize>(c - c0) << 2; c0 = c;
-      }
+      const done = storeChannels(o, acc0, acc1, acc2, acc3, wide, c - c0);
+      o += <usize>done << 2; c0 += done;
     }
   }
   return STATUS_OK;

@@ -4,6 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lp from '../../js-bindings/index.js';
+import { expectError } from '../helpers/api.js';
 import { randomArray, rng } from '../helpers/rng.js';
 import { assertClose } from '../helpers/check.js';
 import { convGeometry, conv2d_nhwc_ref, depthwise_conv2d_nhwc_ref } from '../ref/conv_ref.js';
@@ -11,18 +12,6 @@ import { ACT } from '../ref/activation_ref.js';
 
 await lp.ready();
 
-function expectError(fn: () => unknown, op: string, pattern?: RegExp): void {
-  const before = lp.memory();
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof Error);
-    assert.ok(e.message.startsWith(op), `message should start with '${op}': ${e.message}`);
-    if (pattern) assert.match(e.message, pattern);
-    return true;
-  });
-  const after = lp.memory();
-  assert.equal(after.numTensors, before.numTensors, 'no tensor leaked');
-  assert.equal(after.numBytes, before.numBytes, 'no bytes leaked');
-}
 
 describe('conv2d', () => {
   it('matches the reference for same/valid, strides, dilations, batch', () => {

@@ -3,6 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lp from '../../js-bindings/index.js';
+import { expectError } from '../helpers/api.js';
 import { randomArray, rng } from '../helpers/rng.js';
 import { assertClose } from '../helpers/check.js';
 import { convGeometry } from '../ref/conv_ref.js';
@@ -10,17 +11,6 @@ import { avgpool2d_nhwc_ref, global_avgpool2d_nhwc_ref, maxpool2d_nhwc_ref } fro
 
 await lp.ready();
 
-function expectError(fn: () => unknown, op: string, pattern?: RegExp): void {
-  const before = lp.memory();
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof Error);
-    assert.ok(e.message.startsWith(op), `message should start with '${op}': ${e.message}`);
-    if (pattern) assert.match(e.message, pattern);
-    return true;
-  });
-  assert.equal(lp.memory().numTensors, before.numTensors, 'no tensor leaked');
-  assert.equal(lp.memory().numBytes, before.numBytes, 'no bytes leaked');
-}
 
 describe('maxPool / avgPool', () => {
   for (const [op, ref] of [['maxPool', maxpool2d_nhwc_ref], ['avgPool', avgpool2d_nhwc_ref]] as const) {

@@ -21,3 +21,13 @@ export function noLeak(fn: () => void): void {
 export function throwsNoLeak(fn: () => unknown, message: RegExp): void {
   noLeak(() => assert.throws(fn, message));
 }
+
+/** fn throws an Error whose message starts with the op name (and matches `pattern`), no leaks. */
+export function expectError(fn: () => unknown, op: string, pattern?: RegExp): void {
+  noLeak(() => assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof Error);
+    assert.ok(e.message.startsWith(op), `message should start with '${op}': ${e.message}`);
+    if (pattern) assert.match(e.message, pattern);
+    return true;
+  }));
+}

@@ -31,6 +31,7 @@ import { GEMM_MR, GEMM_NR } from "./gemm_ukernel";
 import { conv_ukernel_4x8 } from "./conv_ukernel";
 import { conv2d_winograd_f32 } from "./conv_winograd";
 import { activate, clampLo, clampHi, isClampActivation } from "./activation";
+import { storeTranspose4x4 } from "../simd";
 
 /**
  * Fills table with (input byte offset, length) runs covering k in [k0, k1); returns the count.
@@ -73,15 +74,7 @@ function buildSegments(table: usize, k0: i32, k1: i32, cin: i32, kw: i32, w: i32
 // @ts-ignore: decorator
 @inline function copy4(dst: usize, s0: usize, s1: usize, s2: usize, s3: usize, len: i32): void {
   for (let i = 0; i < len; i += 4) {
-    const r0 = v128.load(s0), r1 = v128.load(s1), r2 = v128.load(s2), r3 = v128.load(s3);
-    const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5); // a0 b0 a1 b1
-    const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5); // c0 d0 c1 d1
-    const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7); // a2 b2 a3 b3
-    const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7); // c2 d2 c3 d3
-    v128.store(dst, i64x2.shuffle(t0, t1, 0, 2));
-    v128.store(dst, i64x2.shuffle(t0, t1, 1, 3), 16);
-    v128.store(dst, i64x2.shuffle(t2, t3, 0, 2), 32);
-    v128.store(dst, i64x2.shuffle(t2, t3, 1, 3), 48);
+    storeTranspose4x4(dst, v128.load(s0), v128.load(s1), v128.load(s2), v128.load(s3));
     dst += 64;
     s0 += 16; s1 += 16; s2 += 16; s3 += 16;
   }

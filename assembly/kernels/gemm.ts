@@ -23,6 +23,7 @@
 import { arena_alloc_scoped, arena_mark, arena_release } from "../arena";
 import { gemm_ukernel, GEMM_MR, GEMM_NR } from "./gemm_ukernel";
 import { activate, clampLo, clampHi, isClampActivation } from "./activation";
+import { storeTranspose4x4 } from "../simd";
 
 // @ts-ignore: decorator
 @inline export const GEMM_KC: i32 = 256;
@@ -105,18 +106,8 @@ export function pack_a(dst: usize, a: usize, mc: i32, kc: i32, i0: i32, k0: i32,
       let s = base;
       let k = 0;
       for (; k + 4 <= kc; k += 4) {
-        const r0v = v128.load(s);
-        const r1v = v128.load(s + rowBytes);
-        const r2v = v128.load(s + 2 * rowBytes);
-        const r3v = v128.load(s + 3 * rowBytes);
-        const t0 = i32x4.shuffle(r0v, r1v, 0, 4, 1, 5); // a0 b0 a1 b1
-        const t1 = i32x4.shuffle(r2v, r3v, 0, 4, 1, 5); // c0 d0 c1 d1
-        const t2 = i32x4.shuffle(r0v, r1v, 2, 6, 3, 7); // a2 b2 a3 b3
-        const t3 = i32x4.shuffle(r2v, r3v, 2, 6, 3, 7); // c2 d2 c3 d3
-        v128.store(dst, i64x2.shuffle(t0, t1, 0, 2));
-        v128.store(dst, i64x2.shuffle(t0, t1, 1, 3), 16);
-        v128.store(dst, i64x2.shuffle(t2, t3, 0, 2), 32);
-        v128.store(dst, i64x2.shuffle(t2, t3, 1, 3), 48);
+        storeTranspose4x4(dst, v128.load(s), v128.load(s + rowBytes), v128.load(s + 2 * rowBytes),
+          v128.load(s + 3 * rowBytes));
         dst += 64;
         s += 16;
       }

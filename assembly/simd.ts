@@ -61,17 +61,19 @@
 }
 
 /**
- * Stores the 4x4 transpose of rows r0..r3 as 4 vectors at dst..dst+63: row-major 4 rows of 4
- * turn into k-major (a0 b0 c0 d0, a1 b1 c1 d1, ...), the packed-A layout of a 4-row panel.
+ * Stores the 4x4 transpose of rows r0..r3 as 4 vectors at dst, dst + stride, dst + 2·stride,
+ * dst + 3·stride: row-major 4 rows of 4 turn into k-major (a0 b0 c0 d0, a1 b1 c1 d1, ...), the
+ * packed-A layout (stride 16 for a 4-row panel, 20 for the first 4 rows of a 5-row one).
  */
 // @ts-ignore: decorator
-@inline export function storeTranspose4x4(dst: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+@inline export function storeTranspose4x4(dst: usize, stride: usize, r0: v128, r1: v128, r2: v128,
+    r3: v128): void {
   const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5); // a0 b0 a1 b1
   const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5); // c0 d0 c1 d1
   const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7); // a2 b2 a3 b3
   const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7); // c2 d2 c3 d3
   v128.store(dst, i64x2.shuffle(t0, t1, 0, 2));
-  v128.store(dst, i64x2.shuffle(t0, t1, 1, 3), 16);
-  v128.store(dst, i64x2.shuffle(t2, t3, 0, 2), 32);
-  v128.store(dst, i64x2.shuffle(t2, t3, 1, 3), 48);
+  v128.store(dst + stride, i64x2.shuffle(t0, t1, 1, 3));
+  v128.store(dst + 2 * stride, i64x2.shuffle(t2, t3, 0, 2));
+  v128.store(dst + 3 * stride, i64x2.shuffle(t2, t3, 1, 3));
 }

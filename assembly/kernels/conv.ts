@@ -25,9 +25,9 @@
 // must not alias x or f; never writes past out + 4·M·CO. Scratch from the arena (-1 on OOM).
 
 import { arena_alloc_scoped, arena_mark, arena_release } from "../arena";
-import { gemm_f32, gemm_packed_block, pack_b, packedABytes, packedBBytes, GEMM_KC, GEMM_MC,
+import { gemm_f32, gemm_packed_block, pack_b, packedABytes, packedBBytes, GEMM_KC,
   STATUS_OK, STATUS_OOM } from "./gemm";
-import { GEMM_MR, GEMM_NR } from "./gemm_ukernel";
+import { GEMM_NR } from "./gemm_ukernel";
 import { conv_ukernel_4x8 } from "./conv_ukernel";
 import { conv2d_winograd_f32 } from "./conv_winograd";
 import { activate, clampLo, clampHi, isClampActivation } from "./activation";
@@ -74,17 +74,22 @@ function buildSegments(table: usize, k0: i32, k1: i32, cin: i32, kw: i32, w: i32
 // @ts-ignore: decorator
 @inline function copy4(dst: usize, s0: usize, s1: usize, s2: usize, s3: usize, len: i32): void {
   for (let i = 0; i < len; i += 4) {
-    storeTranspose4x4(dst, v128.load(s0), v128.load(s1), v128.load(s2), v128.load(s3));
+    storeTranspose4x4(dst, 16, v128.load(s0), v128.load(s1), v128.load(s2), v128.load(s3));
     dst += 64;
     s0 += 16; s1 += 16; s2 += 16; s3 += 16;
   }
 }
 
+// Pixels per panel: the rows of conv_ukernel_4x8, of copy4's transposes and of the gathered edge
+// panels (gemm_packed_block's 4x8 tile), whatever tile gemm_f32 itself uses.
+// @ts-ignore: decorator
+@inline const CONV_MR: i32 = 4;
+
 // KC as gemm_f32's; MC pixels per micro-kernel call (64, 32 and 256 measured the same).
 // @ts-ignore: decorator
 @inline const CONV_KC: i32 = GEMM_KC;
 // @ts-ignore: decorator
-@inline const CONV_MC: i32 = GEMM_MC;
+@inline const CONV_MC: i32 = 64;
 
 // 3x3 stride-1 convolutions with at least this many channels in and out take the Winograd path
 // (measured: from 8 on it beats the direct path, 1.25x at 8 -> 32, 1.5-2x from 16 on).
@@ -195,9 +200,9 @@ function fillRows(rows: usize, i0: i32, mc: i32): i32 {
   let rowOk = iy0 >= 0 && iy0 < yMax;
   let line = image + <usize>iy0 * rowBytes;
   let edges = 0;
-  for (let r0 = 0; r0 < mc; r0 += GEMM_MR) {
-    let inside = r0 + GEMM_MR <= mc;
-    for (let r = 0; r < GEMM_MR; r++) {
+  for (let r0 = 0; r0 < mc; r0 += CONV_MR) {
+    let inside = r0 + CONV_MR <= mc;
+    for (let r = 0; r < CONV_MR; r++) {
       const ix0 = ox * gSw - gPl;
       inside = inside && rowOk && ix0 >= 0 && ix0 < xMax;
       store<u32>(rows + (<usize>r << 2), <u32>(line + <usize>ix0 * pixBytes));
@@ -210,7 +215,7 @@ function fillRows(rows: usize, i0: i32, mc: i32): i32 {
       }
     }
     if (!inside) { store<u32>(rows, 0); edges++; }
-    rows += GEMM_MR << 2;
+    rows += CONV_MR << 2;
   }
   return edges;
 }
@@ -223,7 +228,7 @@ function convBlock(c: usize, cout: i32, i0: i32, mc: i32, k0: i32, k1: i32, segs
     nseg: i32, bSlice: usize, aPanel: usize, rows: usize, edges: i32, accumulate: bool,
     clamp: bool, lo: f32, hi: f32): void {
   const kc = k1 - k0;
-  const panels = (mc + GEMM_MR - 1) / GEMM_MR;
+  const panels = (mc + CONV_MR - 1) / CONV_MR;
   conv_gemm_panels(c, cout, rows, panels, segs, nseg, bSlice, kc, accumulate, clamp, lo, hi);
   if (edges == 0) return;
   const pixBytes = <usize>gCin << 2;
@@ -235,17 +240,17 @@ function convBlock(c: usize, cout: i32, i0: i32, mc: i32, k0: i32, k1: i32, segs
   const rem = i0 - cB * ohw;
   cOy = rem / gOw;
   cOx = rem - cOy * gOw;
-  for (let r0 = 0; r0 < mc; r0 += GEMM_MR) {
-    const n = min(GEMM_MR, mc - r0);
+  for (let r0 = 0; r0 < mc; r0 += CONV_MR) {
+    const n = min(CONV_MR, mc - r0);
     if (load<u32>(rows) == 0) {
-      for (let r = 0; r < GEMM_MR; r++) setRow(r, r < n, imageBytes);
+      for (let r = 0; r < CONV_MR; r++) setRow(r, r < n, imageBytes);
       gatherEdgePanel(aPanel, k0, k1, rowBytes, pixBytes);
-      gemm_packed_block(c, cout, aPanel, bSlice, n, cout, kc, accumulate, clamp, lo, hi);
+      gemm_packed_block(CONV_MR, c, cout, aPanel, bSlice, n, cout, kc, accumulate, clamp, lo, hi);
     } else {
-      for (let r = 0; r < GEMM_MR; r++) setRow(r, true, imageBytes); // just advance the cursor
+      for (let r = 0; r < CONV_MR; r++) setRow(r, true, imageBytes); // just advance the cursor
     }
-    rows += GEMM_MR << 2;
-    c += cStride * GEMM_MR;
+    rows += CONV_MR << 2;
+    c += cStride * CONV_MR;
   }
 }
 
@@ -269,16 +274,16 @@ export function conv_gemm_panels(c: usize, cout: i32, rows: usize, panels: i32, 
   for (let q = 0; q < panels; q++) {
     const rq = rows + (<usize>q << 4);
     if (load<u32>(rq) != 0) {
-      const cq = cTail + <usize>(q * GEMM_MR) * cStride;
-      if (accumulate) copyTile(convTile, GEMM_NR << 2, cq, cStride, GEMM_MR, tailCols);
+      const cq = cTail + <usize>(q * CONV_MR) * cStride;
+      if (accumulate) copyTile(convTile, GEMM_NR << 2, cq, cStride, CONV_MR, tailCols);
       conv_ukernel_4x8(1, rq, 1, segs, nseg, bTail, kc, convTile, GEMM_NR << 2, accumulate, clamp,
         lo, hi);
-      copyTile(cq, cStride, convTile, GEMM_NR << 2, GEMM_MR, tailCols);
+      copyTile(cq, cStride, convTile, GEMM_NR << 2, CONV_MR, tailCols);
     }
   }
 }
 
-const convTile = memory.data(GEMM_MR * GEMM_NR * 4, 16);
+const convTile = memory.data(CONV_MR * GEMM_NR * 4, 16);
 
 function copyTile(dst: usize, dstStride: usize, src: usize, srcStride: usize, rows: i32,
     cols: i32): void {
@@ -323,7 +328,6 @@ export function conv2d_nhwc_f32(out: usize, x: usize, filter: usize, bias: usize
     // needs less, so try it before giving up.
     if (status != STATUS_OOM) return status;
   }
-  if (GEMM_MR != 4) ERROR("conv.ts gathers 4-pixel panels: adapt copy4 to the new GEMM_MR");
   const slices = (k + CONV_KC - 1) / CONV_KC;
   const kcMax = min(k, CONV_KC);
   // Windows that leave the image make edge panels, gathered tap by tap: slow when CI is small.
@@ -338,10 +342,10 @@ export function conv2d_nhwc_f32(out: usize, x: usize, filter: usize, bias: usize
   const segStride = <usize>(kh * kw + 1) << 3;
   const bPacked = arena_alloc_scoped(bSliceBytes * <usize>slices);
   // 64 bytes of slack absorb copy4's overshoot past the panel.
-  const aPanel = arena_alloc_scoped(packedABytes(GEMM_MR, kcMax) + 64);
+  const aPanel = arena_alloc_scoped(packedABytes(CONV_MR, CONV_MR, kcMax) + 64);
   const segs = arena_alloc_scoped(segStride * <usize>slices);
   const counts = arena_alloc_scoped(<usize>slices << 2);
-  const rows = arena_alloc_scoped(<usize>((CONV_MC + GEMM_MR - 1) / GEMM_MR) << 4);
+  const rows = arena_alloc_scoped(<usize>((CONV_MC + CONV_MR - 1) / CONV_MR) << 4);
   const xPad = padCopy ? arena_alloc_scoped(padBytes) : 1;
   if (bPacked == 0 || aPanel == 0 || segs == 0 || counts == 0 || rows == 0 || xPad == 0) {
     arena_release(mark);

@@ -8,7 +8,8 @@
 // Blocking (Goto/BLIS order, as XNNPACK's f32-gemm drivers): for each KC slice of K, B is packed
 // once into 8-column panels; for each MC block of rows, A is packed into MR-row panels; then
 // every 8-column panel (kept in L1) meets every MR-row panel of the block (streamed from L2) in
-// the register-blocked micro-kernel (gemm_ukernel.ts). Bias sits at the head of each B panel;
+// the register-blocked micro-kernel (gemm_ukernel.ts). MR is GEMM_MR for gemm_f32 (5 rows in the
+// relaxed build, 4 in the SIMD128 one); conv.ts's panels have 4. Bias sits at the head of each B panel;
 // clamp-type activations (relu, relu6) are fused into the micro-kernel's last pass, the others
 // run over each finished MC block while it is still in cache.
 //
@@ -21,14 +22,16 @@
 // the caller packed itself (im2col straight into the packed format).
 
 import { arena_alloc_scoped, arena_mark, arena_release } from "../arena";
-import { gemm_ukernel, GEMM_MR, GEMM_NR } from "./gemm_ukernel";
+import { gemm_ukernel, GEMM_MR, GEMM_MR_MAX, GEMM_NR } from "./gemm_ukernel";
 import { activate, clampLo, clampHi, isClampActivation } from "./activation";
 import { storeTranspose4x4 } from "../simd";
 
 // @ts-ignore: decorator
 @inline export const GEMM_KC: i32 = 256;
+// Rows per A block: whole panels of the build's tile (64 for 4 rows, 80 for 5), so that only the
+// matrix's last rows take the edge-tile path.
 // @ts-ignore: decorator
-@inline export const GEMM_MC: i32 = 64;
+@inline export const GEMM_MC: i32 = 16 * GEMM_MR;
 
 /** Status codes shared by every kernel export. */
 // @ts-ignore: decorator
@@ -37,7 +40,7 @@ import { storeTranspose4x4 } from "../simd";
 @inline export const STATUS_OOM: i32 = -1;
 
 // Edge tiles (m < MR or n not a multiple of 8) are computed here, then copied out.
-const edgeTile = memory.data(GEMM_MR * GEMM_NR * 4, 16);
+const edgeTile = memory.data(GEMM_MR_MAX * GEMM_NR * 4, 16);
 
 /** Bytes of one packed B block of kc rows and n columns. */
 // @ts-ignore: decorator
@@ -45,10 +48,10 @@ const edgeTile = memory.data(GEMM_MR * GEMM_NR * 4, 16);
   return <usize>((n + GEMM_NR - 1) / GEMM_NR) * <usize>(GEMM_NR + kc * GEMM_NR) << 2;
 }
 
-/** Bytes of one packed A block of mc rows and kc columns. */
+/** Bytes of one packed A block of mc rows and kc columns in mr-row panels. */
 // @ts-ignore: decorator
-@inline export function packedABytes(mc: i32, kc: i32): usize {
-  return <usize>((mc + GEMM_MR - 1) / GEMM_MR * GEMM_MR) * <usize>kc << 2;
+@inline export function packedABytes(mr: i32, mc: i32, kc: i32): usize {
+  return <usize>((mc + mr - 1) / mr * mr) * <usize>kc << 2;
 }
 
 /**
@@ -91,46 +94,59 @@ export function pack_b(dst: usize, b: usize, bias: usize, n: i32, kc: i32, k0: i
 }
 
 /**
- * Packs rows i0..i0+mc-1, columns k0..k0+kc-1 of op(A) into MR-row k-major panels, zero rows
+ * Packs rows i0..i0+mc-1, columns k0..k0+kc-1 of op(A) into mr-row k-major panels, zero rows
  * past mc. Element (i, k) of op(A) is at a + 4·(i·rowStride + k·colStride).
  */
-export function pack_a(dst: usize, a: usize, mc: i32, kc: i32, i0: i32, k0: i32,
+export function pack_a(mr: i32, dst: usize, a: usize, mc: i32, kc: i32, i0: i32, k0: i32,
     rowStride: usize, colStride: usize): void {
   const rowBytes = rowStride << 2;
   const colBytes = colStride << 2;
-  for (let r0 = 0; r0 < mc; r0 += GEMM_MR) {
-    const rows = min(GEMM_MR, mc - r0);
+  const kBytes = <usize>mr << 2; // one k step of a panel
+  // Whole panels of 4 or 5 rows take the vector paths; the last rows and other tiles the scalar.
+  const vectorTile = mr == 4 || mr == 5;
+  for (let r0 = 0; r0 < mc; r0 += mr) {
+    const rows = min(mr, mc - r0);
     const base = a + ((<usize>(i0 + r0) * rowStride + <usize>k0 * colStride) << 2);
-    if (rows == 4 && GEMM_MR == 4 && colStride == 1) {
-      // 4 rows x 4 k at a time: a 4x4 transpose turns row-major into k-major.
+    if (vectorTile && rows == mr && colStride == 1) {
+      // 4 k at a time: a 4x4 transpose turns rows 0-3 from row-major into k-major; row 4 (of a
+      // 5-row panel) goes lane by lane into the fifth slot of each k step.
       let s = base;
       let k = 0;
       for (; k + 4 <= kc; k += 4) {
-        storeTranspose4x4(dst, v128.load(s), v128.load(s + rowBytes), v128.load(s + 2 * rowBytes),
-          v128.load(s + 3 * rowBytes));
-        dst += 64;
+        storeTranspose4x4(dst, kBytes, v128.load(s), v128.load(s + rowBytes),
+          v128.load(s + 2 * rowBytes), v128.load(s + 3 * rowBytes));
+        if (mr == 5) {
+          const r4 = v128.load(s + 4 * rowBytes);
+          v128.store32_lane(dst, r4, 0, 16);
+          v128.store32_lane(dst, r4, 1, 36);
+          v128.store32_lane(dst, r4, 2, 56);
+          v128.store32_lane(dst, r4, 3, 76);
+        }
+        dst += kBytes << 2;
         s += 16;
       }
       for (; k < kc; k++) {
-        store<f32>(dst, load<f32>(s));
-        store<f32>(dst, load<f32>(s + rowBytes), 4);
-        store<f32>(dst, load<f32>(s + 2 * rowBytes), 8);
-        store<f32>(dst, load<f32>(s + 3 * rowBytes), 12);
-        dst += 16;
+        let sr = s;
+        for (let r = 0; r < mr; r++) {
+          store<f32>(dst + (<usize>r << 2), load<f32>(sr));
+          sr += rowBytes;
+        }
+        dst += kBytes;
         s += 4;
       }
-    } else if (rows == 4 && GEMM_MR == 4 && rowStride == 1) {
-      // op(A) is a transposed matrix: the 4 rows of one k are adjacent.
+    } else if (vectorTile && rows == mr && rowStride == 1) {
+      // op(A) is a transposed matrix: the rows of one k are adjacent.
       let s = base;
       for (let k = 0; k < kc; k++) {
         v128.store(dst, v128.load(s));
-        dst += 16;
+        if (mr == 5) store<f32>(dst, load<f32>(s, 16), 16);
+        dst += kBytes;
         s += colBytes;
       }
     } else {
       for (let k = 0; k < kc; k++) {
         let s = base + <usize>k * colBytes;
-        for (let r = 0; r < GEMM_MR; r++) {
+        for (let r = 0; r < mr; r++) {
           store<f32>(dst, r < rows ? load<f32>(s) : 0);
           dst += 4;
           s += rowBytes;
@@ -141,30 +157,31 @@ export function pack_a(dst: usize, a: usize, mc: i32, kc: i32, i0: i32, k0: i32,
 }
 
 /**
- * C[mc, n] (+)= Apacked[mc, kc] · Bpacked[kc, n] for one packed A block and one packed B block.
- * accumulate: add to C (not the first KC slice); last: apply the fused clamp (last KC slice).
+ * C[mc, n] (+)= Apacked[mc, kc] · Bpacked[kc, n] for one packed A block (mr-row panels, mr a
+ * tile of gemm_ukernel) and one packed B block.
+ * accumulate: add to C (not the first KC slice); clamp: apply the fused clamp (last KC slice).
  */
-export function gemm_packed_block(c: usize, ldc: i32, aPacked: usize, bPacked: usize,
+export function gemm_packed_block(mr: i32, c: usize, ldc: i32, aPacked: usize, bPacked: usize,
     mc: i32, n: i32, kc: i32, accumulate: bool, clamp: bool, lo: f32, hi: f32): void {
   const cStride = <usize>ldc << 2;
-  const aPanelBytes = <usize>(GEMM_MR * kc) << 2;
+  const aPanelBytes = <usize>(mr * kc) << 2;
   const bPanelBytes = <usize>(GEMM_NR + kc * GEMM_NR) << 2;
   let bp = bPacked;
   for (let j0 = 0; j0 < n; j0 += GEMM_NR) {
     const cols = min(GEMM_NR, n - j0);
     let ap = aPacked;
     let cRow = c + (<usize>j0 << 2);
-    for (let i0 = 0; i0 < mc; i0 += GEMM_MR) {
-      const rows = min(GEMM_MR, mc - i0);
-      if (rows == GEMM_MR && cols == GEMM_NR) {
-        gemm_ukernel(kc, ap, bp, cRow, cStride, accumulate, clamp, lo, hi);
+    for (let i0 = 0; i0 < mc; i0 += mr) {
+      const rows = min(mr, mc - i0);
+      if (rows == mr && cols == GEMM_NR) {
+        gemm_ukernel(mr, kc, ap, bp, cRow, cStride, accumulate, clamp, lo, hi);
       } else {
         if (accumulate) copyTile(edgeTile, GEMM_NR << 2, cRow, cStride, rows, cols);
-        gemm_ukernel(kc, ap, bp, edgeTile, GEMM_NR << 2, accumulate, clamp, lo, hi);
+        gemm_ukernel(mr, kc, ap, bp, edgeTile, GEMM_NR << 2, accumulate, clamp, lo, hi);
         copyTile(cRow, cStride, edgeTile, GEMM_NR << 2, rows, cols);
       }
       ap += aPanelBytes;
-      cRow += cStride * GEMM_MR;
+      cRow += cStride * <usize>mr;
     }
     bp += bPanelBytes;
   }
@@ -187,7 +204,7 @@ export function gemm_f32(c: usize, a: usize, b: usize, bias: usize, m: i32, n: i
   const mark = arena_mark();
   const kcMax = min(k, GEMM_KC);
   const bPacked = arena_alloc_scoped(packedBBytes(n, max(kcMax, 1)));
-  const aPacked = arena_alloc_scoped(packedABytes(min(m, GEMM_MC), max(kcMax, 1)));
+  const aPacked = arena_alloc_scoped(packedABytes(GEMM_MR, min(m, GEMM_MC), max(kcMax, 1)));
   if (bPacked == 0 || aPacked == 0) {
     arena_release(mark);
     return STATUS_OOM;
@@ -205,7 +222,7 @@ export function gemm_f32(c: usize, a: usize, b: usize, bias: usize, m: i32, n: i
     for (let i0 = 0; i0 < m; i0 += GEMM_MC) {
       const mc = min(GEMM_MC, m - i0);
       const cBlock = c + (<usize>i0 * <usize>n << 2);
-      gemm_packed_block(cBlock, n, aPacked, bPacked, mc, n, 0, false, clamp, lo, hi);
+      gemm_packed_block(GEMM_MR, cBlock, n, aPacked, bPacked, mc, n, 0, false, clamp, lo, hi);
       activate(cBlock, mc * n, act, alpha);
     }
   }
@@ -216,9 +233,9 @@ export function gemm_f32(c: usize, a: usize, b: usize, bias: usize, m: i32, n: i
     pack_b(bPacked, b, first ? bias : 0, n, kc, k0, bRow, bCol);
     for (let i0 = 0; i0 < m; i0 += GEMM_MC) {
       const mc = min(GEMM_MC, m - i0);
-      pack_a(aPacked, a, mc, kc, i0, k0, aRow, aCol);
+      pack_a(GEMM_MR, aPacked, a, mc, kc, i0, k0, aRow, aCol);
       const cBlock = c + (<usize>i0 * <usize>n << 2);
-      gemm_packed_block(cBlock, n, aPacked, bPacked, mc, n, kc, !first, last && clamp, lo, hi);
+      gemm_packed_block(GEMM_MR, cBlock, n, aPacked, bPacked, mc, n, kc, !first, last && clamp, lo, hi);
       if (last) activate(cBlock, mc * n, act, alpha);
     }
   }

@@ -1,5 +1,6 @@
 // gemm_f32 against its scalar reference on both builds: XNNPACK-style cases around the tile
-// (MR x NR = 2x16 today, 4x8 before: both covered; KC = 256; MC = 64), awkward sizes, transposes, bias, every fused activation, NaN/Inf.
+// (MR x NR = 4x8 in the SIMD128 build, 5x8 in the relaxed one; KC = 256; MC = 16·MR), awkward
+// sizes, transposes, bias, every fused activation, NaN/Inf.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { builds } from '../helpers/wasm.js';
@@ -12,14 +13,17 @@ interface Case { m: number; n: number; k: number; tA?: boolean; tB?: boolean; bi
 
 const cases: Case[] = [];
 // Around the micro-tile and the K block.
-for (const m of [1, 2, 3, 4, 5, 8]) for (const n of [1, 7, 8, 9, 15, 16, 17, 33]) cases.push({ m, n, k: 5 });
+for (const m of [1, 2, 3, 4, 5, 6, 8, 9, 10, 11]) for (const n of [1, 7, 8, 9, 15, 16, 17, 33]) {
+  for (const tA of [false, true]) cases.push({ m, n, k: 5, tA });
+}
 for (const k of [0, 1, 255, 256, 257, 513]) cases.push({ m: 6, n: 12, k, bias: true });
 // Awkward sizes in all three dimensions, all transposes.
 for (const s of AWKWARD) for (const tA of [false, true]) for (const tB of [false, true]) {
   cases.push({ m: s, n: s, k: s, tA, tB, bias: s % 2 === 1 });
 }
-// Past the MC block (64 rows) and several B panels.
-cases.push({ m: 130, n: 65, k: 33, bias: true }, { m: 65, n: 130, k: 300, tA: true, tB: true });
+// Past the MC block (64 or 80 rows) and several B panels.
+cases.push({ m: 130, n: 65, k: 33, bias: true }, { m: 65, n: 130, k: 300, tA: true, tB: true },
+  { m: 161, n: 17, k: 9 }, { m: 81, n: 9, k: 260, tA: true, act: ACT.relu });
 // Every fused activation.
 for (const [name, act] of Object.entries(ACT)) {
   cases.push({ m: 9, n: 11, k: 13, bias: true, act, alpha: name === 'elu' ? 1 : 0.2 });

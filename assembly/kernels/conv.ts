@@ -25,9 +25,8 @@
 // must not alias x or f; never writes past out + 4·M·CO. Scratch from the arena (-1 on OOM).
 
 import { arena_alloc_scoped, arena_mark, arena_release } from "../arena";
-import { gemm_f32, gemm_packed_block, pack_b, packedABytes, packedBBytes, GEMM_KC,
+import { copyTile, gemm_f32, gemm_packed_block, pack_b, packedABytes, packedBBytes, GEMM_KC,
   STATUS_OK, STATUS_OOM } from "./gemm";
-import { GEMM_NR } from "./gemm_ukernel";
 import { conv_ukernel_4x8 } from "./conv_ukernel";
 import { conv2d_winograd_f32 } from "./conv_winograd";
 import { activate, clampLo, clampHi, isClampActivation } from "./activation";
@@ -80,10 +79,12 @@ function buildSegments(table: usize, k0: i32, k1: i32, cin: i32, kw: i32, w: i32
   }
 }
 
-// Pixels per panel: the rows of conv_ukernel_4x8, of copy4's transposes and of the gathered edge
-// panels (gemm_packed_block's 4x8 tile), whatever tile gemm_f32 itself uses.
+// The tile of conv_ukernel_4x8, of copy4's transposes and of the gathered edge panels
+// (gemm_packed_block's 4x8 tile), whatever tile gemm_f32 itself uses: 4 pixels x 8 channels.
 // @ts-ignore: decorator
-@inline const CONV_MR: i32 = 4;
+@inline export const CONV_MR: i32 = 4;
+// @ts-ignore: decorator
+@inline export const CONV_NR: i32 = 8;
 
 // KC as gemm_f32's; MC pixels per micro-kernel call (64, 32 and 256 measured the same).
 // @ts-ignore: decorator
@@ -245,7 +246,8 @@ function convBlock(c: usize, cout: i32, i0: i32, mc: i32, k0: i32, k1: i32, segs
     if (load<u32>(rows) == 0) {
       for (let r = 0; r < CONV_MR; r++) setRow(r, r < n, imageBytes);
       gatherEdgePanel(aPanel, k0, k1, rowBytes, pixBytes);
-      gemm_packed_block(CONV_MR, c, cout, aPanel, bSlice, n, cout, kc, accumulate, clamp, lo, hi);
+      gemm_packed_block(CONV_MR, CONV_NR, c, cout, aPanel, bSlice, n, cout, kc, accumulate, clamp,
+        lo, hi);
     } else {
       for (let r = 0; r < CONV_MR; r++) setRow(r, true, imageBytes); // just advance the cursor
     }
@@ -270,30 +272,20 @@ export function conv_gemm_panels(c: usize, cout: i32, rows: usize, panels: i32, 
   }
   if (tailCols == 0) return;
   const cTail = c + (<usize>(fullPanels << 3) << 2);
-  const bTail = b + <usize>fullPanels * (<usize>(GEMM_NR + kc * GEMM_NR) << 2);
+  const bTail = b + <usize>fullPanels * (<usize>(CONV_NR + kc * CONV_NR) << 2);
   for (let q = 0; q < panels; q++) {
     const rq = rows + (<usize>q << 4);
     if (load<u32>(rq) != 0) {
       const cq = cTail + <usize>(q * CONV_MR) * cStride;
-      if (accumulate) copyTile(convTile, GEMM_NR << 2, cq, cStride, CONV_MR, tailCols);
-      conv_ukernel_4x8(1, rq, 1, segs, nseg, bTail, kc, convTile, GEMM_NR << 2, accumulate, clamp,
+      if (accumulate) copyTile(convTile, CONV_NR << 2, cq, cStride, CONV_MR, tailCols);
+      conv_ukernel_4x8(1, rq, 1, segs, nseg, bTail, kc, convTile, CONV_NR << 2, accumulate, clamp,
         lo, hi);
-      copyTile(cq, cStride, convTile, GEMM_NR << 2, CONV_MR, tailCols);
+      copyTile(cq, cStride, convTile, CONV_NR << 2, CONV_MR, tailCols);
     }
   }
 }
 
-const convTile = memory.data(CONV_MR * GEMM_NR * 4, 16);
-
-function copyTile(dst: usize, dstStride: usize, src: usize, srcStride: usize, rows: i32,
-    cols: i32): void {
-  const bytes = <usize>cols << 2;
-  for (let r = 0; r < rows; r++) {
-    memory.copy(dst, src, bytes);
-    dst += dstStride;
-    src += srcStride;
-  }
-}
+const convTile = memory.data(CONV_MR * CONV_NR * 4, 16);
 
 /** xPad[y][x] = img[y − PT, x − PL] (NHWC rows of CI floats), 0 outside img: [ph, pw, CI]. */
 function padImage(xPad: usize, img: usize, h: i32, w: i32, cin: i32, padTop: i32, padLeft: i32,
@@ -338,7 +330,7 @@ export function conv2d_nhwc_f32(out: usize, x: usize, filter: usize, bias: usize
   const padCopy = (padTop > 0 || padLeft > 0 || ph - padTop > h || pw - padLeft > w) &&
     padBytes <= PAD_COPY_MAX_BYTES;
   const mark = arena_mark();
-  const bSliceBytes = packedBBytes(cout, kcMax);
+  const bSliceBytes = packedBBytes(CONV_NR, cout, kcMax);
   const segStride = <usize>(kh * kw + 1) << 3;
   const bPacked = arena_alloc_scoped(bSliceBytes * <usize>slices);
   // 64 bytes of slack absorb copy4's overshoot past the panel.
@@ -354,7 +346,7 @@ export function conv2d_nhwc_f32(out: usize, x: usize, filter: usize, bias: usize
   const rowW = padCopy ? pw : w; // the row length the window offsets are measured in
   for (let s = 0; s < slices; s++) {
     const k0 = s * CONV_KC, k1 = min(k, k0 + CONV_KC);
-    pack_b(bPacked + <usize>s * bSliceBytes, filter, s == 0 ? bias : 0, cout, k1 - k0, k0,
+    pack_b(CONV_NR, bPacked + <usize>s * bSliceBytes, filter, s == 0 ? bias : 0, cout, k1 - k0, k0,
       <usize>cout, 1);
     store<i32>(counts + (<usize>s << 2),
       buildSegments(segs + <usize>s * segStride, k0, k1, cin, kw, rowW, dilationH, dilationW));

@@ -27,8 +27,7 @@
 
 import { arena_alloc_scoped, arena_mark, arena_release } from "../arena";
 import { packedBBytes, STATUS_OK, STATUS_OOM } from "./gemm";
-import { conv_gemm_panels } from "./conv";
-import { GEMM_NR } from "./gemm_ukernel";
+import { conv_gemm_panels, CONV_NR } from "./conv";
 import { activate, clampLo, clampHi, isClampActivation } from "./activation";
 import { clamp4, storeTail } from "../simd";
 
@@ -48,11 +47,11 @@ const vSegs = memory.data(16 * 8, 16);
 
 /** U_ξ = G g Gᵀ for every (ci, co), written into 16 pack_b blocks (zero bias heads). */
 function transformFilter(u: usize, uBytes: usize, f: usize, cin: i32, cout: i32): void {
-  const panelBytes = <usize>(GEMM_NR + cin * GEMM_NR) << 2;
+  const panelBytes = <usize>(CONV_NR + cin * CONV_NR) << 2;
   const tapBytes = <usize>cin * <usize>cout << 2; // f[ky, kx] to f[ky, kx + 1]
   const zero = f32x4.splat(0);
   for (let xi = 0; xi < 16; xi++) {
-    for (let j = 0; j < cout; j += GEMM_NR) {
+    for (let j = 0; j < cout; j += CONV_NR) {
       const head = u + <usize>xi * uBytes + <usize>(j >> 3) * panelBytes;
       v128.store(head, zero);
       v128.store(head, zero, 16);
@@ -253,7 +252,7 @@ export function conv2d_winograd_f32(out: usize, x: usize, filter: usize, bias: u
   const tilesY = (outH + 1) >> 1, tilesX = (outW + 1) >> 1;
   const tiles = n * tilesY * tilesX;
   const mark = arena_mark();
-  const uBytes = packedBBytes(cout, cin);
+  const uBytes = packedBBytes(CONV_NR, cout, cin);
   // The 16 blocks of V (and of M) are read together: 64 bytes more than a multiple of the
   // page between them keeps them out of each other's L1 sets (and V's covers channel-tail junk).
   const vBytes = (<usize>TB * <usize>cin << 2) + 64;

@@ -1,5 +1,5 @@
 // gemm_f32 against its scalar reference on both builds: XNNPACK-style cases around the tile
-// (MR x NR = 4x8 in the SIMD128 build, 5x8 in the relaxed one; KC = 256; MC = 16·MR), awkward
+// (MR x NR = 2x16 in the SIMD128 build, 5x8 in the relaxed one; KC = 256; MC = 64 or 65), awkward
 // sizes, transposes, bias, every fused activation, NaN/Inf.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,7 +21,7 @@ for (const k of [0, 1, 255, 256, 257, 513]) cases.push({ m: 6, n: 12, k, bias: t
 for (const s of AWKWARD) for (const tA of [false, true]) for (const tB of [false, true]) {
   cases.push({ m: s, n: s, k: s, tA, tB, bias: s % 2 === 1 });
 }
-// Past the MC block (64 or 80 rows) and several B panels.
+// Past the MC block (64 or 65 rows) and several B panels.
 cases.push({ m: 130, n: 65, k: 33, bias: true }, { m: 65, n: 130, k: 300, tA: true, tB: true },
   { m: 161, n: 17, k: 9 }, { m: 81, n: 9, k: 260, tA: true, act: ACT.relu });
 // Every fused activation.

@@ -46,7 +46,7 @@ describe('conv2d', () => {
     lp.tidy(() => {
       const x = lp.randomNormal([2, 3, 5, 7], 0, 1, 'float32', 4), f = lp.randomNormal([1, 1, 7, 6], 0, 1, 'float32', 5);
       const y = lp.conv2d(x, f, 1, 'valid');
-      const ref = conv2d_nhwc_ref(x.dataSync(), f.dataSync(), null, convGeometry(2, 3, 5, 7, 1, 1, [1, 1], [1, 1], 'valid'), 6);
+      const ref = conv2d_nhwc_ref(x.dataSync() as Float32Array, f.dataSync() as Float32Array, null, convGeometry(2, 3, 5, 7, 1, 1, [1, 1], [1, 1], 'valid'), 6);
       assertClose(y.dataSync(), ref, { atol: 1e-5 }, '1x1');
     });
   });

@@ -40,6 +40,50 @@ export function convPair(s: ConvShape): Pair {
   };
 }
 
+/** The MNIST CNN (bench/shapes.ts) forward on a batch, the same random weights in both engines. */
+export function cnnPair(batch: number): Pair {
+  const lw = [
+    lp.randomNormal([3, 3, 1, 32], 0, 0.3, 'float32', 11), lp.randomNormal([32], 0, 0.1, 'float32', 12),
+    lp.randomNormal([3, 3, 32, 64], 0, 0.08, 'float32', 13), lp.randomNormal([64], 0, 0.1, 'float32', 14),
+    lp.randomNormal([1600, 128], 0, 0.035, 'float32', 15), lp.randomNormal([128], 0, 0.1, 'float32', 16),
+    lp.randomNormal([128, 10], 0, 0.09, 'float32', 17), lp.randomNormal([10], 0, 0.1, 'float32', 18),
+  ];
+  const lx = lp.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', 19);
+  const tw = lw.map((t) => tf.tensor(t.dataSync(), t.shape as number[]));
+  const tx = tf.tensor4d(lx.dataSync(), [batch, 28, 28, 1]);
+  const [c1, b1, c2, b2, d1, e1, d2, e2] = lw;
+  const [tc1, tb1, tc2, tb2, td1, te1, td2, te2] = tw as [tf.Tensor4D, tf.Tensor1D, tf.Tensor4D, tf.Tensor1D,
+    tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor1D];
+  const leptonForward = () => lp.tidy(() => {
+    let h = lp.fused.conv2d({ x: lx, filter: c1, strides: 1, pad: 'valid', bias: b1, activation: 'relu' });
+    h = lp.maxPool(h, 2, 2, 'valid');
+    h = lp.fused.conv2d({ x: h, filter: c2, strides: 1, pad: 'valid', bias: b2, activation: 'relu' });
+    h = lp.reshape(lp.maxPool(h, 2, 2, 'valid'), [batch, 1600]);
+    h = lp.fused.matMul({ a: h, b: d1, bias: e1, activation: 'relu' });
+    return lp.softmax(lp.fused.matMul({ a: h, b: d2, bias: e2 }));
+  });
+  const tfjsForward = () => tf.tidy(() => {
+    let h: tf.Tensor4D = tf.fused.conv2d({ x: tx, filter: tc1, strides: 1, pad: 'valid', bias: tb1, activation: 'relu' });
+    h = tf.maxPool(h, 2, 2, 'valid');
+    h = tf.fused.conv2d({ x: h, filter: tc2, strides: 1, pad: 'valid', bias: tb2, activation: 'relu' });
+    const flat = tf.reshape(tf.maxPool(h, 2, 2, 'valid'), [batch, 1600]) as tf.Tensor2D;
+    const hidden = tf.fused.matMul({ a: flat, b: td1, bias: te1, activation: 'relu' });
+    return tf.softmax(tf.fused.matMul({ a: hidden, b: td2, bias: te2 }));
+  });
+  // A fast wrong forward pass is no result: both engines must give the same probabilities.
+  const mine = leptonForward(), theirs = tfjsForward();
+  const a = mine.dataSync(), b = theirs.dataSync();
+  mine.dispose(); theirs.dispose();
+  for (let i = 0; i < a.length; i++) {
+    if (Math.abs(a[i] - b[i]) > 1e-4) throw new Error(`bench: Lepton and tfjs disagree on the CNN at ${i}: ${a[i]} vs ${b[i]}`);
+  }
+  return {
+    lepton: () => { const y = leptonForward(); y.dataSync(); y.dispose(); },
+    tfjs: () => { const y = tfjsForward(); y.dataSync(); y.dispose(); },
+    dispose: () => { for (const t of [...lw, lx]) t.dispose(); for (const t of [...tw, tx]) t.dispose(); },
+  };
+}
+
 export function leptonBuild(): string {
   return lp.backendInfo().build;
 }

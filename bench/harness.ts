@@ -2,11 +2,11 @@
 // single-threaded. Each Lepton build runs in its own child process (a process loads one build),
 // and inside that process every shape is timed against tfjs in interleaved rounds
 // (bench/rounds.ts). Prints one table: shape, ms, GFLOP/s and the Lepton/tfjs speed ratio.
-//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv]
+//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv|cnn]
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
-import { CONV_SHAPES, convFlops, GEMM_SIZES } from './shapes.js';
+import { CNN_BATCHES, CNN_FLOPS_PER_SAMPLE, CONV_SHAPES, convFlops, GEMM_SIZES } from './shapes.js';
 
 interface Row { build: string; name: string; flops: number; leptonMs: number; tfjsMs: number; ratio: number; rounds: number[] }
 
@@ -15,7 +15,7 @@ const quick = args.includes('--quick');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 
 async function child(): Promise<void> {
-  const { setUp, gemmPair, convPair, leptonBuild, agree } = await import('./engines.js');
+  const { setUp, gemmPair, convPair, cnnPair, leptonBuild, agree } = await import('./engines.js');
   const { compare } = await import('./rounds.js');
   await setUp();
   agree(65);
@@ -28,11 +28,15 @@ async function child(): Promise<void> {
       ratio: c.ratio, rounds: c.rounds });
     process.stderr.write('.');
   };
-  if (only !== 'conv') for (const n of GEMM_SIZES) run(`gemm ${n}x${n}x${n}`, 2 * n ** 3, gemmPair(n));
-  if (only !== 'gemm') {
+  const want = (what: string) => only === undefined || only === what;
+  if (want('gemm')) for (const n of GEMM_SIZES) run(`gemm ${n}x${n}x${n}`, 2 * n ** 3, gemmPair(n));
+  if (want('conv')) {
     for (const s of CONV_SHAPES) {
       run(`conv ${s.kernel}x${s.kernel} [${s.input}]→${s.filters}`, convFlops(s), convPair(s));
     }
+  }
+  if (want('cnn')) {
+    for (const b of CNN_BATCHES) run(`MNIST CNN forward, batch ${b}`, b * CNN_FLOPS_PER_SAMPLE, cnnPair(b));
   }
   process.stdout.write(JSON.stringify(rows));
 }

@@ -1,5 +1,5 @@
 // The benchmark's shapes, as data (like XNNPACK's bench/models): issue 2's GEMM sizes and 3x3
-// convolutions (NHWC input, 'valid' padding, stride 1).
+// convolutions (NHWC input, 'valid' padding, stride 1), and the MNIST CNN of shared/FIGURES.md.
 export const GEMM_SIZES = [64, 128, 256, 512, 1024];
 
 export interface ConvShape { input: [number, number, number, number]; filters: number; kernel: number }
@@ -15,3 +15,9 @@ export function convFlops(s: ConvShape): number {
   const oh = h - s.kernel + 1, ow = w - s.kernel + 1;
   return 2 * n * oh * ow * s.filters * s.kernel * s.kernel * cin;
 }
+
+/** conv 3x3 32 relu → maxPool 2 → conv 3x3 64 relu → maxPool 2 → dense 128 relu → dense 10 softmax. */
+export const CNN_BATCHES = [1, 256];
+
+/** Multiply-add FLOPs of one MNIST CNN forward pass per sample (pooling and softmax not counted). */
+export const CNN_FLOPS_PER_SAMPLE = 2 * (26 * 26 * 32 * 9 + 11 * 11 * 64 * 9 * 32 + 1600 * 128 + 128 * 10);

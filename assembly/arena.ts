@@ -55,8 +55,14 @@ let inUse: usize = 0;
 let peak: usize = 0;
 let liveBlocks: i32 = 0;
 
-let scopeStack: usize = 0; // payload of a persistent block holding u32 header pointers
-let scopeCapacity: i32 = 0;
+// The scope stack: u32 header pointers. The first 256 entries are static data, so that ordinary
+// use never shows the stack as a live block (memory() stays flat from the first op on); deeper
+// nesting moves it into a persistent arena block that doubles as needed.
+// @ts-ignore: decorator
+@inline const STATIC_SCOPE_ENTRIES: i32 = 256;
+const staticScopeStack = memory.data(STATIC_SCOPE_ENTRIES << 2, 16);
+let scopeStack: usize = staticScopeStack;
+let scopeCapacity: i32 = STATIC_SCOPE_ENTRIES;
 let scopeDepth: i32 = 0;
 
 // ---- header fields -------------------------------------------------------------------------
@@ -234,13 +240,11 @@ export function arena_free(p: usize): i32 {
 }
 
 function growScopeStack(): bool {
-  const capacity = scopeCapacity == 0 ? 256 : scopeCapacity * 2;
+  const capacity = scopeCapacity * 2;
   const fresh = allocate(<usize>capacity << 2, 0);
   if (fresh == 0) return false;
-  if (scopeStack != 0) {
-    memory.copy(fresh, scopeStack, <usize>scopeDepth << 2);
-    release(scopeStack - HEADER);
-  }
+  memory.copy(fresh, scopeStack, <usize>scopeDepth << 2);
+  if (scopeStack != staticScopeStack) release(scopeStack - HEADER);
   scopeStack = fresh;
   scopeCapacity = capacity;
   return true;

@@ -5,7 +5,7 @@
 // tests/assembly/arena.spec.ts runs a smaller version inside as-pect.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { builds, type Kernels } from '../helpers/wasm.js';
+import { builds, loadBuild, type Kernels } from '../helpers/wasm.js';
 import { randInt, rng } from '../helpers/rng.js';
 
 interface Block { p: number; req: number; size: number; tag: number; slot: number /* -1: persistent */ }
@@ -39,11 +39,6 @@ class Model {
   peak: number;
 
   constructor(readonly k: Kernels, readonly rand: () => number) {
-    // The first scoped block creates the scope stack, an arena block of its own: take it out of
-    // the picture before the base is measured.
-    const m = k.arena_mark();
-    assert.notEqual(k.arena_alloc_scoped(16), 0);
-    k.arena_release(m);
     this.baseBytes = k.arena_bytes_in_use();
     this.baseBlocks = k.arena_live_blocks();
     k.arena_reset_peak();
@@ -225,9 +220,6 @@ for (const { name, k } of builds) {
     });
 
     it('releases nested scopes newest first; persisted and deferred-free blocks behave', () => {
-      const warm = k.arena_mark();
-      k.arena_alloc_scoped(0); // creates the scope stack (an arena block of its own)
-      k.arena_release(warm);
       const bytes = k.arena_bytes_in_use(), blocks = k.arena_live_blocks();
       const outer = k.arena_mark();
       const a = k.arena_alloc_scoped(40);
@@ -253,6 +245,25 @@ for (const { name, k } of builds) {
       assert.equal(k.arena_check(), 0);
       assert.equal(k.arena_bytes_in_use(), bytes);
       assert.equal(k.arena_live_blocks(), blocks);
+    });
+
+    it('keeps no bookkeeping block while scopes stay within the static stack', async () => {
+      const fresh = (await loadBuild(name)).k;
+      assert.equal(fresh.arena_bytes_in_use(), 0);
+      assert.equal(fresh.arena_live_blocks(), 0);
+      const m = fresh.arena_mark();
+      for (let i = 0; i < 256; i++) assert.notEqual(fresh.arena_alloc_scoped(16), 0);
+      assert.equal(fresh.arena_live_blocks(), 256, 'the 256 scoped blocks, no stack block');
+      fresh.arena_release(m);
+      assert.equal(fresh.arena_bytes_in_use(), 0, 'the first scopes leave nothing behind');
+      assert.equal(fresh.arena_live_blocks(), 0);
+      assert.equal(fresh.arena_check(), 0);
+      // The 257th nested block moves the stack into an arena block (kept for later nesting).
+      for (let i = 0; i < 257; i++) assert.notEqual(fresh.arena_alloc_scoped(16), 0);
+      fresh.arena_release(m);
+      assert.equal(fresh.arena_live_blocks(), 1, 'the grown stack');
+      assert.equal(fresh.arena_bytes_in_use(), 512 * 4);
+      assert.equal(fresh.arena_check(), 0);
     });
 
     it('grows the scope stack past its first capacity', () => {

@@ -29,7 +29,7 @@ function forward(x: lp.Tensor): lp.Tensor {
 }
 
 const batch = lp.randomUniform([256, 28, 28, 1], 0, 1, 'float32', 5);
-forward(batch).dispose(); // warm-up
+for (let i = 0; i < 3; i++) forward(batch).dispose(); // warm-up: V8 tiers the hot kernels up to TurboFan
 const before = lp.memory();
 const t0 = performance.now();
 const rounds = 5;

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as lp from '../js-bindings/index.js';
-import type { ConvShape } from './shapes.js';
+import type { ConvShape, DwShape } from './shapes.js';
 
 export async function setUp(): Promise<void> {
   const dist = new URL('../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url);
@@ -36,6 +36,18 @@ export function convPair(s: ConvShape): Pair {
   return {
     lepton: () => { const y = lp.conv2d(lx, lf, 1, 'valid'); y.dataSync(); y.dispose(); },
     tfjs: () => { const y = tf.conv2d(tx, tfl, 1, 'valid'); y.dataSync(); y.dispose(); },
+    dispose: () => { lx.dispose(); lf.dispose(); tx.dispose(); tfl.dispose(); },
+  };
+}
+
+export function depthwisePair(s: DwShape): Pair {
+  const c = s.input[3];
+  const lx = lp.randomUniform(s.input, -1, 1, 'float32', 7);
+  const lf = lp.randomUniform([3, 3, c, 1], -1, 1, 'float32', 8);
+  const tx = tf.tensor4d(lx.dataSync(), s.input), tfl = tf.tensor4d(lf.dataSync(), [3, 3, c, 1]);
+  return {
+    lepton: () => { const y = lp.depthwiseConv2d(lx, lf, s.stride, 'same'); y.dataSync(); y.dispose(); },
+    tfjs: () => { const y = tf.depthwiseConv2d(tx, tfl, s.stride, 'same'); y.dataSync(); y.dispose(); },
     dispose: () => { lx.dispose(); lf.dispose(); tx.dispose(); tfl.dispose(); },
   };
 }

@@ -2,11 +2,11 @@
 // single-threaded. Each Lepton build runs in its own child process (a process loads one build),
 // and inside that process every shape is timed against tfjs in interleaved rounds
 // (bench/rounds.ts). Prints one table: shape, ms, GFLOP/s and the Lepton/tfjs speed ratio.
-//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv|cnn]
+//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv|dw|cnn]
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
-import { CNN_BATCHES, CNN_FLOPS_PER_SAMPLE, CONV_SHAPES, convFlops, GEMM_SIZES } from './shapes.js';
+import { CNN_BATCHES, CNN_FLOPS_PER_SAMPLE, CONV_SHAPES, convFlops, DW_SHAPES, dwFlops, GEMM_SIZES } from './shapes.js';
 
 interface Row { build: string; name: string; flops: number; leptonMs: number; tfjsMs: number; ratio: number; rounds: number[] }
 
@@ -15,7 +15,7 @@ const quick = args.includes('--quick');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 
 async function child(): Promise<void> {
-  const { setUp, gemmPair, convPair, cnnPair, leptonBuild, agree } = await import('./engines.js');
+  const { setUp, gemmPair, convPair, depthwisePair, cnnPair, leptonBuild, agree } = await import('./engines.js');
   const { compare } = await import('./rounds.js');
   await setUp();
   agree(65);
@@ -34,6 +34,9 @@ async function child(): Promise<void> {
     for (const s of CONV_SHAPES) {
       run(`conv ${s.kernel}x${s.kernel} [${s.input}]→${s.filters}`, convFlops(s), convPair(s));
     }
+  }
+  if (want('dw')) {
+    for (const s of DW_SHAPES) run(`depthwise 3x3 s${s.stride} [${s.input}]`, dwFlops(s), depthwisePair(s));
   }
   if (want('cnn')) {
     for (const b of CNN_BATCHES) run(`MNIST CNN forward, batch ${b}`, b * CNN_FLOPS_PER_SAMPLE, cnnPair(b));

@@ -1,5 +1,6 @@
 // The benchmark's shapes, as data (like XNNPACK's bench/models): issue 2's GEMM sizes and 3x3
-// convolutions (NHWC input, 'valid' padding, stride 1), and the MNIST CNN of shared/FIGURES.md.
+// convolutions (NHWC input, 'valid' padding, stride 1), MobileNet's depthwise layers and the MNIST
+// CNN of shared/FIGURES.md.
 export const GEMM_SIZES = [64, 128, 256, 512, 1024];
 
 export interface ConvShape { input: [number, number, number, number]; filters: number; kernel: number }
@@ -14,6 +15,19 @@ export function convFlops(s: ConvShape): number {
   const [n, h, w, cin] = s.input;
   const oh = h - s.kernel + 1, ow = w - s.kernel + 1;
   return 2 * n * oh * ow * s.filters * s.kernel * s.kernel * cin;
+}
+
+/** Depthwise 3x3 'same' layers of MobileNet v1 (224x224 input): early, strided, late. */
+export interface DwShape { input: [number, number, number, number]; stride: number }
+export const DW_SHAPES: DwShape[] = [
+  { input: [1, 112, 112, 32], stride: 1 },
+  { input: [1, 112, 112, 64], stride: 2 },
+  { input: [1, 14, 14, 512], stride: 1 },
+];
+
+export function dwFlops(s: DwShape): number {
+  const [n, h, w, c] = s.input;
+  return 2 * n * Math.ceil(h / s.stride) * Math.ceil(w / s.stride) * c * 9;
 }
 
 /** conv 3x3 32 relu → maxPool 2 → conv 3x3 64 relu → maxPool 2 → dense 128 relu → dense 10 softmax. */

@@ -173,6 +173,11 @@ for (const [name, act] of Object.entries(ACT)) {
   dwCases.push({ h: 5, w: 5, c: 19, mult: 1, kh: 3, kw: 3, pad: 'same', bias: true, act, alpha: name === 'elu' ? 1 : 0.2 });
 }
 dwCases.push({ n: 3, h: 7, w: 9, c: 6, mult: 2, kh: 3, kw: 3, s: [2, 2], pad: 1, bias: true, act: ACT.relu6 });
+// Rows wide enough for dwPixels3 (three interior pixels at once), channel counts around its 8.
+for (const c of [1, 3, 4, 8, 12, 17, 33]) {
+  dwCases.push({ h: 4, w: 20, c, mult: 1, kh: 3, kw: 3, pad: 'same', bias: c % 2 === 0, act: ACT.relu });
+}
+dwCases.push({ n: 2, h: 9, w: 23, c: 9, mult: 1, kh: 5, kw: 3, s: [1, 2], d: [1, 2], pad: 'valid', bias: true });
 const dwRand = rng(99);
 for (let i = 0; i < 8; i++) {
   const kh = randInt(dwRand, 1, 5), kw = randInt(dwRand, 1, 5);

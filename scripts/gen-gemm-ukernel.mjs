@@ -15,13 +15,14 @@
 //   With load32_splat, 5x8 and 6x8 spill (5x8 relaxed: 15 GFLOP/s kernel-only).
 // - A shuffle is pure, so V8 places each broadcast next to its two FMAs and one temp register
 //   serves all rows: 5x8:shuffle needs 10 accumulators + 2 B + 2 A + 1 temp = 15, no spill.
-// - relaxed_madd (vfmadd231ps) has 4-5 cycles latency at 2 per cycle: 8 accumulator chains
-//   (4x8) cap near 30 GFLOP/s, 10 chains (5x8) reach 33 kernel-only, +10 %. 6x8:shuffle (17
-//   registers) spills: 18. 3x12:shuffle (9 chains): 29.8.
+// - relaxed_madd (vfmadd231ps) is latency-bound here: a bare loop of 8 independent chains runs
+//   at 27 GFLOP/s, 10 chains at 36. Kernel-only, 4x8 (8 chains) reaches 29.8 and 5x8:shuffle
+//   (10 chains) 33, ~90 % of its bound. 6x8:shuffle (17 registers) spills: 18. 3x12:shuffle
+//   (9 chains): 29.8.
 // - Without FMA (SIMD128: mul then add) the chains are not the limit but issue slots are, and
 //   the shuffles take ports the mul/add need: 4x8:splat 22.6 kernel-only, 5x8:shuffle 21.5,
 //   4x8:shuffle 17.4. 2x16:splat issues 4 B loads + 2 splats (1 leaq) per 8 mul+add pairs
-//   where 4x8 issues 2 + 4 (3 leaq): +7 % on the whole GEMM; on the relaxed build it is 7 %
+//   where 4x8 issues 2 + 4 (3 leaq): +3-7 % on the whole GEMM; on the relaxed build it is 7 %
 //   behind 5x8.
 // - The B pointer is the loop counter: one compare per k step.
 // - V8 folds constant offsets into v128.load but not into load32_splat (a leaq per row).

@@ -9,9 +9,9 @@
 // once into NR-column panels; for each MC block of rows, A is packed into MR-row panels; then
 // every NR-column panel (kept in L1) meets every MR-row panel of the block (streamed from L2) in
 // the register-blocked micro-kernel (gemm_ukernel.ts). MR x NR is GEMM_MR x GEMM_NR for gemm_f32
-// (5x8 in the relaxed build, 2x16 in the SIMD128 one); conv.ts's tile is 4x8. Bias sits at the head of each B panel;
-// clamp-type activations (relu, relu6) are fused into the micro-kernel's last pass, the others
-// run over each finished MC block while it is still in cache.
+// (5x8 in the relaxed build, 2x16 in the SIMD128 one); conv.ts's tile is 4x8. Bias sits at the
+// head of each B panel; clamp-type activations (relu, relu6) are fused into the micro-kernel's
+// last pass, the others run over each finished MC block while it is still in cache.
 //
 // Packed formats (both zero-padded to whole panels, so the micro-kernel never branches):
 //

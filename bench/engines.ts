@@ -17,9 +17,10 @@ export async function setUp(): Promise<void> {
 
 export interface Pair { lepton: () => void; tfjs: () => void; dispose: () => void }
 
-export function gemmPair(n: number): Pair {
-  const la = lp.randomUniform([n, n], -1, 1, 'float32', 1), lb = lp.randomUniform([n, n], -1, 1, 'float32', 2);
-  const ta = tf.tensor(la.dataSync(), [n, n]), tb = tf.tensor(lb.dataSync(), [n, n]);
+/** [m, k] x [k, n] (n x n x n when only n is given). */
+export function gemmPair(n: number, m = n, k = n): Pair {
+  const la = lp.randomUniform([m, k], -1, 1, 'float32', 1), lb = lp.randomUniform([k, n], -1, 1, 'float32', 2);
+  const ta = tf.tensor(la.dataSync(), [m, k]), tb = tf.tensor(lb.dataSync(), [k, n]);
   return {
     lepton: () => { const c = lp.matMul(la, lb); c.dataSync(); c.dispose(); },
     tfjs: () => { const c = tf.matMul(ta, tb); c.dataSync(); c.dispose(); },

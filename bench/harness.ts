@@ -6,7 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
-import { CNN_BATCHES, CNN_FLOPS_PER_SAMPLE, CONV_SHAPES, convFlops, DW_SHAPES, dwFlops, GEMM_SIZES } from './shapes.js';
+import { CNN_BATCHES, CNN_FLOPS_PER_SAMPLE, CONV_SHAPES, convFlops, DW_SHAPES, dwFlops, GEMM_SIZES,
+  SMALL_M_GEMMS } from './shapes.js';
 
 interface Row { build: string; name: string; flops: number; leptonMs: number; tfjsMs: number; ratio: number; rounds: number[] }
 
@@ -29,7 +30,10 @@ async function child(): Promise<void> {
     process.stderr.write('.');
   };
   const want = (what: string) => only === undefined || only === what;
-  if (want('gemm')) for (const n of GEMM_SIZES) run(`gemm ${n}x${n}x${n}`, 2 * n ** 3, gemmPair(n));
+  if (want('gemm')) {
+    for (const n of GEMM_SIZES) run(`gemm ${n}x${n}x${n}`, 2 * n ** 3, gemmPair(n));
+    for (const [m, k, n] of SMALL_M_GEMMS) run(`gemm ${m}x${n}x${k} (MxNxK)`, 2 * m * n * k, gemmPair(n, m, k));
+  }
   if (want('conv')) {
     for (const s of CONV_SHAPES) {
       run(`conv ${s.kernel}x${s.kernel} [${s.input}]→${s.filters}`, convFlops(s), convPair(s));

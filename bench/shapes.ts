@@ -2,6 +2,8 @@
 // convolutions (NHWC input, 'valid' padding, stride 1), MobileNet's depthwise layers and the MNIST
 // CNN of shared/FIGURES.md.
 export const GEMM_SIZES = [64, 128, 256, 512, 1024];
+/** Few-row products, [M, K] x [K, N]: batch-1 and batch-8 dense layers (M, K, N). */
+export const SMALL_M_GEMMS: [number, number, number][] = [[1, 1024, 1024], [8, 1024, 1024], [1, 1600, 128]];
 
 export interface ConvShape { input: [number, number, number, number]; filters: number; kernel: number }
 export const CONV_SHAPES: ConvShape[] = [

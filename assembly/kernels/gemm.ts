@@ -18,6 +18,8 @@
 //   B panel j (NR columns): ┌ bias[NR] ┬ B[k0,j..j+NR-1] ┬ B[k0+1, ..] ┬ ... ┬ B[k0+kc-1, ..] ┐
 //   A panel i (MR rows):    ┌ A[i..i+MR-1, k0] ┬ A[i..i+MR-1, k0+1] ┬ ... ┐   (k-major)
 //
+// A few rows (useSmallM) with a row-major B skip the packing: gemm_small.ts streams B in place.
+//
 // Also exported for conv.ts: gemm_packed_block, which runs the inner loops on an A block that
 // the caller packed itself (im2col straight into the packed format).
 
@@ -25,6 +27,7 @@ import { arena_alloc_scoped, arena_mark, arena_release } from "../arena";
 import { gemm_ukernel, GEMM_MR, GEMM_NR, GEMM_TILE_MAX } from "./gemm_ukernel";
 import { activate, clampLo, clampHi, isClampActivation } from "./activation";
 import { storeTranspose4x4 } from "../simd";
+import { gemm_small_m, useSmallM } from "./gemm_small";
 
 // @ts-ignore: decorator
 @inline export const GEMM_KC: i32 = 256;
@@ -215,6 +218,13 @@ export function copyTile(dst: usize, dstStride: usize, src: usize, srcStride: us
 export function gemm_f32(c: usize, a: usize, b: usize, bias: usize, m: i32, n: i32, k: i32,
     transA: i32, transB: i32, act: i32, alpha: f32): i32 {
   if (m <= 0 || n <= 0) return STATUS_OK;
+  if (!transB && useSmallM(m, n, k)) {
+    // A few rows against a row-major B: read B in place rather than pack it (gemm_small.ts).
+    const aRowBytes: usize = transA ? 4 : <usize>k << 2;
+    const aColBytes: usize = transA ? <usize>m << 2 : 4;
+    gemm_small_m(c, a, b, bias, m, n, k, aRowBytes, aColBytes, act, alpha);
+    return STATUS_OK;
+  }
   const mark = arena_mark();
   const kcMax = min(k, GEMM_KC);
   const bPacked = arena_alloc_scoped(packedBBytes(GEMM_NR, n, max(kcMax, 1)));

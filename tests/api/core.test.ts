@@ -336,9 +336,10 @@ describe('memory', () => {
     } finally {
       lp.setMemoryLimit(0);
     }
-    // Scratch: the output fits under the limit, the kernel's packing buffer does not.
-    const a = lp.ones([1, 256]), b = lp.ones([256, 4096]);
-    lp.setMemoryLimit(engine.k.arena_heap_end() + (64 << 10));
+    // Scratch: the output (512 KiB) fits under the limit, the kernel's packing buffer (4 MiB of B
+    // panels; 32 rows are past the small-M path, which packs nothing) does not.
+    const a = lp.ones([32, 256]), b = lp.ones([256, 4096]);
+    lp.setMemoryLimit(engine.k.arena_heap_end() + (1 << 20));
     try {
       throwsClean(() => lp.matMul(a, b), /^matMul: out of memory/);
     } finally {

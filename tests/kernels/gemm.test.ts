@@ -17,6 +17,13 @@ for (const m of [1, 2, 3, 4, 5, 6, 8, 9, 10, 11]) for (const n of [1, 7, 8, 9, 1
   for (const tA of [false, true]) cases.push({ m, n, k: 5, tA });
 }
 for (const k of [0, 1, 255, 256, 257, 513]) cases.push({ m: 6, n: 12, k, bias: true });
+// The small-M path (M <= 8, or <= 16 with B of 2^18+ floats; B row-major, read in place): strips of 16, 4 and 1-3 columns, odd
+// and even row counts, empty and long reductions, fused and post-pass activations.
+for (const m of [1, 2, 3, 7, 8]) for (const n of [1, 3, 4, 5, 16, 20, 33, 65]) {
+  const k = [0, 1, 9, 300][(m + n) % 4];
+  cases.push({ m, n, k, tA: n % 2 === 1, bias: m !== 2, act: [ACT.linear, ACT.relu, ACT.relu6, ACT.sigmoid][n % 4] });
+}
+cases.push({ m: 13, n: 520, k: 513, tA: true, bias: true, act: ACT.relu6 }, { m: 16, n: 1030, k: 257 });
 // Awkward sizes in all three dimensions, all transposes.
 for (const s of AWKWARD) for (const tA of [false, true]) for (const tB of [false, true]) {
   cases.push({ m: s, n: s, k: s, tA, tB, bias: s % 2 === 1 });

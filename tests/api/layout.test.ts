@@ -4,11 +4,11 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lp from '../../js-bindings/index.js';
-import { noLeak, readyForLeakChecks, throwsNoLeak } from '../helpers/api.js';
+import { noLeak, throwsNoLeak } from '../helpers/api.js';
 import { randInt, randomArray, rng } from '../helpers/rng.js';
 import { concat_ref, gather_ref, pad_ref, slice_ref, sizeOf, transpose_ref, type Arr } from '../ref/layout_ref.js';
 
-before(readyForLeakChecks);
+before(() => lp.ready());
 
 
 

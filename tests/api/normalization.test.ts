@@ -3,12 +3,12 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lp from '../../js-bindings/index.js';
-import { noLeak, readyForLeakChecks } from '../helpers/api.js';
+import { noLeak } from '../helpers/api.js';
 import { randomArray, rng } from '../helpers/rng.js';
 import { assertClose } from '../helpers/check.js';
 import { batchnorm_f32_ref } from '../ref/batchnorm_ref.js';
 
-before(readyForLeakChecks);
+before(() => lp.ready());
 
 
 const TOL = { atol: 3e-5, rtol: 2e-5 };

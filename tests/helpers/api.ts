@@ -2,11 +2,6 @@
 import assert from 'node:assert/strict';
 import * as lp from '../../js-bindings/index.js';
 
-/** Loads the engine (memory() is flat from the first op on: nothing to warm up). */
-export async function readyForLeakChecks(): Promise<void> {
-  await lp.ready();
-}
-
 /** Runs fn and checks that it leaves the live tensors and bytes as they were. */
 export function noLeak(fn: () => void): void {
   const before = lp.memory();

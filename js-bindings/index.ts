@@ -13,3 +13,27 @@ export { sum, mean, max, min, argMax, argMin } from './ops/reduce.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { conv2d, depthwiseConv2d } from './ops/conv.js';
 export { maxPool, avgPool, globalAveragePool2d } from './ops/pool.js';
+// Training: the tape, variables, optimizers, layers, models.
+import './grads/index.js';
+export { variable, Variable } from './variable.js';
+export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, customGrad, type NamedTensorMap } from './autograd.js';
+export { train, Optimizer, SGDOptimizer, MomentumOptimizer, AdamOptimizer, RMSPropOptimizer, AdagradOptimizer,
+  type ClipOptions } from './optimizers.js';
+export { dropout } from './ops/nn.js';
+export { broadcastTo } from './ops/layout.js';
+export { equal, notEqual, less, lessEqual, greater, greaterEqual, logicalAnd, cast, where } from './ops/compare.js';
+export { layers, Layer, SymbolicTensor } from './layers/index.js';
+export { input } from './layers/input.js';
+export { initializers } from './layers/initializers.js';
+export { regularizers } from './layers/regularizers.js';
+export { LayersModel, type ModelArgs } from './models/model.js';
+export { Sequential, sequential } from './models/sequential.js';
+export { History, type FitArgs, type CompileArgs } from './models/training.js';
+export { losses } from './losses.js';
+export { metrics } from './metrics.js';
+export { callbacks, Callback, EarlyStopping, LearningRateScheduler, ReduceLROnPlateau } from './callbacks.js';
+import { LayersModel, type ModelArgs } from './models/model.js';
+/** tf.model: a functional model from symbolic inputs and outputs. */
+export function model(args: ModelArgs): LayersModel {
+  return new LayersModel(args);
+}

@@ -2,12 +2,13 @@
 // data only crosses into JS when the user asks (dataSync/data/arraySync).
 import { engine } from './engine.js';
 
-export type DType = 'float32' | 'int32';
+/** bool is stored as int32 0/1 (4 bytes) and read back as a Uint8Array, as TF.js reads it. */
+export type DType = 'float32' | 'int32' | 'bool';
 export type Shape = readonly number[];
-export type TypedArrayFor<D extends DType> = D extends 'int32' ? Int32Array : Float32Array;
+export type TypedArrayFor<D extends DType> = D extends 'int32' ? Int32Array : D extends 'bool' ? Uint8Array : Float32Array;
 
 /** Bytes per element of each dtype (int8 and float16 arrive with quantization). */
-const BYTES: Record<DType, number> = { float32: 4, int32: 4 };
+const BYTES: Record<DType, number> = { float32: 4, int32: 4, bool: 4 };
 /** Largest block the 32-bit arena can hand out. */
 const MAX_BYTES = 0xFFFF_0000;
 
@@ -54,6 +55,7 @@ export class Tensor<D extends DType = DType> {
   dataSync(): TypedArrayFor<D> {
     this.assertLive('dataSync');
     // A copy (the arena reuses the memory). new + set, not slice(): 30 % faster on V8 for 1 MB.
+    if (this.dtype === 'bool') return Uint8Array.from(engine.i32(this.ptr, this.size)) as TypedArrayFor<D>;
     if (this.dtype === 'int32') {
       const copy = new Int32Array(this.size);
       copy.set(engine.i32(this.ptr, this.size));
@@ -108,6 +110,15 @@ function outOfMemory(op: string, bytes: number): Error {
  * out-of-memory Error naming `op` (and leaves the arena as it was) when the block cannot be had.
  */
 export function allocTensor<D extends DType>(op: string, shape: Shape, dtype: D): Tensor<D> {
+  const scope = scopes[scopes.length - 1];
+  const t = new Tensor(allocBlock(op, shape, dtype, scope === undefined), shape, dtype, scope !== undefined);
+  liveTensors++;
+  scope?.tensors.push(t);
+  return t;
+}
+
+/** A block for a tensor of shape and dtype: persistent (arena_alloc) or scoped (arena_alloc_scoped). */
+function allocBlock(op: string, shape: Shape, dtype: DType, persistent: boolean): number {
   if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of integers, got ${String(shape)}`);
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new Error(`${op}: invalid shape [${shape}]`);
@@ -115,12 +126,19 @@ export function allocTensor<D extends DType>(op: string, shape: Shape, dtype: D)
   const bytes = sizeFromShape(shape) * BYTES[dtype];
   if (!(bytes <= MAX_BYTES)) throw outOfMemory(op, bytes);
   const k = engine.k;
-  const scope = scopes[scopes.length - 1];
-  const ptr = scope !== undefined ? k.arena_alloc_scoped(bytes) : k.arena_alloc(bytes);
+  const ptr = persistent ? k.arena_alloc(bytes) : k.arena_alloc_scoped(bytes);
   if (ptr === 0) throw outOfMemory(op, bytes);
-  const t = new Tensor(ptr, shape, dtype, scope !== undefined);
+  return ptr;
+}
+
+/**
+ * A persistent block for a tensor that outlives every tidy() scope (a Variable's storage,
+ * optimizer state); make(ptr) builds the handle, which the caller disposes.
+ */
+export function allocPersistent<T extends Tensor>(op: string, shape: Shape, dtype: DType,
+    make: (ptr: number) => T): T {
+  const t = make(allocBlock(op, shape, dtype, true));
   liveTensors++;
-  scope?.tensors.push(t);
   return t;
 }
 

@@ -6,6 +6,8 @@
 import { engine } from '../engine.js';
 import { allocScratch, allocTensor, Tensor, type DType, type Shape } from '../tensor.js';
 import { assertTensor, broadcastShapes, fmt } from '../util.js';
+import { isTracked, record } from '../autograd.js';
+import { scalar } from './creation.js';
 
 /** Largest rank the kernels accept after merging (assembly/kernels/elementwise.ts). */
 const MAX_RANK = 8;
@@ -70,7 +72,8 @@ function operandDtype(op: string, name: string, x: Operand): DType | null {
   return x.dtype;
 }
 
-function binary(op: string, kernels: Partial<Record<DType, Kernel>>, a: Operand, b: Operand): Tensor {
+function binary(op: string, kernelName: string, kernels: Partial<Record<DType, Kernel>>, a: Operand,
+    b: Operand): Tensor {
   const da = operandDtype(op, 'a', a), db = operandDtype(op, 'b', b);
   if (da !== null && db !== null && da !== db) {
     throw new Error(`${op}: a and b must have the same dtype, got ${da} ${fmt((a as Tensor).shape)} and ` +
@@ -122,40 +125,44 @@ function binary(op: string, kernels: Partial<Record<DType, Kernel>>, a: Operand,
     out.dispose();
     engine.check(op, status);
   }
-  return out;
+  const tracked = (x: Operand) => typeof x !== 'number' && isTracked(x);
+  if (dtype !== 'float32' || !(tracked(a) || tracked(b))) return out;
+  // A number operand becomes a scalar tensor for the gradient rule (it needs its value).
+  const asTensor = (x: Operand) => (typeof x === 'number' ? scalar(x) : x);
+  return record(kernelName, [asTensor(a), asTensor(b)], out);
 }
 
 /** a + b, broadcasting (float32 or int32). */
 export function add(a: Operand, b: Operand): Tensor {
   const k = engine.k;
-  return binary('add', { float32: k.add_f32, int32: k.add_i32 }, a, b);
+  return binary('add', 'Add', { float32: k.add_f32, int32: k.add_i32 }, a, b);
 }
 
 /** a - b, broadcasting (float32 or int32). */
 export function sub(a: Operand, b: Operand): Tensor {
   const k = engine.k;
-  return binary('sub', { float32: k.sub_f32, int32: k.sub_i32 }, a, b);
+  return binary('sub', 'Sub', { float32: k.sub_f32, int32: k.sub_i32 }, a, b);
 }
 
 /** a · b, broadcasting (float32 or int32, which wraps around on overflow). */
 export function mul(a: Operand, b: Operand): Tensor {
   const k = engine.k;
-  return binary('mul', { float32: k.mul_f32, int32: k.mul_i32 }, a, b);
+  return binary('mul', 'Mul', { float32: k.mul_f32, int32: k.mul_i32 }, a, b);
 }
 
 /** a / b, broadcasting (float32: x/0 = ±Inf, 0/0 = NaN). */
 export function div(a: Operand, b: Operand): Tensor {
-  return binary('div', { float32: engine.k.div_f32 }, a, b);
+  return binary('div', 'Div', { float32: engine.k.div_f32 }, a, b);
 }
 
 /** The larger of a and b element-wise, broadcasting; NaN if either is NaN. */
 export function maximum(a: Operand, b: Operand): Tensor {
   const k = engine.k;
-  return binary('maximum', { float32: k.maximum_f32, int32: k.maximum_i32 }, a, b);
+  return binary('maximum', 'Maximum', { float32: k.maximum_f32, int32: k.maximum_i32 }, a, b);
 }
 
 /** The smaller of a and b element-wise, broadcasting; NaN if either is NaN. */
 export function minimum(a: Operand, b: Operand): Tensor {
   const k = engine.k;
-  return binary('minimum', { float32: k.minimum_f32, int32: k.minimum_i32 }, a, b);
+  return binary('minimum', 'Minimum', { float32: k.minimum_f32, int32: k.minimum_i32 }, a, b);
 }

@@ -3,6 +3,8 @@
 import { engine, type Activation } from '../engine.js';
 import { allocTensor, Tensor } from '../tensor.js';
 import { assertDtype, assertRank, fmt } from '../util.js';
+import { isTracked, record } from '../autograd.js';
+import { applyActivation, derivableFromOutput } from './activation.js';
 import { activationCode, checkBias } from './matmul.js';
 import { checkDataFormat, checkStridesDilations, convInfo, parsePair, type PadArg, type RoundingMode } from './conv_util.js';
 
@@ -40,6 +42,12 @@ function convImpl(op: string, depthwise: boolean, args: FusedConv2DArgs): Tensor
   const cout = depthwise ? fin * fout : fout;
   checkBias(op, bias, cout);
   const [act, alpha] = activationCode(op, args.activation, args.leakyreluAlpha);
+  const actName = (args.activation ?? 'linear').toLowerCase() as Activation;
+  const tracked = isTracked(x) || isTracked(filter) || isTracked(bias);
+  if (tracked && !derivableFromOutput(actName, alpha)) {
+    // The activation's derivative needs its input: run it as its own (recorded) op.
+    return applyActivation(convImpl(op, depthwise, { ...args, activation: 'linear' }), actName, alpha);
+  }
   const outShape = x.rank === 3 ? [g.outH, g.outW, cout] : [g.n, g.outH, g.outW, cout];
   const out = allocTensor(op, outShape, 'float32');
   const k = engine.k;
@@ -50,7 +58,9 @@ function convImpl(op: string, depthwise: boolean, args: FusedConv2DArgs): Tensor
     out.dispose();
     engine.check(op, status);
   }
-  return out;
+  if (!tracked) return out;
+  return record(depthwise ? 'DepthwiseConv2D' : 'Conv2D', [x, filter, bias], out,
+    { geometry: g, fout, activation: actName, alpha });
 }
 
 /**

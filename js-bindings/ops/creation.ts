@@ -3,6 +3,7 @@
 import { engine } from '../engine.js';
 import { allocTensor, sizeFromShape, Tensor, type DType, type Shape } from '../tensor.js';
 import { assertTensor, fmt } from '../util.js';
+import { record } from '../autograd.js';
 
 type NestedNumbers = number | boolean | NestedNumbers[];
 export type TensorLike = NestedNumbers | Float32Array | Int32Array | Uint8Array | number[];
@@ -106,8 +107,8 @@ export function onesLike(x: Tensor): Tensor {
 }
 
 let autoSeed = 0x2545F491;
-/** The kernel's u32 seed; validated before any allocation (it throws naming op). */
-function seedOf(op: string, seed: number | undefined): number {
+/** The kernel's u32 seed (the next automatic one when undefined); validated before any allocation. */
+export function seedOf(op: string, seed: number | undefined): number {
   if (seed === undefined) {
     autoSeed = (Math.imul(autoSeed, 1664525) + 1013904223) >>> 0;
     return autoSeed;
@@ -150,7 +151,7 @@ export function clone(x: Tensor): Tensor {
   assertTensor('clone', 'x', x);
   const y = allocTensor('clone', x.shape, x.dtype);
   engine.k.copy_bytes(y.ptr, x.ptr, x.byteLength);
-  return y;
+  return record('Identity', [x], y);
 }
 
 /** A copy of x with a new shape of the same size; one dimension may be -1 (inferred). */
@@ -168,5 +169,5 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   }
   const y = allocTensor('reshape', s, x.dtype);
   engine.k.copy_bytes(y.ptr, x.ptr, x.byteLength);
-  return y;
+  return record('Reshape', [x], y);
 }

@@ -6,6 +6,7 @@ import { engine } from '../engine.js';
 import { allocScratch, allocTensor, type Tensor } from '../tensor.js';
 import { assertDtype, fmt } from '../util.js';
 import { product } from './strided.js';
+import { record } from '../autograd.js';
 
 /** Status of gather_x32 for an index outside [0, n); it writes [position, value] to err. */
 const BAD_INDEX = -2;
@@ -58,5 +59,5 @@ export function gather(x: Tensor, indices: Tensor, axis = 0, batchDims = 0): Ten
     }
     engine.check(op, status);
   }
-  return y;
+  return record('Gather', [x], y, { batch, outer, n, m, inner }, [indices]);
 }

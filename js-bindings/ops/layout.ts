@@ -4,6 +4,7 @@
 import { engine } from '../engine.js';
 import { allocTensor, type Tensor } from '../tensor.js';
 import { assertDtype, assertTensor, fmt, normAxis } from '../util.js';
+import { record } from '../autograd.js';
 import { kernelRank, MAX_KERNEL_RANK, produce, product, runCopies, stridesOf, type CopyJob } from './strided.js';
 
 function isIntList(v: unknown, length?: number): v is number[] {
@@ -20,7 +21,7 @@ function checkKernelRank(op: string, job: CopyJob, shape: readonly number[]): vo
 function copyAs(op: string, x: Tensor, shape: number[]): Tensor {
   const y = allocTensor(op, shape, x.dtype);
   engine.k.copy_bytes(y.ptr, x.ptr, x.byteLength);
-  return y;
+  return record('Reshape', [x], y);
 }
 
 /** x with its dims permuted: out.shape[i] = x.shape[perm[i]]; default perm reverses the dims. */
@@ -36,7 +37,8 @@ export function transpose(x: Tensor, perm?: number[]): Tensor {
   const job: CopyJob = { out: 0, x: x.ptr, dims: shape, os: stridesOf(shape), is: p.map((a) => xs[a]) };
   checkKernelRank('transpose', job, x.shape);
   const y = allocTensor('transpose', shape, x.dtype);
-  return produce('transpose', y, () => runCopies('transpose', [{ ...job, out: y.ptr }], true));
+  produce('transpose', y, () => runCopies('transpose', [{ ...job, out: y.ptr }], true));
+  return record('Transpose', [x], y, { perm: p });
 }
 
 /** The block of x starting at begin with the given size (-1: to the end), as TF.js slice. */
@@ -60,7 +62,8 @@ export function slice(x: Tensor, begin: number | number[], size?: number | numbe
   const offset = start.reduce((a, v, i) => a + v * xs[i], 0);
   const job: CopyJob = { out: 0, x: x.ptr + 4 * offset, dims: shape, os: stridesOf(shape), is: xs };
   const y = allocTensor('slice', shape, x.dtype);
-  return produce('slice', y, () => runCopies('slice', [{ ...job, out: y.ptr }]));
+  produce('slice', y, () => runCopies('slice', [{ ...job, out: y.ptr }]));
+  return record('Slice', [x], y, { begin: start });
 }
 
 function checkSameDtype(op: string, tensors: Tensor[]): void {
@@ -83,7 +86,7 @@ export function concat(tensors: Tensor[], axis = 0): Tensor {
   }
   const shape = [...first.shape];
   shape[ax] = tensors.reduce((a, t) => a + t.shape[ax], 0);
-  return joinRows('concat', tensors, shape, ax);
+  return record('Concat', tensors, joinRows('concat', tensors, shape, ax), { axis: ax });
 }
 
 /** Copies each tensor, seen as [outer, rows_i], side by side into rows of y [outer, Σ rows_i]. */
@@ -114,7 +117,7 @@ export function stack(tensors: Tensor[], axis = 0): Tensor {
   }
   const ax = normAxis('stack', axis, first.rank + 1);
   const shape = [...first.shape.slice(0, ax), tensors.length, ...first.shape.slice(ax)];
-  return joinRows('stack', tensors, shape, ax);
+  return record('Stack', tensors, joinRows('stack', tensors, shape, ax), { axis: ax });
 }
 
 /** The slices of x along an axis, each without that axis. */
@@ -132,6 +135,7 @@ export function unstack(x: Tensor, axis = 0): Tensor[] {
       out.push(y);
       engine.check('unstack', runCopies('unstack',
         [{ out: y.ptr, x: x.ptr + 4 * i * inner, dims: [outer, inner], os: [inner, 1], is: [n * inner, 1] }]));
+      record('UnstackPart', [x], y, { axis: ax, index: i });
     }
   } catch (e) {
     for (const y of out) y.dispose();
@@ -157,10 +161,11 @@ export function pad(x: Tensor, paddings: Array<[number, number]>, constantValue 
   const os = stridesOf(shape);
   const offset = paddings.reduce((a, p, i) => a + p[0] * os[i], 0);
   const y = allocTensor('pad', shape, x.dtype);
-  return produce('pad', y, () => {
+  produce('pad', y, () => {
     engine.k.fill_32(y.ptr, y.size, bitsOf(constantValue, x.dtype));
     return runCopies('pad', [{ out: y.ptr + 4 * offset, x: x.ptr, dims: [...x.shape], os, is: stridesOf(x.shape) }]);
   });
+  return record('Pad', [x], y, { paddings });
 }
 
 /** x with a size-1 dim inserted at axis (in [-(rank+1), rank]). */
@@ -168,6 +173,30 @@ export function expandDims(x: Tensor, axis = 0): Tensor {
   assertTensor('expandDims', 'x', x);
   const ax = normAxis('expandDims', axis, x.rank + 1);
   return copyAs('expandDims', x, [...x.shape.slice(0, ax), 1, ...x.shape.slice(ax)]);
+}
+
+/**
+ * x repeated along the dims where it has size 1 (or that it lacks: shapes align on the right) to
+ * make `shape` (TF.js's tf.broadcastTo). A strided copy with stride 0 along the repeated dims.
+ */
+export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
+  const op = 'broadcastTo';
+  assertDtype(op, 'x', x, 'float32', 'int32');
+  if (!isIntList(shape) || shape.some((d) => d < 0) || shape.length < x.rank) {
+    throw new Error(`${op}: shape must be a list of at least ${x.rank} non-negative integers, got [${String(shape)}]`);
+  }
+  const lead = shape.length - x.rank;
+  const xs = stridesOf(x.shape);
+  const is = shape.map((d, i) => {
+    const xd = i < lead ? 1 : x.shape[i - lead];
+    if (xd !== d && xd !== 1) throw new Error(`${op}: cannot broadcast ${fmt(x.shape)} to ${fmt(shape)}`);
+    return xd === 1 ? 0 : xs[i - lead];
+  });
+  const job: CopyJob = { out: 0, x: x.ptr, dims: [...shape], os: stridesOf(shape), is };
+  checkKernelRank(op, job, shape);
+  const y = allocTensor(op, shape, x.dtype);
+  produce(op, y, () => runCopies(op, [{ ...job, out: y.ptr }]));
+  return record('BroadcastTo', [x], y);
 }
 
 /** x without its size-1 dims (or only those listed in axis, which must be size 1). */

@@ -3,6 +3,8 @@
 import { ACTIVATIONS, engine, type Activation } from '../engine.js';
 import { allocTensor, Tensor } from '../tensor.js';
 import { assertDtype, fmt, shapesEqual } from '../util.js';
+import { isTracked, record } from '../autograd.js';
+import { applyActivation, derivableFromOutput } from './activation.js';
 
 export interface FusedMatMulArgs {
   a: Tensor;
@@ -56,6 +58,12 @@ function matMulImpl(op: string, args: FusedMatMulArgs): Tensor {
   }
   checkBias(op, bias, n);
   const [act, alpha] = activationCode(op, args.activation, args.leakyreluAlpha);
+  const actName = (args.activation ?? 'linear').toLowerCase() as Activation;
+  const tracked = isTracked(a) || isTracked(b) || isTracked(bias);
+  if (tracked && !derivableFromOutput(actName, alpha)) {
+    // The activation's derivative needs its input: run it as its own (recorded) op.
+    return applyActivation(matMulImpl(op, { ...args, activation: 'linear' }), actName, alpha);
+  }
   const out = allocTensor(op, [...batchA, m, n], 'float32');
   const batches = batchA.reduce((x, y) => x * y, 1);
   const k = engine.k;
@@ -67,7 +75,7 @@ function matMulImpl(op: string, args: FusedMatMulArgs): Tensor {
       engine.check(op, status);
     }
   }
-  return out;
+  return tracked ? record('MatMul', [a, b, bias], out, { transposeA, transposeB, activation: actName, alpha }) : out;
 }
 
 /** a · b for float32 tensors of rank >= 2 (leading dimensions are batch dimensions). */

@@ -4,6 +4,7 @@
 import { engine } from '../engine.js';
 import { allocTensor, type Tensor } from '../tensor.js';
 import { assertDtype, fmt } from '../util.js';
+import { record } from '../autograd.js';
 
 /** A per-channel parameter: shape [C], or [1, ..., 1, C] of rank <= x's. */
 function checkChannels(name: string, p: Tensor, x: Tensor, c: number): void {
@@ -34,7 +35,7 @@ export function batchNorm(x: Tensor, mean: Tensor, variance: Tensor, offset?: Te
     y.dispose();
     engine.check('batchNorm', status);
   }
-  return y;
+  return record('BatchNorm', [x, mean, variance, offset, scale], y, { epsilon: varianceEpsilon });
 }
 
 function ranked(rank: number) {

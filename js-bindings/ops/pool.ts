@@ -3,6 +3,7 @@
 import { engine } from '../engine.js';
 import { allocTensor, Tensor } from '../tensor.js';
 import { assertDtype, assertRank } from '../util.js';
+import { record } from '../autograd.js';
 import { checkStridesDilations, convInfo, parsePair, type PadArg, type RoundingMode } from './conv_util.js';
 
 function poolImpl(op: string, x: Tensor, filterSize: number | [number, number], strides: number | [number, number],
@@ -22,7 +23,7 @@ function poolImpl(op: string, x: Tensor, filterSize: number | [number, number], 
     out.dispose();
     engine.check(op, status);
   }
-  return out;
+  return record(op === 'maxPool' ? 'MaxPool' : 'AvgPool', [x], out, { geometry: g });
 }
 
 /** Max over each filterSize window of x [batch, h, w, c] (or [h, w, c]); NaN propagates. */
@@ -49,5 +50,5 @@ export function globalAveragePool2d(x: Tensor): Tensor {
     out.dispose();
     engine.check(op, status);
   }
-  return out;
+  return record('GlobalAveragePool2d', [x], out, { n, h, w, c });
 }

@@ -14,6 +14,7 @@
 import { engine } from '../engine.js';
 import { allocScratch, allocTensor, Tensor } from '../tensor.js';
 import { assertTensor, fmt } from '../util.js';
+import { record } from '../autograd.js';
 
 type ReduceKernel = 'sum_f32' | 'mean_f32' | 'max_f32' | 'min_f32';
 
@@ -73,9 +74,10 @@ function reduceOp(op: string, kernel: ReduceKernel, x: Tensor, axis: number | nu
   const out = allocTensor(op, outShape, 'float32');
   const k = engine.k;
   let runs = collapse(x.shape, axes);
+  const recorded = () => record(op[0].toUpperCase() + op.slice(1), [x], out, { axes });
   if (!runs.some((r) => r.reduced)) { // nothing to reduce (no axes, or only size-1 axes): a copy
     k.copy_bytes(out.ptr, x.ptr, out.byteLength);
-    return out;
+    return recorded();
   }
   const mark = k.arena_mark(); // after out: releasing it frees only the scratch below
   try {
@@ -100,7 +102,7 @@ function reduceOp(op: string, kernel: ReduceKernel, x: Tensor, axis: number | nu
   } finally {
     k.arena_release(mark);
   }
-  return out;
+  return recorded();
 }
 
 /** Sum over `axis` (default: all axes). */

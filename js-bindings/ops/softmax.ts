@@ -5,6 +5,7 @@
 import { engine } from '../engine.js';
 import { allocTensor, Tensor } from '../tensor.js';
 import { assertTensor, fmt } from '../util.js';
+import { record } from '../autograd.js';
 
 function softmaxOp(op: string, kernel: 'softmax_f32' | 'log_softmax_f32', logits: Tensor, dim: number): Tensor {
   assertTensor(op, 'logits', logits);
@@ -26,7 +27,7 @@ function softmaxOp(op: string, kernel: 'softmax_f32' | 'log_softmax_f32', logits
     out.dispose();
     engine.check(op, status);
   }
-  return out;
+  return record(op === 'softmax' ? 'Softmax' : 'LogSoftmax', [logits], out, { outer, n: shape[d], inner });
 }
 
 /** exp(x) / Σ exp(x) along `dim` (default: the last axis). */

@@ -4,8 +4,11 @@
 import { engine, type Kernels } from '../engine.js';
 import { allocTensor, Tensor } from '../tensor.js';
 import { assertDtype } from '../util.js';
+import { record } from '../autograd.js';
 
-function unary(op: string, x: Tensor, run: (k: Kernels, out: number, x: number, n: number) => number): Tensor {
+/** One kernel call; recorded on the tape as `kernel` (its gradient rule: grads/unary.ts). */
+function unary(op: string, x: Tensor, run: (k: Kernels, out: number, x: number, n: number) => number,
+    attrs?: Record<string, number>): Tensor {
   assertDtype(op, 'x', x, 'float32');
   const y = allocTensor(op, x.shape, 'float32');
   const status = run(engine.k, y.ptr, x.ptr, y.size);
@@ -13,7 +16,7 @@ function unary(op: string, x: Tensor, run: (k: Kernels, out: number, x: number, 
     y.dispose();
     engine.check(op, status);
   }
-  return y;
+  return record(op[0].toUpperCase() + op.slice(1), [x], y, attrs);
 }
 
 function assertNumber(op: string, name: string, v: unknown): asserts v is number {
@@ -35,12 +38,13 @@ export function relu6(x: Tensor): Tensor {
 /** x < 0 ? alpha·x : x. */
 export function leakyRelu(x: Tensor, alpha = 0.2): Tensor {
   assertNumber('leakyRelu', 'alpha', alpha);
-  return unary('leakyRelu', x, (k, o, p, n) => k.leaky_relu_f32(o, p, n, alpha));
+  return unary('leakyRelu', x, (k, o, p, n) => k.leaky_relu_f32(o, p, n, alpha), { alpha });
 }
 
-/** x > 0 ? x : e^x - 1. */
-export function elu(x: Tensor): Tensor {
-  return unary('elu', x, (k, o, p, n) => k.elu_f32(o, p, n, 1));
+/** x > 0 ? x : alpha·(e^x - 1); TF.js's tf.elu has alpha = 1 (the layers' ELU takes others). */
+export function elu(x: Tensor, alpha = 1): Tensor {
+  assertNumber('elu', 'alpha', alpha);
+  return unary('elu', x, (k, o, p, n) => k.elu_f32(o, p, n, alpha), { alpha });
 }
 
 /** 1 / (1 + e^-x). */
@@ -94,5 +98,6 @@ export function clipByValue(x: Tensor, clipValueMin: number, clipValueMax: numbe
   if (clipValueMin > clipValueMax) {
     throw new Error(`${op}: clipValueMin (${clipValueMin}) must be <= clipValueMax (${clipValueMax})`);
   }
-  return unary(op, x, (k, o, p, n) => k.clip_f32(o, p, n, clipValueMin, clipValueMax));
+  return unary(op, x, (k, o, p, n) => k.clip_f32(o, p, n, clipValueMin, clipValueMax),
+    { alpha: clipValueMin, beta: clipValueMax });
 }

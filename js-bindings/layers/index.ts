@@ -1,0 +1,37 @@
+// lp.layers: the layer factories (tfjs-layers' names), and lp.input for functional models.
+import { Dense, Flatten, Reshape, Dropout, Activation, type DenseArgs } from './core.js';
+import { Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D, type Conv2DArgs, type DepthwiseConv2DArgs,
+  type SeparableConv2DArgs } from './conv.js';
+import { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, type Pooling2DArgs } from './pooling.js';
+import { BatchNormalization, type BatchNormalizationArgs } from './normalization.js';
+import { Add, Concatenate, Multiply } from './merge.js';
+import { InputLayer } from './input.js';
+import type { LayerArgs } from './layer.js';
+import type { ActivationName } from './activations.js';
+
+export { Layer, SymbolicTensor, type LayerArgs, type CallKwargs, type SymbolicShape } from './layer.js';
+export { Dense, Flatten, Reshape, Dropout, Activation, Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D,
+  MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Add, Concatenate,
+  Multiply, InputLayer };
+
+export const layers = {
+  dense: (args: DenseArgs) => new Dense(args),
+  flatten: (args?: LayerArgs) => new Flatten(args),
+  reshape: (args: LayerArgs & { targetShape: number[] }) => new Reshape(args),
+  dropout: (args: LayerArgs & { rate: number; seed?: number }) => new Dropout(args),
+  activation: (args: LayerArgs & { activation: ActivationName }) => new Activation(args),
+  conv2d: (args: Conv2DArgs) => new Conv2D(args),
+  depthwiseConv2d: (args: DepthwiseConv2DArgs) => new DepthwiseConv2D(args),
+  separableConv2d: (args: SeparableConv2DArgs) => new SeparableConv2D(args),
+  zeroPadding2d: (args?: LayerArgs & { padding?: number | [number, number] | [[number, number], [number, number]] }) =>
+    new ZeroPadding2D(args),
+  maxPooling2d: (args?: Pooling2DArgs) => new MaxPooling2D(args),
+  averagePooling2d: (args?: Pooling2DArgs) => new AveragePooling2D(args),
+  globalAveragePooling2d: (args?: LayerArgs) => new GlobalAveragePooling2D(args),
+  globalMaxPooling2d: (args?: LayerArgs) => new GlobalMaxPooling2D(args),
+  batchNormalization: (args?: BatchNormalizationArgs) => new BatchNormalization(args),
+  add: (args?: LayerArgs) => new Add(args),
+  multiply: (args?: LayerArgs) => new Multiply(args),
+  concatenate: (args?: LayerArgs & { axis?: number }) => new Concatenate(args),
+  inputLayer: (args: LayerArgs) => new InputLayer(args),
+};

@@ -1,0 +1,77 @@
+// Weight initializers (tfjs-layers' names, configs and formulas: VarianceScaling with
+// computeFans over channels-last kernels). Each takes an optional seed; without one the seed
+// comes from the engine's deterministic sequence, so a program builds the same weights every run.
+import type { Tensor } from '../tensor.js';
+import { fill, randomNormal, randomUniform, truncatedNormal, zeros } from '../ops/creation.js';
+
+export interface Initializer {
+  readonly className: string;
+  apply(shape: number[]): Tensor;
+  getConfig(): Record<string, unknown>;
+}
+
+interface Seeded { seed?: number }
+
+/** [fanIn, fanOut] of a kernel shape, as tfjs-layers' computeFans (channels last). */
+function computeFans(shape: number[]): [number, number] {
+  if (shape.length === 2) return [shape[0], shape[1]];
+  if (shape.length >= 3 && shape.length <= 5) {
+    const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+    return [shape[shape.length - 2] * receptive, shape[shape.length - 1] * receptive];
+  }
+  const size = Math.sqrt(shape.reduce((a, b) => a * b, 1));
+  return [size, size];
+}
+
+type FanMode = 'fanIn' | 'fanOut' | 'fanAvg';
+
+function varianceScaling(className: string, scale: number, mode: FanMode, distribution: 'normal' | 'uniform',
+    args: Seeded = {}): Initializer {
+  return {
+    className,
+    apply(shape) {
+      const [fanIn, fanOut] = computeFans(shape);
+      const fan = mode === 'fanIn' ? fanIn : mode === 'fanOut' ? fanOut : (fanIn + fanOut) / 2;
+      const s = scale / Math.max(1, fan);
+      if (distribution === 'normal') return truncatedNormal(shape, 0, Math.sqrt(s), 'float32', args.seed);
+      const limit = Math.sqrt(3 * s);
+      return randomUniform(shape, -limit, limit, 'float32', args.seed);
+    },
+    getConfig: () => ({ seed: args.seed }),
+  };
+}
+
+export const initializers = {
+  zeros: (): Initializer => ({ className: 'Zeros', apply: (shape) => zeros(shape), getConfig: () => ({}) }),
+  ones: (): Initializer => ({ className: 'Ones', apply: (shape) => fill(shape, 1), getConfig: () => ({}) }),
+  constant: ({ value }: { value: number }): Initializer => {
+    if (typeof value !== 'number') throw new Error(`initializers.constant: value must be a number, got ${typeof value}`);
+    return { className: 'Constant', apply: (shape) => fill(shape, value), getConfig: () => ({ value }) };
+  },
+  randomNormal: ({ mean = 0, stddev = 0.05, seed }: { mean?: number; stddev?: number; seed?: number } = {}): Initializer =>
+    ({ className: 'RandomNormal', apply: (shape) => randomNormal(shape, mean, stddev, 'float32', seed), getConfig: () => ({ mean, stddev, seed }) }),
+  randomUniform: ({ minval = -0.05, maxval = 0.05, seed }: { minval?: number; maxval?: number; seed?: number } = {}): Initializer =>
+    ({ className: 'RandomUniform', apply: (shape) => randomUniform(shape, minval, maxval, 'float32', seed), getConfig: () => ({ minval, maxval, seed }) }),
+  truncatedNormal: ({ mean = 0, stddev = 0.05, seed }: { mean?: number; stddev?: number; seed?: number } = {}): Initializer =>
+    ({ className: 'TruncatedNormal', apply: (shape) => truncatedNormal(shape, mean, stddev, 'float32', seed), getConfig: () => ({ mean, stddev, seed }) }),
+  glorotUniform: (args?: Seeded) => varianceScaling('GlorotUniform', 1, 'fanAvg', 'uniform', args),
+  glorotNormal: (args?: Seeded) => varianceScaling('GlorotNormal', 1, 'fanAvg', 'normal', args),
+  heUniform: (args?: Seeded) => varianceScaling('HeUniform', 2, 'fanIn', 'uniform', args),
+  heNormal: (args?: Seeded) => varianceScaling('HeNormal', 2, 'fanIn', 'normal', args),
+  leCunUniform: (args?: Seeded) => varianceScaling('LeCunUniform', 1, 'fanIn', 'uniform', args),
+  leCunNormal: (args?: Seeded) => varianceScaling('LeCunNormal', 1, 'fanIn', 'normal', args),
+};
+
+export type InitializerName = keyof typeof initializers;
+
+/** An Initializer from a name ('glorotUniform', 'zeros' ...), or the object itself. */
+export function getInitializer(layer: string, arg: string, value: InitializerName | Initializer | undefined,
+    fallback: InitializerName): Initializer {
+  if (value === undefined || value === null) return (initializers[fallback] as () => Initializer)();
+  if (typeof value === 'object' && typeof value.apply === 'function') return value;
+  if (typeof value === 'string' && value !== 'constant' && Object.hasOwn(initializers, value)) {
+    return (initializers[value] as () => Initializer)();
+  }
+  throw new Error(`${layer}: unknown ${arg} '${String(value)}' (known: ${Object.keys(initializers).join(', ')}, or an ` +
+    'initializer object; constant needs {value})');
+}

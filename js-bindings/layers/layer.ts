@@ -1,0 +1,221 @@
+// The layer base (tfjs-layers' Layer): constructor validation, build(inputShape) creating the
+// weights as Variables, call(inputs, kwargs) running ops, apply() that either runs call on
+// tensors or, on symbolic tensors (lp.input()), records a graph node for a functional model,
+// getConfig(), getWeights()/setWeights() in TF.js's order (trainable, then non-trainable).
+import { Tensor, tidy, type DType } from '../tensor.js';
+import { variable, uniqueVariableName, type Variable } from '../variable.js';
+import { clone } from '../ops/creation.js';
+import { add } from '../ops/binary.js';
+import { fmt, shapesEqual } from '../util.js';
+import type { Initializer } from './initializers.js';
+import type { Regularizer } from './regularizers.js';
+
+/** A shape whose batch (first) dimension may be unknown. */
+export type SymbolicShape = (number | null)[];
+
+export interface LayerArgs {
+  name?: string;
+  /** Input shape without the batch dimension (first layer of a sequential model). */
+  inputShape?: SymbolicShape;
+  /** Input shape with the batch dimension (null: any). */
+  batchInputShape?: SymbolicShape;
+  batchSize?: number;
+  trainable?: boolean;
+  dtype?: DType;
+}
+
+export interface CallKwargs {
+  /** Training mode: dropout drops, batch normalization uses batch statistics. */
+  training?: boolean;
+  /** The model's loss fuses softmax into cross-entropy: return logits instead of softmax. */
+  logits?: boolean;
+}
+
+/** A placeholder in a functional graph: what a layer will produce, by shape. */
+export class SymbolicTensor {
+  private static next = 0;
+  readonly id = SymbolicTensor.next++;
+  constructor(readonly shape: SymbolicShape, readonly dtype: DType, readonly node: LayerNode | null,
+      readonly name: string) {}
+  get rank(): number { return this.shape.length; }
+  toString(): string { return `SymbolicTensor ${this.name} [${this.shape.map((d) => d ?? 'null')}]`; }
+}
+
+/** One application of a layer in a graph. */
+export interface LayerNode {
+  layer: Layer;
+  inputs: SymbolicTensor[];
+  outputs: SymbolicTensor[];
+  /** Whether apply() got a list (merge layers) rather than one tensor. */
+  listInput?: boolean;
+}
+
+const nameCounts = new Map<string, number>();
+function uniqueLayerName(base: string): string {
+  const n = nameCounts.get(base) ?? 0;
+  nameCounts.set(base, n + 1);
+  return n === 0 ? base : `${base}_${n}`;
+}
+
+function snake(className: string): string {
+  return className.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+}
+
+export function checkShapeList(layer: string, arg: string, shape: unknown, allowNull: boolean): asserts shape is SymbolicShape {
+  if (!Array.isArray(shape) || !shape.every((d, i) => (d === null && allowNull && i === 0) || (Number.isInteger(d) && d > 0))) {
+    throw new Error(`${layer}: ${arg} must be a list of positive integers${allowNull ? ' (the first may be null)' : ''}, got ${JSON.stringify(shape)}`);
+  }
+}
+
+export abstract class Layer {
+  readonly name: string;
+  trainable: boolean;
+  built = false;
+  readonly dtype: DType;
+  /** [batch, ...inputShape] when the constructor got an input shape. */
+  readonly batchInputShape?: SymbolicShape;
+  protected trainableList: Variable[] = [];
+  protected nonTrainableList: Variable[] = [];
+  /** Regularizers of this layer's weights: [weight, regularizer]. */
+  protected penalties: [Variable, Regularizer][] = [];
+  /** Where this layer was applied to symbolic tensors. */
+  readonly inboundNodes: LayerNode[] = [];
+
+  constructor(readonly className: string, args: LayerArgs = {}) {
+    if (args.name !== undefined && (typeof args.name !== 'string' || args.name.length === 0)) {
+      throw new Error(`${className}: name must be a non-empty string`);
+    }
+    this.name = args.name ?? uniqueLayerName(snake(className));
+    this.trainable = args.trainable ?? true;
+    this.dtype = args.dtype ?? 'float32';
+    if (args.batchInputShape !== undefined) {
+      checkShapeList(className, 'batchInputShape', args.batchInputShape, true);
+      this.batchInputShape = [...args.batchInputShape];
+    } else if (args.inputShape !== undefined) {
+      checkShapeList(className, 'inputShape', args.inputShape, false);
+      this.batchInputShape = [args.batchSize ?? null, ...args.inputShape];
+    }
+  }
+
+  /** Creates the weights for an input of this shape (batch dimension first, may be null). */
+  build(_inputShape: SymbolicShape | SymbolicShape[]): void {}
+
+  /** The layer's computation on real tensors. */
+  abstract call(inputs: Tensor | Tensor[], kwargs: CallKwargs): Tensor;
+
+  /** The output shape for an input shape (checks the input too). */
+  abstract computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape;
+
+  /** The constructor arguments that recreate this layer (tfjs-layers' getConfig). */
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, trainable: this.trainable, ...(this.batchInputShape ? { batchInputShape: this.batchInputShape } : {}) };
+  }
+
+  /** Runs the layer on tensors, or adds it to a graph when given symbolic tensors. */
+  apply(inputs: Tensor | Tensor[], kwargs?: CallKwargs): Tensor;
+  apply(inputs: SymbolicTensor | SymbolicTensor[], kwargs?: CallKwargs): SymbolicTensor;
+  apply(inputs: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[], kwargs: CallKwargs = {}): Tensor | SymbolicTensor {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (list.length === 0) throw new Error(`${this.name}: apply() needs at least one input`);
+    if (list.every((x) => x instanceof SymbolicTensor)) {
+      const shapes = (list as SymbolicTensor[]).map((s) => s.shape);
+      const shapeArg = Array.isArray(inputs) ? shapes : shapes[0];
+      const outShape = this.computeOutputShape(shapeArg);
+      this.ensureBuilt(shapeArg);
+      const node: LayerNode = { layer: this, inputs: list as SymbolicTensor[], outputs: [], listInput: Array.isArray(inputs) };
+      node.outputs.push(new SymbolicTensor(outShape, 'float32', node, `${this.name}/out`));
+      this.inboundNodes.push(node);
+      return node.outputs[0];
+    }
+    if (!list.every((x) => x instanceof Tensor)) {
+      throw new Error(`${this.name}: apply() takes tensors or symbolic tensors (from lp.input), not a mix`);
+    }
+    const tensors = list as Tensor[];
+    const shapeArg = Array.isArray(inputs) ? tensors.map((t) => [...t.shape]) : [...tensors[0].shape];
+    this.computeOutputShape(shapeArg); // validates before any memory is touched
+    this.ensureBuilt(shapeArg);
+    return this.call(inputs as Tensor | Tensor[], kwargs);
+  }
+
+  /** Builds once; later calls must agree on the non-batch dimensions the weights were built for. */
+  ensureBuilt(inputShape: SymbolicShape | SymbolicShape[]): void {
+    if (this.built) return;
+    this.build(inputShape);
+    this.built = true;
+  }
+
+  /** Adds a weight variable named `${layer}/${name}`, initialized now. */
+  protected addWeight(name: string, shape: number[], initializer: Initializer, regularizer: Regularizer | null = null,
+      trainable = true): Variable {
+    const value = tidy(() => initializer.apply(shape));
+    const v = variable(value, trainable && this.trainable, uniqueVariableName(`${this.name}/${name}`));
+    value.dispose();
+    (trainable ? this.trainableList : this.nonTrainableList).push(v);
+    if (regularizer !== null) this.penalties.push([v, regularizer]);
+    return v;
+  }
+
+  get trainableWeights(): Variable[] { return this.trainable ? [...this.trainableList] : []; }
+  get nonTrainableWeights(): Variable[] {
+    return this.trainable ? [...this.nonTrainableList] : [...this.trainableList, ...this.nonTrainableList];
+  }
+  /** Trainable weights, then non-trainable ones (TF.js's order). */
+  get weights(): Variable[] { return [...this.trainableList, ...this.nonTrainableList]; }
+
+  /** Copies of the weight values, in `weights` order. */
+  getWeights(): Tensor[] {
+    return this.weights.map((v) => clone(v));
+  }
+
+  /** Sets every weight from a list in `weights` order (shapes must match). */
+  setWeights(values: Tensor[]): void {
+    const ws = this.weights;
+    if (!Array.isArray(values) || values.length !== ws.length) {
+      throw new Error(`${this.name}.setWeights: expected ${ws.length} tensors, got ${Array.isArray(values) ? values.length : typeof values}`);
+    }
+    values.forEach((t, i) => {
+      if (!(t instanceof Tensor) || !shapesEqual(t.shape, ws[i].shape)) {
+        throw new Error(`${this.name}.setWeights: weight ${i} (${ws[i].name}) must have shape ${fmt(ws[i].shape)}, got ` +
+          `${t instanceof Tensor ? fmt(t.shape) : typeof t}`);
+      }
+    });
+    values.forEach((t, i) => ws[i].assign(t));
+  }
+
+  countParams(): number {
+    return this.weights.reduce((n, w) => n + w.size, 0);
+  }
+
+  /** The sum of this layer's weight penalties (recorded ops), or null without regularizers. */
+  regularizationLoss(): Tensor | null {
+    let total: Tensor | null = null;
+    for (const [w, r] of this.penalties) {
+      if (!w.trainable) continue;
+      const p = r.apply(w);
+      total = total === null ? p : add(total, p);
+    }
+    return total;
+  }
+
+  /** Frees the weights. */
+  dispose(): void {
+    for (const w of this.weights) w.dispose();
+    this.trainableList = [];
+    this.nonTrainableList = [];
+    this.penalties = [];
+    this.built = false;
+  }
+}
+
+/** Checks a single input shape's rank for layers that take one tensor. */
+export function singleShape(layer: Layer, shape: SymbolicShape | SymbolicShape[], ranks: number[]): SymbolicShape {
+  if (Array.isArray(shape[0]) || shape.some((d) => Array.isArray(d))) {
+    throw new Error(`${layer.name} (${layer.className}): expects one input, got ${(shape as SymbolicShape[]).length}`);
+  }
+  const s = shape as SymbolicShape;
+  if (ranks.length > 0 && !ranks.includes(s.length)) {
+    throw new Error(`${layer.name} (${layer.className}): expects input of rank ${ranks.join(' or ')} ` +
+      `(batch included), got shape [${s.map((d) => d ?? 'null')}]`);
+  }
+  return s;
+}

@@ -1,0 +1,50 @@
+// Sequential: a linear stack of layers (tfjs-layers' tf.sequential), built as a graph as layers
+// are added. The first layer needs inputShape or batchInputShape, as in TF.js.
+import type { Layer } from '../layers/layer.js';
+import { InputLayer } from '../layers/input.js';
+import { LayersModel } from './model.js';
+
+export interface SequentialArgs {
+  layers?: Layer[];
+  name?: string;
+}
+
+export class Sequential extends LayersModel {
+  constructor(args: SequentialArgs | Layer[] = {}) {
+    super();
+    const { layers = [], name } = Array.isArray(args) ? { layers: args } : args;
+    if (name !== undefined) this.name = name;
+    if (!Array.isArray(layers)) throw new Error('sequential: layers must be an array of layers');
+    for (const layer of layers) this.add(layer);
+  }
+
+  /** Appends a layer (applied to the current output). */
+  add(layer: Layer): void {
+    if (layer === null || typeof layer !== 'object' || typeof (layer as Layer).apply !== 'function') {
+      throw new Error(`sequential: add() takes a layer, got ${String(layer)}`);
+    }
+    if (this.outputs.length === 0) {
+      if (layer instanceof InputLayer) {
+        this.setGraph([layer.output], [layer.output]);
+        return;
+      }
+      if (layer.batchInputShape === undefined) {
+        throw new Error(`sequential: the first layer (${layer.name}) must get an inputShape or batchInputShape argument`);
+      }
+      const input = new InputLayer({ batchInputShape: layer.batchInputShape, name: `${layer.name}_input` }).output;
+      this.setGraph([input], [layer.apply(input)]);
+      return;
+    }
+    this.setGraph(this.inputs, [layer.apply(this.outputs[0])]);
+  }
+
+  /** The layers, without the implicit input layer. */
+  get layers(): Layer[] {
+    return super.layers.filter((l) => !(l instanceof InputLayer));
+  }
+}
+
+/** tf.sequential: a model from a list of layers ({layers} or the list itself). */
+export function sequential(args?: SequentialArgs | Layer[]): Sequential {
+  return new Sequential(args);
+}

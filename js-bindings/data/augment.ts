@@ -128,7 +128,7 @@ export function augmentParams(n: number, h: number, w: number, options: AugmentO
 }
 
 /** A new float32 [N, H, W, C] tensor: each image of `images` randomly transformed (header). */
-export function augment(images: Tensor, options: AugmentOptions): Tensor {
+export function augment(images: Tensor, options: AugmentOptions): Tensor<'float32'> {
   const op = 'augment';
   assertDtype(op, 'images', images, 'float32');
   assertRank(op, 'images', images, 4);

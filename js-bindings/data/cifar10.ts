@@ -11,6 +11,7 @@
 // positive multiple of 3073 and every label 0..9, checked before anything is allocated. Labels:
 // airplane, automobile, bird, cat, deer, dog, frog, horse, ship, truck (CIFAR10_CLASSES).
 import type { Tensor } from '../tensor.js';
+import type { LabelledImages } from './idx.js';
 import { datasetTensors, fromValues } from './tensors.js';
 
 const PLANE = 32 * 32;
@@ -20,7 +21,7 @@ export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer',
   'ship', 'truck'] as const;
 
 /** One CIFAR-10 binary batch file: {x [N,32,32,3] float32 in [0, 1], y [N] int32}. Persistent tensors. */
-export function parseCifar10(bytes: Uint8Array): { x: Tensor; y: Tensor } {
+export function parseCifar10(bytes: Uint8Array): LabelledImages {
   const op = 'parseCifar10';
   if (!(bytes instanceof Uint8Array)) {
     throw new Error(`${op}: expected the file's bytes as a Uint8Array, got ${typeof bytes}`);
@@ -51,5 +52,5 @@ export function parseCifar10(bytes: Uint8Array): { x: Tensor; y: Tensor } {
     }
   }
   const [xT, yT] = datasetTensors(op, [fromValues([n, 32, 32, 3], x), fromValues([n], y)]);
-  return { x: xT, y: yT };
+  return { x: xT as Tensor<'float32'>, y: yT as Tensor<'int32'> };
 }

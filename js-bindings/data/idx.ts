@@ -15,6 +15,12 @@ import { fromValues, datasetTensors } from './tensors.js';
 export type IdxDType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
+/** Images [N, H, W, C] float32 and their labels [N] int32. */
+export interface LabelledImages {
+  x: Tensor<'float32'>;
+  y: Tensor<'int32'>;
+}
+
 export interface IdxArray {
   dtype: IdxDType;
   shape: number[];
@@ -102,7 +108,7 @@ export function parseIdx(bytes: Uint8Array): IdxArray {
  * MNIST-style IDX files (train-images-idx3-ubyte and train-labels-idx1-ubyte, decompressed):
  * x [N, rows, cols, 1] float32 = byte / 255, y [N] int32 labels 0..9. Persistent tensors.
  */
-export function mnistFromIdx(imageBytes: Uint8Array, labelBytes: Uint8Array): { x: Tensor; y: Tensor } {
+export function mnistFromIdx(imageBytes: Uint8Array, labelBytes: Uint8Array): LabelledImages {
   const op = 'mnistFromIdx';
   const images = parse(`${op}: image file`, imageBytes);
   const labels = parse(`${op}: label file`, labelBytes);
@@ -123,5 +129,5 @@ export function mnistFromIdx(imageBytes: Uint8Array, labelBytes: Uint8Array): { 
   const x = new Float32Array(pixels.length);
   for (let i = 0; i < pixels.length; i++) x[i] = pixels[i] / 255;
   const [xT, yT] = datasetTensors(op, [fromValues([n, rows, cols, 1], x), fromValues([n], y)]);
-  return { x: xT, y: yT };
+  return { x: xT as Tensor<'float32'>, y: yT as Tensor<'int32'> };
 }

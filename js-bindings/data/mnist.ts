@@ -25,13 +25,13 @@ export const MNIST_TRAIN_PER_DIGIT = 800;
 
 export interface MnistSplit {
   /** [7756, 28, 28, 1] float32 in [0, 1] with the package's data. */
-  xTrain: Tensor;
+  xTrain: Tensor<'float32'>;
   /** [7756] int32 digit labels. */
-  yTrain: Tensor;
+  yTrain: Tensor<'int32'>;
   /** [2000, 28, 28, 1] float32. */
-  xTest: Tensor;
+  xTest: Tensor<'float32'>;
   /** [2000] int32. */
-  yTest: Tensor;
+  yTest: Tensor<'int32'>;
 }
 
 /** Training samples of a digit with `count` samples (the split rule above). */
@@ -94,5 +94,6 @@ export function mnistSplit(digits: ArrayLike<number>[]): MnistSplit {
       write: images(() => MNIST_TEST_PER_DIGIT, (d) => counts[d] - MNIST_TEST_PER_DIGIT) },
     { shape: [nTest], dtype: 'int32', write: (view) => view.set(yTest) },
   ]);
-  return { xTrain, yTrain: yTrainT, xTest, yTest: yTestT };
+  return { xTrain: xTrain as Tensor<'float32'>, yTrain: yTrainT as Tensor<'int32'>, xTest: xTest as Tensor<'float32'>,
+    yTest: yTestT as Tensor<'int32'> };
 }

@@ -22,7 +22,7 @@ function unravel(flat: number, shape: readonly number[]): number[] {
 }
 
 /** float32 [...indices.shape, depth]: onValue at each index, offValue elsewhere. */
-export function oneHot(indices: Tensor, depth: number, onValue = 1, offValue = 0): Tensor {
+export function oneHot(indices: Tensor, depth: number, onValue = 1, offValue = 0): Tensor<'float32'> {
   const op = 'oneHot';
   assertDtype(op, 'indices', indices, 'int32');
   assertPositiveInt(op, 'depth', depth);

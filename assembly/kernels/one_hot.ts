@@ -12,9 +12,9 @@
 // is not 0), exactly as gather_x32 does (assembly/kernels/layout.ts).
 //
 // Memory contract: out 4-byte aligned; writes exactly out's N·D floats (the off fill stops at the
-// end, the on values are single stores); reads indices and up to 12 bytes past them (arena
-// padding); out must not overlap indices. onValue/offValue are stored bit for bit (NaN payloads
-// kept). Status: 0 ok (also for N <= 0 or D <= 0: nothing written), -2 bad index.
+// end, the on values are single stores); reads exactly the N indices; out must not overlap
+// indices. onValue/offValue are stored bit for bit (as f32 parameters).
+// Status: 0 ok (also for N <= 0 or D <= 0: nothing written), -2 bad index.
 
 import { fill_32 } from "./fill";
 import { STATUS_BAD_INDEX, firstBadIndex } from "./layout";

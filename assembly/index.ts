@@ -18,3 +18,6 @@ export { softmax_f32, log_softmax_f32 } from "./kernels/softmax";
 export { conv2d_nhwc_f32 } from "./kernels/conv";
 export { depthwise_conv2d_nhwc_f32 } from "./kernels/conv_depthwise";
 export { maxpool2d_nhwc_f32, avgpool2d_nhwc_f32, global_avgpool2d_nhwc_f32 } from "./kernels/pool";
+// Data loading: one-hot labels and seeded image augmentation (js-bindings/data/).
+export { one_hot_f32 } from "./kernels/one_hot";
+export { affine_warp_nhwc_f32 } from "./kernels/augment";

@@ -13,6 +13,8 @@ export { sum, mean, max, min, argMax, argMin } from './ops/reduce.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { conv2d, depthwiseConv2d } from './ops/conv.js';
 export { maxPool, avgPool, globalAveragePool2d } from './ops/pool.js';
+export { oneHot } from './data/one_hot.js';
+export * as data from './data/index.js';
 // Training: the tape, variables, optimizers, layers, models.
 import './grads/index.js';
 export { variable, Variable } from './variable.js';

@@ -11,7 +11,7 @@ import { mean, sum } from './ops/reduce.js';
 import { softmax } from './ops/softmax.js';
 import { reshape } from './ops/creation.js';
 import { cast } from './ops/compare.js';
-import { oneHot } from './data/batching.js';
+import { oneHot } from './data/one_hot.js';
 import { fmt, shapesEqual } from './util.js';
 
 export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;

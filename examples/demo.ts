@@ -1,6 +1,6 @@
-// npm run demo: a short tour of the engine (until training lands, the benchmark is the main job).
+// npm run tour: a short tour of the engine (npm run demo trains the MNIST CNN: examples/mnist.ts).
 // Runs a tiny MNIST-shaped CNN forward pass with random weights through the ops API, shows the
-// build in use and the memory accounting, then `npm run demo` goes on to the benchmark.
+// build in use and the memory accounting.
 import * as lp from '../js-bindings/index.js';
 
 await lp.ready();

@@ -7,7 +7,7 @@ import { engine } from '../engine.js';
 import { allocScratch, allocTensor, Tensor, type DType, type Shape } from '../tensor.js';
 import { assertTensor, broadcastShapes, fmt } from '../util.js';
 
-/** Largest rank the kernels accept after merging (assembly/kernels/elementwise.ts). */
+/** Largest rank the kernels accept after merging (assembly/kernels/broadcast.ts). */
 const MAX_RANK = 8;
 
 export interface BroadcastPlan {

@@ -18,3 +18,6 @@ export { softmax_f32, log_softmax_f32 } from "./kernels/softmax";
 export { conv2d_nhwc_f32 } from "./kernels/conv";
 export { depthwise_conv2d_nhwc_f32 } from "./kernels/conv_depthwise";
 export { maxpool2d_nhwc_f32, avgpool2d_nhwc_f32, global_avgpool2d_nhwc_f32 } from "./kernels/pool";
+// training: gradients of the element-wise, softmax, normalization and gather ops; dropout;
+// optimizer updates; comparisons, casts and select for the metrics
+export { unary_grad_f32 } from "./autograd/unary_grad";

@@ -21,3 +21,5 @@ export { maxpool2d_nhwc_f32, avgpool2d_nhwc_f32, global_avgpool2d_nhwc_f32 } fro
 // training: gradients of the element-wise, softmax, normalization and gather ops; dropout;
 // optimizer updates; comparisons, casts and select for the metrics
 export { unary_grad_f32 } from "./autograd/unary_grad";
+export { binary_grad_f32 } from "./autograd/binary_grad";
+export { compare_f32, compare_i32, cast_i32_f32, cast_f32_i32, where_f32 } from "./kernels/compare";

@@ -25,3 +25,4 @@ export { binary_grad_f32 } from "./autograd/binary_grad";
 export { compare_f32, compare_i32, cast_i32_f32, cast_f32_i32, where_f32 } from "./kernels/compare";
 export { softmax_grad_f32, log_softmax_grad_f32, softmax_cross_entropy_f32, sparse_softmax_cross_entropy_f32 } from "./autograd/softmax_grad";
 export { batchnorm_train_f32, batchnorm_grad_f32, moving_average_f32 } from "./autograd/batchnorm_grad";
+export { dropout_f32 } from "./autograd/dropout";

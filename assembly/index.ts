@@ -26,3 +26,4 @@ export { compare_f32, compare_i32, cast_i32_f32, cast_f32_i32, where_f32 } from 
 export { softmax_grad_f32, log_softmax_grad_f32, softmax_cross_entropy_f32, sparse_softmax_cross_entropy_f32 } from "./autograd/softmax_grad";
 export { batchnorm_train_f32, batchnorm_grad_f32, moving_average_f32 } from "./autograd/batchnorm_grad";
 export { dropout_f32 } from "./autograd/dropout";
+export { gather_grad_f32 } from "./autograd/scatter";

@@ -27,3 +27,4 @@ export { softmax_grad_f32, log_softmax_grad_f32, softmax_cross_entropy_f32, spar
 export { batchnorm_train_f32, batchnorm_grad_f32, moving_average_f32 } from "./autograd/batchnorm_grad";
 export { dropout_f32 } from "./autograd/dropout";
 export { gather_grad_f32 } from "./autograd/scatter";
+export { sgd_update_f32, momentum_update_f32, adam_update_f32, rmsprop_update_f32, adagrad_update_f32, sum_squares_f32, scale_f32 } from "./autograd/optim";

@@ -65,8 +65,8 @@ import { beginRows, nextRow, rankOk, rowA, rowB, rowKind, ROW_SV, ROW_VS, ROW_VV
   // Odd integer exponents (|e| < 2^24; larger ones are all even) keep a's sign, -0 included.
   const isInt = f32x4.eq(f32x4.trunc(e), e);
   const small = f32x4.lt(f32x4.abs(e), f32x4.splat(16777216));
-  const odd = v128.and(v128.and(isInt, small), i32x4.shl(i32x4.trunc_sat_f32x4_s(e), 31));
-  let p = v128.or(r, v128.and(a, v128.and(odd, i32x4.splat(0x80000000))));
+  const odd = v128.and(v128.and(isInt, small), i32x4.shl(i32x4.trunc_sat_f32x4_s(e), 31)); // bit 31
+  let p = v128.or(r, v128.and(a, odd));
   // A finite negative base with a non-integer exponent: NaN (-Inf^e is ±0/Inf, as above).
   const nan = v128.andnot(v128.and(f32x4.lt(a, f32x4.splat(0)), f32x4.gt(a, f32x4.splat(-Infinity))), isInt);
   p = v128.or(p, nan);

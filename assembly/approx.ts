@@ -233,3 +233,15 @@ import { madd4 } from "./simd";
   const vf = madd4(vt, vp, vs); // 2^n · (1 + t·p(t))
   return v128.andnot(vf, f32x4.lt(x, f32x4.splat(reinterpret<f32>(0xC2AEAC4F)))); // -87.33654
 }
+
+/** e^(-x²) (half = false) or e^(-x²/2) (half = true), with x² split exactly as in erfcpos4, so
+ *  the result keeps its relative accuracy for large |x| (erf', gelu' in autograd/unary_grad.ts).
+ *  0 beyond |x| ≈ 10.2 (half: 14.4), where the result leaves the subnormal range; NaN → NaN. */
+// @ts-ignore: decorator
+@inline export function gauss4(x: v128, half: bool): v128 {
+  const s = f32x4.splat(half ? -0.5 : -1.0);
+  // Past the clamp e^(-x²·|s|) < 2^-150 already; it keeps Inf out of x - xh below.
+  const ax = f32x4.pmin(f32x4.abs(x), f32x4.splat(half ? 14.849242 : 10.5));
+  const xh = cut12(ax);
+  return expHiLo4(f32x4.mul(f32x4.mul(xh, xh), s), f32x4.mul(f32x4.mul(f32x4.sub(ax, xh), f32x4.add(ax, xh)), s));
+}

@@ -21,3 +21,13 @@ export { maxpool2d_nhwc_f32, avgpool2d_nhwc_f32, global_avgpool2d_nhwc_f32 } fro
 // Data loading: one-hot labels and seeded image augmentation (js-bindings/data/).
 export { one_hot_f32 } from "./kernels/one_hot";
 export { affine_warp_nhwc_f32 } from "./kernels/augment";
+// training: gradients of the element-wise, softmax, normalization and gather ops; dropout;
+// optimizer updates; comparisons, casts and select for the metrics
+export { unary_grad_f32 } from "./autograd/unary_grad";
+export { binary_grad_f32 } from "./autograd/binary_grad";
+export { compare_f32, compare_i32, cast_i32_f32, cast_f32_i32, where_f32 } from "./kernels/compare";
+export { softmax_grad_f32, log_softmax_grad_f32, softmax_cross_entropy_f32, sparse_softmax_cross_entropy_f32 } from "./autograd/softmax_grad";
+export { batchnorm_train_f32, batchnorm_grad_f32, moving_average_f32 } from "./autograd/batchnorm_grad";
+export { dropout_f32 } from "./autograd/dropout";
+export { gather_grad_f32 } from "./autograd/scatter";
+export { sgd_update_f32, momentum_update_f32, adam_update_f32, rmsprop_update_f32, adagrad_update_f32, sum_squares_f32, scale_f32 } from "./autograd/optim";

@@ -1,10 +1,11 @@
 // Element-wise binary kernels with NumPy broadcasting: out[i] = op(a[ia(i)], b[ib(i)]).
 //
-//   R: rank of the (broadcast) output, 1 ≤ R ≤ MAX_RANK; D[R]: its shape (shape ptr, i32).
+//   R: rank of the (broadcast) output, 1 ≤ R ≤ BINARY_MAX_RANK; D[R]: its shape (shape ptr, i32).
 //   SA[R], SB[R]: element strides of a and b in that index space (aStrides, bStrides, i32 ≥ 0),
 //   0 along the dimensions an input is broadcast over. out is dense row-major over D.
 //   Element (i0..iR-1) of a is at a + 4·Σ i_d·SA[d]; likewise b.
 //   Signature: (out, a, b, rank, shape, aStrides, bStrides) → 0 ok, -2 rank out of range.
+//   (The walk over the rows is ./broadcast.ts's, shared with compare.ts and binary_grad.ts.)
 //
 // The caller (js-bindings/ops/binary.ts) merges neighbouring dimensions first, so the common
 // cases arrive as:  same shape → R = 1, SA = SB = [1];  scalar → R = 1, SB = [0];  bias add
@@ -13,7 +14,7 @@
 // Fast paths, chosen by the innermost strides: both 1 (vector ⊙ vector), one of them 0 (vector
 // ⊙ splat), or D[R-1] = 1; each row runs 2 vectors per trip, then one, then a lane-store tail.
 // Any other innermost stride takes a one-lane-at-a-time path. Outer dimensions are walked with
-// an odometer (counters in a static block: kernels never run concurrently in one instance).
+// broadcast.ts's odometer.
 //
 // Memory contract: no alignment needed; reads only elements of a and b that the strides
 // reach (rows need not start 16-byte aligned, so row tails use lane loads, not whole vectors);
@@ -25,6 +26,8 @@
 // every export. Sources: XNNPACK f32-vbinary (vop / vopc micro-kernels) and its subgraph
 // broadcasting (dimension merging before dispatch), NumPy's broadcasting rules.
 import { loadTail, storeTail } from "../simd";
+import { beginRows, nextRow, rankOk, rowA, rowB, rowKind, ROW_SV, ROW_VS, ROW_VV,
+  STATUS_BAD_RANK } from "./broadcast";
 
 // @ts-ignore: decorator
 @inline const OP_ADD = 0;
@@ -38,14 +41,6 @@ import { loadTail, storeTail } from "../simd";
 @inline const OP_MAX = 4;
 // @ts-ignore: decorator
 @inline const OP_MIN = 5;
-
-/** Largest rank after dimension merging (js-bindings rejects more before calling). */
-// @ts-ignore: decorator
-@inline export const BINARY_MAX_RANK: i32 = 8;
-// @ts-ignore: decorator
-@inline export const STATUS_BAD_RANK: i32 = -2;
-
-const counters = memory.data(BINARY_MAX_RANK << 2, 16);
 
 /** The vector op for code `op` (a compile-time constant after inlining). */
 // @ts-ignore: decorator
@@ -116,41 +111,19 @@ const counters = memory.data(BINARY_MAX_RANK << 2, 16);
 // @ts-ignore: decorator
 @inline function broadcast<T>(op: i32, out: usize, a: usize, b: usize, rank: i32, shape: usize,
     aStrides: usize, bStrides: usize): i32 {
-  if (rank < 1 || rank > BINARY_MAX_RANK) return STATUS_BAD_RANK;
+  if (!rankOk(rank)) return STATUS_BAD_RANK;
   const last = <usize>(rank - 1) << 2;
   const n = load<i32>(shape + last);
   const ia = load<u32>(aStrides + last), ib = load<u32>(bStrides + last);
-  let rows: i32 = 1;
-  for (let d = 0; d < rank - 1; d++) {
-    rows *= load<i32>(shape + (<usize>d << 2));
-    store<i32>(counters + (<usize>d << 2), 0);
-  }
-  if (n <= 0 || rows <= 0) return 0;
-  // Row kind: 0 vector ⊙ vector, 1 vector ⊙ splat, 2 splat ⊙ vector, 3 strided.
-  const kind = n == 1 || (ia == 1 && ib == 1) ? 0 : ia == 1 && ib == 0 ? 1 : ia == 0 && ib == 1 ? 2 : 3;
+  const kind = rowKind(n, ia, ib);
   const rowBytes = <usize>n << 2;
-  for (let r = 0; r < rows; r++) {
-    if (kind == 0) row<T>(op, false, false, out, a, b, n);
-    else if (kind == 1) row<T>(op, false, true, out, a, b, n);
-    else if (kind == 2) row<T>(op, true, false, out, a, b, n);
-    else rowStrided<T>(op, out, a, b, n, <usize>ia << 2, <usize>ib << 2);
-    out += rowBytes;
-    // Odometer over the outer dimensions, innermost first.
-    for (let d = rank - 2; d >= 0; d--) {
-      const off = <usize>d << 2;
-      const da = <usize>load<u32>(aStrides + off) << 2, db = <usize>load<u32>(bStrides + off) << 2;
-      const c = load<i32>(counters + off) + 1;
-      const size = load<i32>(shape + off);
-      if (c < size) {
-        store<i32>(counters + off, c);
-        a += da;
-        b += db;
-        break;
-      }
-      store<i32>(counters + off, 0);
-      a -= da * <usize>(size - 1);
-      b -= db * <usize>(size - 1);
-    }
+  const rows = beginRows(a, b, rank, shape);
+  for (let r = 0; r < rows; r++, out += rowBytes) {
+    if (kind == ROW_VV) row<T>(op, false, false, out, rowA, rowB, n);
+    else if (kind == ROW_VS) row<T>(op, false, true, out, rowA, rowB, n);
+    else if (kind == ROW_SV) row<T>(op, true, false, out, rowA, rowB, n);
+    else rowStrided<T>(op, out, rowA, rowB, n, <usize>ia << 2, <usize>ib << 2);
+    nextRow(rank, shape, aStrides, bStrides);
   }
   return 0;
 }

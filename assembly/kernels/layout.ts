@@ -234,7 +234,7 @@ export function transpose_x32(out: usize, x: usize, rank: i32, desc: usize): i32
 // @ts-ignore: decorator
 @inline export const STATUS_BAD_INDEX: i32 = -2;
 
-/** Position of the first index outside [0, n) among count int32 at p, or -1 (one_hot.ts too). */
+/** Position of the first index outside [0, n) among count int32 at p, or -1 (one_hot.ts and scatter.ts too). */
 export function firstBadIndex(p: usize, count: usize, n: i32): isize {
   // Unsigned compare: a negative index is a huge u32, so one test catches both ends.
   const limit = i32x4.splat(n);

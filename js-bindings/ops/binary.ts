@@ -9,7 +9,7 @@ import { assertTensor, broadcastShapes, fmt } from '../util.js';
 import { isTracked, record } from '../autograd.js';
 import { scalar } from './creation.js';
 
-/** Largest rank the kernels accept after merging (assembly/kernels/elementwise.ts). */
+/** Largest rank the kernels accept after merging (assembly/kernels/broadcast.ts). */
 const MAX_RANK = 8;
 
 export interface BroadcastPlan {

@@ -216,10 +216,11 @@ export type NamedTensorMap = Record<string, Tensor>;
  */
 export function variableGrads(f: () => Tensor, varList?: Variable[]): { value: Tensor; grads: NamedTensorMap } {
   checkFunction('variableGrads', f);
-  const vars = varList ?? registeredVariables().filter((v) => v.trainable);
-  vars.forEach((v, i) => {
+  (varList ?? []).forEach((v, i) => {
     if (!(v instanceof Variable)) throw new Error(`variableGrads: varList[${i}] is not a Variable`);
   });
+  // Non-trainable variables are left out, even when listed (as TF.js does).
+  const vars = (varList ?? registeredVariables()).filter((v) => v.trainable);
   const { value, grads: g } = gradsOf('variableGrads', f, vars, undefined, true);
   const named: NamedTensorMap = {};
   vars.forEach((v, i) => {

@@ -205,9 +205,9 @@ describe('grad functions', () => {
     });
   });
   it('variableGrads: trainable variables by name; frozen ones and unused ones get none', () => {
-    const w = lp.variable(lp.tensor([1, 2]), true, 'vg_w');
-    const frozen = lp.variable(lp.tensor([5]), false, 'vg_frozen');
-    const unused = lp.variable(lp.tensor([7]), true, 'vg_unused');
+    const w = lp.tidy(() => lp.variable(lp.tensor([1, 2]), true, 'vg_w'));
+    const frozen = lp.tidy(() => lp.variable(lp.tensor([5]), false, 'vg_frozen'));
+    const unused = lp.tidy(() => lp.variable(lp.tensor([7]), true, 'vg_unused'));
     try {
       lp.tidy(() => {
         const { value, grads } = lp.variableGrads(() => lp.sum(lp.mul(lp.square(w), frozen)), [w, frozen, unused]);
@@ -230,16 +230,16 @@ describe('grad functions', () => {
   });
   it('errors: no path from x, non-scalar variableGrads, int32 argument, non-function', () => {
     const x = lp.tensor([1, 2]);
-    const v = lp.variable(lp.tensor([1, 2]), true, 'vg_err');
+    const i = lp.tensor([1], [1], 'int32');
+    const v = lp.variable(x, true, 'vg_err');
     try {
       expectError(() => lp.grad(() => lp.scalar(1))(x), 'grad', /argument 0/);
       expectError(() => lp.variableGrads(() => lp.mul(v, 2), [v]), 'variableGrads', /scalar/);
-      expectError(() => lp.grad(lp.neg)(lp.tensor([1], [1], 'int32')), 'grad', /float32/);
+      expectError(() => lp.grad(lp.neg)(i), 'grad', /float32/);
       expectError(() => lp.grad(42 as never), 'grad', /function/);
       expectError(() => lp.variable(x, true, 'vg_err'), 'variable', /already exists/);
     } finally {
-      x.dispose();
-      v.dispose();
+      lp.dispose([x, i, v]);
     }
   });
   it('leaves no tensor behind: value and gradients are all that survive', () => {
@@ -250,7 +250,7 @@ describe('grad functions', () => {
       lp.dispose([value, grads]);
     });
     const before = lp.memory().numBytes;
-    for (let i = 0; i < 20; i++) lp.tidy(() => lp.grad((a) => lp.sum(lp.sigmoid(lp.matMul(a, w))))(x));
+    for (let i = 0; i < 20; i++) lp.tidy(() => { lp.grad((a) => lp.sum(lp.sigmoid(lp.matMul(a, w))))(x); });
     assert.equal(lp.memory().numBytes, before);
     lp.dispose([x, w]);
   });

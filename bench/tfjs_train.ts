@@ -15,7 +15,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setUpTfjsWasm } from './engines.js';
 import { measure } from './rounds.js';
-import { checkConvGradsWasm, useXnnpackConv2DBackpropInput } from './tfjs_conv_grad.js';
+import { checkConvGrads, useConvGrad } from './tfjs_conv_grad.js';
 import { CLASSES, INPUT_SHAPE, tfjsModel, type TrainKind } from './tfjs_models.js';
 
 export interface Trainer {
@@ -34,9 +34,10 @@ export interface Trainer {
  */
 export async function setUpTfjsTraining({ xnnpackInputGrad = true } = {}): Promise<void> {
   await setUpTfjsWasm();
-  useXnnpackConv2DBackpropInput(true);
-  await checkConvGradsWasm();
-  useXnnpackConv2DBackpropInput(xnnpackInputGrad);
+  useConvGrad(tf.Conv2DBackpropFilter, 'wasm', true);
+  useConvGrad(tf.Conv2DBackpropInput, 'wasm', true);
+  await checkConvGrads('wasm');
+  useConvGrad(tf.Conv2DBackpropInput, 'wasm', xnnpackInputGrad);
 }
 
 /** A fixed synthetic MNIST-like batch: pixels uniform in [0, 1), one-hot labels, seeded. */
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
     { kind: 'cnn', xnnpackInputGrad: false, label: "cnn, tfjs-wasm's own Conv2DBackpropInput" },
   ] as const;
   for (const { kind, xnnpackInputGrad, label } of runs) {
-    useXnnpackConv2DBackpropInput(xnnpackInputGrad);
+    useConvGrad(tf.Conv2DBackpropInput, 'wasm', xnnpackInputGrad);
     await checkTrainerAgainstTrainOnBatch(kind);
     const trainer = tfjsTrainer(kind, batch, 1);
     trainer.step(); // warm-up: compile, allocate the optimizer state

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -18,10 +18,14 @@ const tsc = join(root, 'node_modules/typescript/bin/tsc');
 const run = promisify(execFile);
 
 // The child npm must see none of the npm_* settings `npm test` exports to its scripts (prefix,
-// cache, registry of this checkout): the fresh project is configured here alone.
+// cache, registry of this checkout): the fresh project is configured here alone. Nor the
+// node_modules/.bin folders `npm test` puts first on PATH: they hold an npm 6 (a dependency of
+// as-pect's), which has no --pack-destination; the user's own npm is the one to test with.
 const scratch = mkdtempSync(join(tmpdir(), 'lepton-pack-'));
 const env: NodeJS.ProcessEnv = Object.fromEntries(
   Object.entries(process.env).filter(([k]) => !/^npm_|^init_cwd$/i.test(k)));
+env.PATH = (process.env.PATH ?? '').split(delimiter).filter((dir) => !/[\\/]node_modules[\\/]\.bin$/.test(dir))
+  .join(delimiter);
 Object.assign(env, {
   npm_config_cache: join(scratch, 'npm-cache'), // empty: nothing can come from an earlier install
   npm_config_registry: 'http://127.0.0.1:9/', // discard port: any registry request fails
@@ -86,6 +90,8 @@ const tsconfig = (module: string, moduleResolution: string) => JSON.stringify({
 });
 
 before(async () => {
+  const npmMajor = Number((await sh('npm', ['--version'], root)).split('.')[0]);
+  assert.ok(npmMajor >= 7, `npm ${npmMajor} found on PATH: npm 7 or later is needed (npm pack --pack-destination)`);
   const out = await sh('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], root);
   const [info] = JSON.parse(out) as [{ filename: string; files: { path: string }[] }];
   packed = info.files.map((f) => f.path).sort();

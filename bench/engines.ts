@@ -6,12 +6,17 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as lp from '../js-bindings/index.js';
 import type { ConvShape, DwShape } from './shapes.js';
 
-export async function setUp(): Promise<void> {
+/** TensorFlow.js on its wasm backend, one thread. */
+export async function setUpTfjsWasm(): Promise<void> {
   const dist = new URL('../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url);
   setWasmPaths(dist.pathname);
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // single-threaded, like Lepton
   await tf.setBackend('wasm');
   await tf.ready();
+}
+
+export async function setUp(): Promise<void> {
+  await setUpTfjsWasm();
   await lp.ready();
 }
 

@@ -13,7 +13,7 @@ export interface Comparison {
 }
 
 /** Seconds per call of fn, measured by Benchmark.js over about `maxTime` seconds. */
-function measure(fn: () => void, maxTime: number): number {
+export function measure(fn: () => void, maxTime: number): number {
   const bench = new Benchmark(fn, { maxTime, minSamples: 3, initCount: 1, async: false });
   bench.run({ async: false });
   if (bench.error) throw bench.error;

@@ -18,3 +18,9 @@ export { softmax_f32, log_softmax_f32 } from "./kernels/softmax";
 export { conv2d_nhwc_f32 } from "./kernels/conv";
 export { depthwise_conv2d_nhwc_f32 } from "./kernels/conv_depthwise";
 export { maxpool2d_nhwc_f32, avgpool2d_nhwc_f32, global_avgpool2d_nhwc_f32 } from "./kernels/pool";
+// Backward kernels (autograd/): convolution, depthwise convolution, pooling, bias gradients.
+export { conv2d_grad_input_nhwc_f32 } from "./autograd/conv_grad_input";
+export { conv2d_grad_filter_nhwc_f32 } from "./autograd/conv_grad_filter";
+export { depthwise_conv2d_grad_input_nhwc_f32, depthwise_conv2d_grad_filter_nhwc_f32 } from "./autograd/conv_depthwise_grad";
+export { maxpool2d_grad_nhwc_f32, avgpool2d_grad_nhwc_f32, global_avgpool2d_grad_nhwc_f32 } from "./autograd/pool_grad";
+export { bias_grad_f32 } from "./autograd/bias_grad";

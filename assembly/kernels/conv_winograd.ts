@@ -45,8 +45,11 @@ const vSegs = memory.data(16 * 8, 16);
   return f32x4.mul(v, f32x4.splat(0.5));
 }
 
-/** U_ξ = G g Gᵀ for every (ci, co), written into 16 pack_b blocks (zero bias heads). */
-function transformFilter(u: usize, uBytes: usize, f: usize, cin: i32, cout: i32): void {
+/**
+ * U_ξ = G g Gᵀ for every (ci, co), written into 16 pack_b blocks (zero bias heads). Also used
+ * by the input gradient (autograd/conv_winograd_grad.ts) on a filter transposed to [3, 3, CO, CI].
+ */
+export function transformFilter(u: usize, uBytes: usize, f: usize, cin: i32, cout: i32): void {
   const panelBytes = <usize>(CONV_NR + cin * CONV_NR) << 2;
   const tapBytes = <usize>cin * <usize>cout << 2; // f[ky, kx] to f[ky, kx + 1]
   const zero = f32x4.splat(0);
@@ -141,11 +144,20 @@ let wTilesX: i32 = 0;
   v128.store(dst + 3 * vBytes, f32x4.sub(e1, e3));
 }
 
+/** Sets the geometry transformInput reads (the filter gradient calls it too). */
+export function winogradInput(x: usize, h: i32, w: i32, cin: i32, padTop: i32, padLeft: i32,
+    tilesY: i32, tilesX: i32): void {
+  wX = x; wH = h; wW = w; wCin = cin; wPt = padTop; wPl = padLeft; wTilesY = tilesY; wTilesX = tilesX;
+}
+
 /**
- * V_ξ rows (tile-major, [tile][CI], at v + ξ·vBytes) for tiles t0 .. t0+count-1. Channel tails
- * write up to 12 bytes of junk past a row: into the next row (written later) or the slack.
+ * V_ξ for tiles t0 .. t0+count-1: channels c..c+3 of tile q at v + ξ·vBytes + q·tStride +
+ * (c/4)·gStride. The forward writes rows ([tile][CI]: tStride = 4·CI, gStride = 16), where
+ * channel tails write up to 12 bytes of junk past a row: into the next row (written later) or
+ * the slack; the filter gradient writes 4-row pack_a panels (tStride = 16, gStride = 16·count).
  */
-function transformInput(v: usize, vBytes: usize, t0: i32, count: i32): void {
+export function transformInput(v: usize, vBytes: usize, t0: i32, count: i32, tStride: usize,
+    gStride: usize): void {
   const perImage = wTilesY * wTilesX;
   const pix = <usize>wCin << 2;
   const rowBytes = <usize>wW * pix;
@@ -162,7 +174,7 @@ function transformInput(v: usize, vBytes: usize, t0: i32, count: i32): void {
       const p1 = p0 + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
       for (let c = 0; c < wCin; c += 4) {
         const o = <usize>c << 2;
-        transformPatch(dst + o, vBytes,
+        transformPatch(dst + <usize>(c >> 2) * gStride, vBytes,
           v128.load(p0 + o), v128.load(p0 + o + pix), v128.load(p0 + o + 2 * pix), v128.load(p0 + o + 3 * pix),
           v128.load(p1 + o), v128.load(p1 + o + pix), v128.load(p1 + o + 2 * pix), v128.load(p1 + o + 3 * pix),
           v128.load(p2 + o), v128.load(p2 + o + pix), v128.load(p2 + o + 2 * pix), v128.load(p2 + o + 3 * pix),
@@ -171,14 +183,14 @@ function transformInput(v: usize, vBytes: usize, t0: i32, count: i32): void {
     } else {
       for (let c = 0; c < wCin; c += 4) {
         const o = <usize>c << 2;
-        transformPatch(dst + o, vBytes,
+        transformPatch(dst + <usize>(c >> 2) * gStride, vBytes,
           patchLoad(img, iy0, ix0, o), patchLoad(img, iy0, ix0 + 1, o), patchLoad(img, iy0, ix0 + 2, o), patchLoad(img, iy0, ix0 + 3, o),
           patchLoad(img, iy0 + 1, ix0, o), patchLoad(img, iy0 + 1, ix0 + 1, o), patchLoad(img, iy0 + 1, ix0 + 2, o), patchLoad(img, iy0 + 1, ix0 + 3, o),
           patchLoad(img, iy0 + 2, ix0, o), patchLoad(img, iy0 + 2, ix0 + 1, o), patchLoad(img, iy0 + 2, ix0 + 2, o), patchLoad(img, iy0 + 2, ix0 + 3, o),
           patchLoad(img, iy0 + 3, ix0, o), patchLoad(img, iy0 + 3, ix0 + 1, o), patchLoad(img, iy0 + 3, ix0 + 2, o), patchLoad(img, iy0 + 3, ix0 + 3, o));
       }
     }
-    dst += pix;
+    dst += tStride;
     if (++tx == wTilesX) { tx = 0; if (++ty == wTilesY) { ty = 0; b++; } }
   }
 }
@@ -268,13 +280,13 @@ export function conv2d_winograd_f32(out: usize, x: usize, filter: usize, bias: u
     store<u32>(vSegs + (<usize>xi << 3), <u32>(<usize>xi * vBytes));
     store<i32>(vSegs + (<usize>xi << 3), cin, 4);
   }
-  wX = x; wH = h; wW = w; wCin = cin; wPt = padTop; wPl = padLeft; wTilesY = tilesY; wTilesX = tilesX;
+  winogradInput(x, h, w, cin, padTop, padLeft, tilesY, tilesX);
   transformFilter(u, uBytes, filter, cin, cout);
   const clamp = isClampActivation(act);
   const lo = clampLo(act), hi = clampHi(act);
   for (let t0 = 0; t0 < tiles; t0 += TB) {
     const count = min(TB, tiles - t0);
-    transformInput(v, vBytes, t0, count);
+    transformInput(v, vBytes, t0, count, <usize>cin << 2, 16);
     const panels = (count + 3) >> 2;
     for (let r = 0; r < panels * 4; r++) {
       store<u32>(vRows + (<usize>r << 2), <u32>(v + (r < count ? <usize>r * (<usize>cin << 2) : 0)));

@@ -10,9 +10,10 @@
 //   1x1, stride 1, unpadded: dx = dy · fᵀ, one gemm_f32.
 //   3x3, stride 1, 8+ channels in and out: Winograd F(2x2, 3x3) (conv_winograd_grad.ts).
 //   CI <= DOT_MAX_CIN (first layers: 1-3 channels): every dx pixel gathers its (dy pixel, tap)
-//     pairs and takes CI dot products of length CO per pair (CO contiguous in dy and in f),
-//     four neighbouring pixels at once when the stride is 1 and all column taps are in range
-//     (they share the filter loads). A GEMM would have N = KH·KW·CI columns, mostly padding.
+//     pairs and takes CI dot products of length CO per pair (CO contiguous in dy and in f); with
+//     stride and dilation 1 along the width, a filter row's taps are one run of KW·CO floats
+//     and four neighbouring pixels go at once (sharing the filter loads). A GEMM would have
+//     N = KH·KW·CI columns, mostly padding.
 //   otherwise col2im: per block of GEMM_MC output pixels, dcol[P, KH·KW·CI] = dy[P, CO] · fᵀ
 //     through gemm_f32's packing and micro-kernels (fᵀ packed once per call, in KC slices of
 //     CO), then each row's window is added into dx.
@@ -61,25 +62,24 @@ export function conv2d_grad_input_nhwc_f32(dx: usize, dy: usize, filter: usize, 
 // ---- dot products (few input channels) -------------------------------------------------------
 
 /**
- * np (1 or 4) dx pixels, outStep bytes apart: out[p][ci] = Σ_t Σ_co dy_t[p][co] · f_t[ci][co]
- * over the tap list (u32 pairs: dy pixel of pixel 0, filter tap [CI, CO]); pixel p's dy is
- * dStep·p further. Two accumulators per pixel (even and odd vectors of CO); the tail vector is
- * masked on both sides, so over-read lanes never meet (even non-finite) data.
+ * np (1 or 4) dx pixels, outStep bytes apart: out[p][ci] = Σ_t dot(dy_t + p·dStep, f_t + ci·fStride)
+ * over the tap list (u32 pairs: dy run of pixel 0, filter run of ci = 0), runs of `len` floats.
+ * Two accumulators per pixel (even and odd vectors); the tail vector is masked on both sides, so
+ * over-read lanes never meet (even non-finite) data.
  */
 // @ts-ignore: decorator
 @inline function dotPixels(np: i32, out: usize, outStep: usize, taps: usize, count: i32, cin: i32,
-    cout: i32, dStep: usize): void {
+    len: i32, fStride: usize, dStep: usize): void {
   const zero = f32x4.splat(0);
-  const tail = cout & 3;
+  const tail = len & 3;
   const mask = laneMask(<usize>tail);
-  const rowBytes = <usize>cout << 2;
-  const full = <usize>(cout & ~3) << 2;
+  const full = <usize>(len & ~3) << 2;
   for (let ci = 0; ci < cin; ci++) {
     let a0 = zero, a1 = zero, b0 = zero, b1 = zero, c0 = zero, c1 = zero, d0 = zero, d1 = zero;
     for (let t = 0; t < count; t++) {
       const slot = taps + (<usize>t << 3);
       const dp = <usize>load<u32>(slot);
-      const fp = <usize>load<u32>(slot, 4) + <usize>ci * rowBytes;
+      const fp = <usize>load<u32>(slot, 4) + <usize>ci * fStride;
       let g: usize = 0;
       for (; g + 32 <= full; g += 32) {
         const f0 = v128.load(fp + g), f1 = v128.load(fp + g, 16);
@@ -120,49 +120,144 @@ export function conv2d_grad_input_nhwc_f32(dx: usize, dy: usize, filter: usize, 
   }
 }
 
+/**
+ * Four dx pixels through 3-tap filter rows (KW = 3, stride and dilation 1 along the width): per
+ * filter row t, the pixels read dy pixels q = 0..5 of the row (pixel p: q = p .. p+2) against the
+ * reversed filter row j = 0..2, so one vector of each of the 6 dy pixels and 3 filter taps makes
+ * 12 products: 9 loads per 12 multiply-adds where separate dot products need 15. Each pixel's
+ * three products are summed first and then added to its accumulator (one add per pixel and
+ * vector on the loop-carried chain). out[p][ci], p = 0..3, outStep bytes apart.
+ */
+function dot3x4(out: usize, outStep: usize, taps: usize, count: i32, cin: i32, cout: i32,
+    fStride: usize, dStep: usize): void {
+  const zero = f32x4.splat(0);
+  const tail = cout & 3;
+  const mask = laneMask(<usize>tail);
+  const full = <usize>(cout & ~3) << 2;
+  const d2 = 2 * dStep, d3 = 3 * dStep, d4 = 4 * dStep, d5 = 5 * dStep;
+  for (let ci = 0; ci < cin; ci++) {
+    let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+    for (let t = 0; t < count; t++) {
+      const slot = taps + (<usize>t << 3);
+      let dp = <usize>load<u32>(slot);
+      let fp = <usize>load<u32>(slot, 4) + <usize>ci * fStride;
+      const end = dp + full;
+      for (; dp < end; dp += 16, fp += 16) {
+        const f0 = v128.load(fp), f1 = v128.load(fp + dStep), f2 = v128.load(fp + d2);
+        const q0 = v128.load(dp), q1 = v128.load(dp + dStep), q2 = v128.load(dp + d2);
+        const q3 = v128.load(dp + d3), q4 = v128.load(dp + d4), q5 = v128.load(dp + d5);
+        a0 = f32x4.add(a0, madd4(q2, f2, madd4(q1, f1, f32x4.mul(q0, f0))));
+        a1 = f32x4.add(a1, madd4(q3, f2, madd4(q2, f1, f32x4.mul(q1, f0))));
+        a2 = f32x4.add(a2, madd4(q4, f2, madd4(q3, f1, f32x4.mul(q2, f0))));
+        a3 = f32x4.add(a3, madd4(q5, f2, madd4(q4, f1, f32x4.mul(q3, f0))));
+      }
+      if (tail != 0) {
+        const f0 = v128.and(v128.load(fp), mask), f1 = v128.and(v128.load(fp + dStep), mask);
+        const f2 = v128.and(v128.load(fp + d2), mask);
+        const q0 = v128.and(v128.load(dp), mask), q1 = v128.and(v128.load(dp + dStep), mask);
+        const q2 = v128.and(v128.load(dp + d2), mask), q3 = v128.and(v128.load(dp + d3), mask);
+        const q4 = v128.and(v128.load(dp + d4), mask), q5 = v128.and(v128.load(dp + d5), mask);
+        a0 = f32x4.add(a0, madd4(q2, f2, madd4(q1, f1, f32x4.mul(q0, f0))));
+        a1 = f32x4.add(a1, madd4(q3, f2, madd4(q2, f1, f32x4.mul(q1, f0))));
+        a2 = f32x4.add(a2, madd4(q4, f2, madd4(q3, f1, f32x4.mul(q2, f0))));
+        a3 = f32x4.add(a3, madd4(q5, f2, madd4(q4, f1, f32x4.mul(q3, f0))));
+      }
+    }
+    const o = out + (<usize>ci << 2);
+    store<f32>(o, hsum4(a0));
+    store<f32>(o + outStep, hsum4(a1));
+    store<f32>(o + 2 * outStep, hsum4(a2));
+    store<f32>(o + 3 * outStep, hsum4(a3));
+  }
+}
+
+/**
+ * The dot-product path. Which dy pixels reach dx pixel (iy, ix): rows oy = (iy + PT − ky·DH)/SH
+ * where that divides, likewise columns; the column part is tabulated once per call (cols[ix·KW
+ * + kx] = ox or -1), the row part once per dx row. Stride 1 and dilation 1 along the width: for a
+ * pixel whose every kx lands inside, the KW taps of a filter row read KW consecutive dy pixels,
+ * one run of KW·CO floats, against the filter row reversed along kx (fRev [KH, CI, KW, CO], built
+ * once): one dot per filter row, four dx pixels at a time.
+ */
 function gradInputDot(dx: usize, dy: usize, filter: usize, n: i32, h: i32, w: i32, cin: i32,
     kh: i32, kw: i32, cout: i32, strideH: i32, strideW: i32, dilationH: i32, dilationW: i32,
     padTop: i32, padLeft: i32, outH: i32, outW: i32): i32 {
+  const runs = strideW == 1 && dilationW == 1;
+  const fBytes = <usize>(kh * kw * cin) * <usize>cout << 2;
   const mark = arena_mark();
   const taps = arena_alloc_scoped(<usize>(kh * kw) << 3);
-  if (taps == 0) {
+  const rowTaps = arena_alloc_scoped(<usize>kh << 3);
+  const cols = arena_alloc_scoped(<usize>(w * kw) << 2);
+  const fRev = runs ? arena_alloc_scoped(fBytes + 16) : 1;
+  if (taps == 0 || rowTaps == 0 || cols == 0 || fRev == 0) {
     arena_release(mark);
     return STATUS_OOM;
   }
   const pix = <usize>cin << 2;
   const dyPix = <usize>cout << 2;
   const tapBytes = <usize>cin * dyPix; // one (ky, kx) slice of f
+  const runLen = kw * cout;
+  const runBytes = <usize>runLen << 2;
+  if (runs) {
+    // fRev[ky, ci, j, co] = f[ky, KW−1−j, ci, co]
+    for (let ky = 0; ky < kh; ky++) for (let ci = 0; ci < cin; ci++) for (let j = 0; j < kw; j++) {
+      memory.copy(fRev + (<usize>(ky * cin + ci) * runBytes) + <usize>j * dyPix,
+        filter + <usize>(ky * kw + kw - 1 - j) * tapBytes + <usize>ci * dyPix, dyPix);
+    }
+  }
+  for (let ix = 0; ix < w; ix++) {
+    for (let kx = 0; kx < kw; kx++) {
+      const tx = ix + padLeft - kx * dilationW;
+      const ok = tx >= 0 && tx % strideW == 0 && tx / strideW < outW;
+      store<i32>(cols + (<usize>(ix * kw + kx) << 2), ok ? tx / strideW : -1);
+    }
+  }
+  // dx pixels [ixLo, ixHi) see all KW column taps (runs only): ix + PL − (KW−1) >= 0, ix + PL < OW.
+  const ixLo = max(0, kw - 1 - padLeft), ixHi = min(w, outW - padLeft);
   let o = dx;
   for (let b = 0; b < n; b++) {
     const dyImage = dy + <usize>b * <usize>outH * <usize>outW * dyPix;
     for (let iy = 0; iy < h; iy++) {
+      let nky = 0;
+      for (let ky = 0; ky < kh; ky++) {
+        const ty = iy + padTop - ky * dilationH;
+        if (ty < 0 || ty % strideH != 0 || ty / strideH >= outH) continue;
+        const slot = rowTaps + (<usize>nky << 3);
+        nky++;
+        store<u32>(slot, <u32>(dyImage + <usize>(ty / strideH) * <usize>outW * dyPix));
+        store<i32>(slot, ky, 4);
+      }
       for (let ix = 0; ix < w; ) {
-        let count = 0;
-        let allColumns = true;
-        for (let ky = 0; ky < kh; ky++) {
-          const ty = iy + padTop - ky * dilationH;
-          if (ty < 0 || ty % strideH != 0 || ty / strideH >= outH) continue;
-          const dyRow = dyImage + <usize>(ty / strideH) * <usize>outW * dyPix;
-          for (let kx = 0; kx < kw; kx++) {
-            const tx = ix + padLeft - kx * dilationW;
-            if (tx < 0 || tx % strideW != 0 || tx / strideW >= outW) { allColumns = false; continue; }
-            const slot = taps + (<usize>count << 3);
-            store<u32>(slot, <u32>(dyRow + <usize>(tx / strideW) * dyPix));
-            store<u32>(slot, <u32>(filter + <usize>(ky * kw + kx) * tapBytes), 4);
-            count++;
+        if (runs && ix >= ixLo && ix + 4 <= ixHi) {
+          for (let r = 0; r < nky; r++) {
+            const slot = rowTaps + (<usize>r << 3);
+            const t = taps + (<usize>r << 3);
+            store<u32>(t, load<u32>(slot) + <u32>(<usize>(ix + padLeft - kw + 1) * dyPix));
+            store<u32>(t, <u32>(fRev + <usize>(load<i32>(slot, 4) * cin) * runBytes), 4);
           }
-        }
-        // Stride 1: pixels ix+1..ix+3 reach every column tap too when ix + 3 + PL < OW, one dy
-        // pixel further each.
-        if (strideW == 1 && allColumns && ix + 4 <= w && ix + 3 + padLeft < outW) {
-          dotPixels(4, o, pix, taps, count, cin, cout, dyPix);
+          if (kw == 3) dot3x4(o, pix, taps, nky, cin, cout, runBytes, dyPix);
+          else dotPixels(4, o, pix, taps, nky, cin, runLen, runBytes, dyPix);
           o += 4 * pix;
           ix += 4;
-        } else {
-          dotPixels(1, o, pix, taps, count, cin, cout, dyPix);
-          o += pix;
-          ix++;
+          continue;
         }
+        let count = 0;
+        for (let r = 0; r < nky; r++) {
+          const slot = rowTaps + (<usize>r << 3);
+          const dyRow = <usize>load<u32>(slot);
+          const ky = load<i32>(slot, 4);
+          for (let kx = 0; kx < kw; kx++) {
+            const ox = load<i32>(cols + (<usize>(ix * kw + kx) << 2));
+            if (ox < 0) continue;
+            const t = taps + (<usize>count << 3);
+            count++;
+            store<u32>(t, <u32>(dyRow + <usize>ox * dyPix));
+            store<u32>(t, <u32>(filter + <usize>(ky * kw + kx) * tapBytes), 4);
+          }
+        }
+        dotPixels(1, o, pix, taps, count, cin, cout, dyPix, dyPix);
+        o += pix;
+        ix++;
       }
     }
   }

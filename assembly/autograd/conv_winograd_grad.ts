@@ -17,9 +17,11 @@
 // OH/OW are 0, patch pixels outside the image are dropped), so their GEMMs are the forward's
 // size: 16·T·CI·CO multiply-adds instead of 36·T·CI·CO for the direct sums. The input gradient
 // transposes the filter to [3, 3, CO, CI] and reuses the forward's filter transform and
-// conv_gemm_panels (dM rows read in place). The filter gradient writes V (the forward's input
-// transform) and dM straight into 4-row pack_a and 8-column pack_b panels and accumulates the
-// 16 products dU_ξ with gemm_packed_block over blocks of TBF tiles.
+// conv_gemm_panels (dM rows read in place). The filter gradient writes V transposed (rows
+// [CI][tile]: the forward's input transform storing lanes) and dM into 8-column pack_b panels,
+// and accumulates the 16 products dU_ξ over blocks of TBF tiles with conv_gemm_panels reading
+// the V rows in place (measured on this GEMM: 52 GFLOP/s against 41 for gemm_ukernel_4x8 on
+// packed panels in the SIMD128 build, 50 for both in the relaxed one; 2x16 packed: 42).
 //
 //   B batch, H×W input, CI/CO channels, OH×OW output, PT/PL top/left pads.
 //   x/dx [B, H, W, CI], f/df [3, 3, CI, CO], dy [B, OH, OW, CO], dbias [CO] or 0.
@@ -28,19 +30,15 @@
 // their direct paths).
 
 import { arena_alloc_scoped, arena_mark, arena_release } from "../arena";
-import { gemm_packed_block, packedBBytes, STATUS_OK, STATUS_OOM } from "../kernels/gemm";
+import { packedBBytes, STATUS_OK, STATUS_OOM } from "../kernels/gemm";
 import { conv_gemm_panels } from "../kernels/conv";
-import { transformFilter, transformInput, winogradInput } from "../kernels/conv_winograd";
+import { transformFilter, transformInputT, winogradInput } from "../kernels/conv_winograd";
 import { loadTail, storeTail } from "../simd";
 
 /** Tiles per block of the input gradient (dM and P of a block stay in L2 with U). */
 // @ts-ignore: decorator
 @inline const TB: i32 = 32;
-/**
- * Tiles per block of the filter gradient: the k extent of its GEMMs. Not 64: the 4-channel
- * panels of V would then be 1 KiB apart and the transforms' 128 write streams (16 ξ x 8
- * panels) would share a few L1 sets (measured: 1.3 ms -> 0.17 ms for V at 64 x 13 x 13 x 32).
- */
+/** Tiles per block of the filter gradient: the k extent of its GEMMs. */
 // @ts-ignore: decorator
 @inline const TBF: i32 = 60;
 
@@ -52,9 +50,11 @@ import { loadTail, storeTail } from "../simd";
     cin >= 8 && cout >= 8;
 }
 
-// The input gradient's indirection buffer (dM rows, 4 per panel) and one segment per ξ.
+// The input gradient's indirection buffer (dM rows, 4 per panel) and one segment per ξ; the
+// filter gradient's one segment.
 const mRows = memory.data(TB * 4, 16);
 const mSegs = memory.data(16 * 8, 16);
+const gSeg = memory.data(8, 16);
 
 // Geometry of the call (plain globals: one call at a time).
 let gDy: usize = 0;
@@ -321,31 +321,37 @@ export function conv2d_winograd_grad_filter_f32(df: usize, dbias: usize, dy: usi
     outW: i32): i32 {
   setGeometry(dy, outH, outW, cout);
   const tiles = n * gTilesY * gTilesX;
-  const ciPanels = (cin + 3) >> 2, coPanels = (cout + 7) >> 3;
-  // 64 bytes more than the panels between the blocks of V (and of dM): the 16 blocks are
-  // written together, and page-multiple strides would put them in the same L1 sets.
-  const vBytes = (<usize>ciPanels * <usize>TBF << 4) + 64;      // pack_a panels of 4 ci
+  const ciPad = (cin + 3) & ~3, coPanels = (cout + 7) >> 3;
+  // 64 bytes more than the rows between the blocks of V (and of dM): the 16 blocks are written
+  // together, and page-multiple strides would put them in the same L1 sets.
+  const rowBytes = <usize>TBF << 2;
+  const vBytes = <usize>ciPad * rowBytes + 64;                   // V_ξᵀ rows [CI][tile]
   const mBytes = (<usize>coPanels * (<usize>(TBF + 1) << 5)) + 64; // pack_b panels of 8 co
-  const duBytes = (<usize>cin * <usize>cout << 2) + 16;
+  const duBytes = (<usize>ciPad * <usize>cout << 2) + 16;
   const mark = arena_mark();
   const v = arena_alloc_scoped(16 * vBytes);
   const m = arena_alloc_scoped(16 * mBytes);
   const du = arena_alloc_scoped(16 * duBytes);
-  if (v == 0 || m == 0 || du == 0) {
+  const rows = arena_alloc_scoped(<usize>ciPad << 2);
+  if (v == 0 || m == 0 || du == 0 || rows == 0) {
     arena_release(mark);
     return STATUS_OOM;
   }
   memory.fill(du, 0, 16 * duBytes);
   if (dbias != 0) memory.fill(dbias, 0, <usize>cout << 2);
+  // dU_ξ = V_ξᵀ · dM_ξ reads the rows of V_0 in place; segment ξ shifts them to V_ξ.
+  for (let r = 0; r < ciPad; r++) store<u32>(rows + (<usize>r << 2), <u32>(v + <usize>r * rowBytes));
   winogradInput(x, h, w, cin, padTop, padLeft, gTilesY, gTilesX);
   for (let t0 = 0; t0 < tiles; t0 += TBF) {
     const count = min(TBF, tiles - t0);
-    // Panels sized for this block's k extent, as gemm_packed_block walks them.
-    transformInput(v, vBytes, t0, count, 16, <usize>count << 4);
+    transformInputT(v, vBytes, t0, count, rowBytes);
+    // pack_b panels sized for this block's k extent, as conv_gemm_panels walks them.
     transformGrad(m + 32, mBytes, t0, count, 32, <usize>(count + 1) << 5, dbias);
     for (let xi = 0; xi < 16; xi++) {
-      gemm_packed_block(4, 8, du + <usize>xi * duBytes, cout, v + <usize>xi * vBytes,
-        m + <usize>xi * mBytes, cin, cout, count, true, false, 0, 0);
+      store<u32>(gSeg, <u32>(<usize>xi * vBytes));
+      store<i32>(gSeg, count, 4);
+      conv_gemm_panels(du + <usize>xi * duBytes, cout, rows, ciPad >> 2, gSeg, 1,
+        m + <usize>xi * mBytes, count, true, false, 0, 0);
     }
   }
   transformFilterGrad(df, du, duBytes, cin, cout);

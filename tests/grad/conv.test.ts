@@ -2,7 +2,8 @@
 // L = Σ dy · conv(x, f) (+ bias) by centred differences of the f64 reference forward, against
 // conv2d_grad_input / conv2d_grad_filter (and the bias gradient) and their depthwise twins, on
 // both builds. Small shapes with awkward sizes, every path (dot products, col2im, Winograd, the
-// 1x1 GEMM, band copies), strides, dilations, asymmetric pads, multipliers 1-3.
+// rotated forward convolution, the 1x1 GEMM, band copies), strides, dilations, asymmetric pads,
+// multipliers 1-3.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { builds, type Kernels } from '../helpers/wasm.js';
@@ -20,6 +21,7 @@ const cases: Case[] = [
   { label: '6x7x7 -> 1x3x2 d2 same (col2im)', g: convGeometry(1, 6, 7, 7, 1, 3, [1, 1], [2, 2], 'same'), cout: 2 },
   { label: '5x5x8 -> 3x3x9 same (Winograd)', g: convGeometry(1, 5, 5, 8, 3, 3, [1, 1], [1, 1], 'same'), cout: 9 },
   { label: '4x5x9 -> 3x3x8 valid, n=2 (Winograd, cut tiles)', g: convGeometry(2, 4, 5, 9, 3, 3, [1, 1], [1, 1], 'valid'), cout: 8 },
+  { label: '6x5x9 -> 5x3x4 same (rotated forward conv)', g: convGeometry(1, 6, 5, 9, 5, 3, [1, 1], [1, 1], 'same'), cout: 4 },
   { label: '3x4x5 -> 1x1x3 (GEMM)', g: convGeometry(2, 3, 4, 5, 1, 1, [1, 1], [1, 1], 'valid'), cout: 3 },
   { label: '8x7x4 -> 3x3x5 s3, pads top 2 left 1', g: { ...convGeometry(1, 8, 7, 4, 3, 3, [3, 3], [1, 1], 'valid'), padTop: 2, padLeft: 1, outH: 3, outW: 2 }, cout: 5 },
   { label: '7x6x2 -> 2x3x17 s2 same', g: convGeometry(1, 7, 6, 2, 2, 3, [2, 2], [1, 1], 'same'), cout: 17 },

@@ -3,8 +3,8 @@
 // depthwise_conv2d_grad_{input,filter}_nhwc_f32 and bias_grad_f32. XNNPACK-style tables over
 // filter sizes, strides, dilations, 'same' / 'valid' / explicit and asymmetric pads, awkward
 // channel counts, CO around the GEMM's KC (the col2im reduction), every path (1x1 GEMM,
-// Winograd with several tile blocks, dot products for few input channels, col2im, band copies
-// of padded slices), multipliers, random shapes from a seeded generator, empty shapes, NaN
+// Winograd with several tile blocks, the rotated forward convolution, dot products for few
+// input channels, col2im, band copies of padded slices), multipliers, random shapes from a seeded generator, empty shapes, NaN
 // propagation and the out-of-memory status (nothing written) with the Winograd fallbacks.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -76,6 +76,11 @@ cases.push({ n: 1, h: 6, w: 5, cin: 2, cout: 3, kh: 3, kw: 3, s: [2, 2], pad: 2 
 cases.push({ n: 2, h: 40, w: 37, cin: 3, cout: 5, kh: 3, kw: 3, pad: 'same', bias: true });
 cases.push({ n: 1, h: 41, w: 30, cin: 2, cout: 20, kh: 3, kw: 3, pad: 'valid', bias: true });
 cases.push({ n: 1, h: 30, w: 70, cin: 4, cout: 3, kh: 5, kw: 5, s: [2, 2], pad: 'same' });
+// Stride-1 input gradients as the rotated forward convolution (8+ input channels, not Winograd),
+// and pads larger than the filter reach (col2im instead).
+cases.push({ n: 2, h: 9, w: 8, cin: 9, cout: 5, kh: 5, kw: 5, pad: 'same', bias: true });
+cases.push({ n: 1, h: 7, w: 8, cin: 12, cout: 6, kh: 1, kw: 3, pad: 2 });
+cases.push({ n: 1, h: 6, w: 9, cin: 8, cout: 16, kh: 2, kw: 4, pads: [1, 3, 0, 0], bias: true });
 // 1x1 stride 1 (one GEMM each way) and 1x1 strided.
 cases.push({ n: 2, h: 5, w: 3, cin: 17, cout: 9, kh: 1, kw: 1, pad: 'same', bias: true });
 cases.push({ n: 1, h: 5, w: 7, cin: 33, cout: 3, kh: 1, kw: 1, s: [2, 2], pad: 'valid', bias: true });

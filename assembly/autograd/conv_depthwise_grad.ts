@@ -10,9 +10,8 @@
 //   [KH, KW, C, M] (flat [KH, KW, C·M]), dy [B, OH, OW, C·M], dx [B, H, W, C], dbias [C·M] or 0.
 //
 // Input gradient, gathered (each dx pixel written once, no read-modify-write): for every input
-// pixel the (dy pixel, filter tap) pairs that reach it are listed, (iy + PT − ky·DH) divisible by
-// SH and inside OH (likewise for columns), and the forward's own per-pixel routines do the
-// rest: dwPixel sums dy[o, j]·f[tap, j] over the list exactly as the forward sums x·f (with M = 1
+// pixel the (dy pixel, filter tap) pairs that reach it are listed (conv_taps.ts) and the
+// forward's own per-pixel routines do the rest: dwPixel sums dy[o, j]·f[tap, j] over the list exactly as the forward sums x·f (with M = 1
 // straight into dx; with M > 1 into a row of C·M sums that is then folded by groups of M), and
 // dwPixels3 takes three neighbouring pixels at once when the stride is 1 and all column taps are
 // in range (their lists differ by one dy pixel each).
@@ -26,6 +25,7 @@ import { arena_alloc_scoped, arena_mark, arena_release } from "../arena";
 import { STATUS_OK, STATUS_OOM } from "../kernels/gemm";
 import { dwPixel, dwPixels3, gatherLanes } from "../kernels/conv_depthwise";
 import { bias_grad_f32 } from "./bias_grad";
+import { columnTaps, pixelTaps, rowTaps } from "./conv_taps";
 import { loadTail, madd4, storeTail } from "../simd";
 
 export function depthwise_conv2d_grad_input_nhwc_f32(dx: usize, dy: usize, filter: usize, n: i32,
@@ -40,38 +40,30 @@ export function depthwise_conv2d_grad_input_nhwc_f32(dx: usize, dy: usize, filte
   }
   const mark = arena_mark();
   const taps = arena_alloc_scoped(<usize>(kh * kw) << 3);
+  const rows = arena_alloc_scoped(<usize>kh << 3);
+  const cols = arena_alloc_scoped(<usize>(w * kw) << 2);
   const sums = multiplier > 1 ? arena_alloc_scoped((<usize>co << 2) + 64) : 1;
-  if (taps == 0 || sums == 0) {
+  if (taps == 0 || rows == 0 || cols == 0 || sums == 0) {
     arena_release(mark);
     return STATUS_OOM;
   }
-  const dyPixBytes = <usize>co << 2;
-  const tapBytes = <usize>co << 2;
+  const dyPix = <usize>co << 2; // also the bytes of one (ky, kx) slice of f
+  const dyRowBytes = <usize>outW * dyPix;
+  columnTaps(cols, w, kw, strideW, dilationW, padLeft, outW);
+  // Stride 1: dx pixels ix .. ix+2 all reach every column tap when ix + PL − (KW−1)·DW >= 0 and
+  // ix + 2 + PL < OW; their lists differ by one dy pixel each.
+  const ixLo = strideW == 1 ? max(0, (kw - 1) * dilationW - padLeft) : w;
+  const ixEnd = strideW == 1 ? min(w, outW - padLeft) : 0; // ix + 3 <= ixEnd
   let o = dx;
   for (let b = 0; b < n; b++) {
-    const dyImage = dy + <usize>b * <usize>outH * <usize>outW * dyPixBytes;
+    const dyImage = dy + <usize>b * <usize>outH * dyRowBytes;
     for (let iy = 0; iy < h; iy++) {
+      const nky = rowTaps(rows, iy, kh, strideH, dilationH, padTop, outH, dyImage, dyRowBytes);
       for (let ix = 0; ix < w; ) {
-        let count = 0;
-        let allColumns = true; // every kx reaches a dy pixel (stride 1 only)
-        for (let ky = 0; ky < kh; ky++) {
-          const ty = iy + padTop - ky * dilationH;
-          if (ty < 0 || ty % strideH != 0 || ty / strideH >= outH) continue;
-          const dyRow = dyImage + <usize>(ty / strideH) * <usize>outW * dyPixBytes;
-          for (let kx = 0; kx < kw; kx++) {
-            const tx = ix + padLeft - kx * dilationW;
-            if (tx < 0 || tx % strideW != 0 || tx / strideW >= outW) { allColumns = false; continue; }
-            const slot = taps + (<usize>count << 3);
-            store<u32>(slot, <u32>(dyRow + <usize>(tx / strideW) * dyPixBytes));
-            store<u32>(slot, <u32>(filter + <usize>(ky * kw + kx) * tapBytes), 4);
-            count++;
-          }
-        }
+        const count = pixelTaps(taps, rows, nky, cols, ix, kw, dyPix, filter, dyPix);
         if (multiplier == 1) {
-          // Pixels ix+1 and ix+2 reach every column tap too when ix + 2 + PL < OW (the low side
-          // only improves): one dy pixel further each, the same filter slices.
-          if (strideW == 1 && allColumns && ix + 3 <= w && ix + 2 + padLeft < outW) {
-            dwPixels3(o, taps, count, 0, c, dyPixBytes, false, 0, 0);
+          if (ix >= ixLo && ix + 3 <= ixEnd) {
+            dwPixels3(o, taps, count, 0, c, dyPix, false, 0, 0);
             o += 3 * pixBytes;
             ix += 3;
             continue;

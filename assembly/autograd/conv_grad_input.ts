@@ -33,6 +33,7 @@ import { GEMM_MR, GEMM_NR } from "../kernels/gemm_ukernel";
 import { laneMask } from "../kernels/reduce";
 import { conv2d_nhwc_f32 } from "../kernels/conv";
 import { conv2d_winograd_grad_input_f32, useWinogradGrad } from "./conv_winograd_grad";
+import { columnTaps, pixelTaps, rowTaps } from "./conv_taps";
 import { hsum4, loadTail, madd4, storeTail } from "../simd";
 
 /** Input channels up to which the dot-product path beats col2im (stride 1 along the width). */
@@ -68,8 +69,8 @@ export function conv2d_grad_input_nhwc_f32(dx: usize, dy: usize, filter: usize, 
       rotTop, rotLeft, outH, outW);
   }
   if (cin <= DOT_MAX_CIN && strideW == 1 && dilationW == 1) {
-    return gradInputDot(dx, dy, filter, n, h, w, cin, kh, kw, cout, strideH, strideW, dilationH,
-      dilationW, padTop, padLeft, outH, outW);
+    return gradInputDot(dx, dy, filter, n, h, w, cin, kh, kw, cout, strideH, dilationH, padTop,
+      padLeft, outH, outW);
   }
   return gradInputCol2im(dx, dy, filter, n, h, w, cin, kh, kw, cout, strideH, strideW, dilationH,
     dilationW, padTop, padLeft, outH, outW);
@@ -214,24 +215,22 @@ function dot3x4(out: usize, outStep: usize, taps: usize, count: i32, cin: i32, c
 }
 
 /**
- * The dot-product path. Which dy pixels reach dx pixel (iy, ix): rows oy = (iy + PT − ky·DH)/SH
- * where that divides, likewise columns; the column part is tabulated once per call (cols[ix·KW
- * + kx] = ox or -1), the row part once per dx row. Stride 1 and dilation 1 along the width: for a
- * pixel whose every kx lands inside, the KW taps of a filter row read KW consecutive dy pixels,
- * one run of KW·CO floats, against the filter row reversed along kx (fRev [KH, CI, KW, CO], built
- * once): one dot per filter row, four dx pixels at a time.
+ * The dot-product path (stride 1 and dilation 1 along the width). Each dx pixel's (dy pixel,
+ * tap) pairs come from conv_taps.ts. For a pixel whose every kx lands inside, the KW taps of a
+ * filter row read KW consecutive dy pixels, one run of KW·CO floats, against the filter row
+ * reversed along kx (fRev [KH, CI, KW, CO], built once): one dot per filter row, four dx pixels
+ * at a time.
  */
 function gradInputDot(dx: usize, dy: usize, filter: usize, n: i32, h: i32, w: i32, cin: i32,
-    kh: i32, kw: i32, cout: i32, strideH: i32, strideW: i32, dilationH: i32, dilationW: i32,
-    padTop: i32, padLeft: i32, outH: i32, outW: i32): i32 {
-  const runs = strideW == 1 && dilationW == 1;
+    kh: i32, kw: i32, cout: i32, strideH: i32, dilationH: i32, padTop: i32, padLeft: i32,
+    outH: i32, outW: i32): i32 {
   const fBytes = <usize>(kh * kw * cin) * <usize>cout << 2;
   const mark = arena_mark();
   const taps = arena_alloc_scoped(<usize>(kh * kw) << 3);
-  const rowTaps = arena_alloc_scoped(<usize>kh << 3);
+  const rows = arena_alloc_scoped(<usize>kh << 3);
   const cols = arena_alloc_scoped(<usize>(w * kw) << 2);
-  const fRev = runs ? arena_alloc_scoped(fBytes + 16) : 1;
-  if (taps == 0 || rowTaps == 0 || cols == 0 || fRev == 0) {
+  const fRev = arena_alloc_scoped(fBytes + 16);
+  if (taps == 0 || rows == 0 || cols == 0 || fRev == 0) {
     arena_release(mark);
     return STATUS_OOM;
   }
@@ -240,39 +239,25 @@ function gradInputDot(dx: usize, dy: usize, filter: usize, n: i32, h: i32, w: i3
   const tapBytes = <usize>cin * dyPix; // one (ky, kx) slice of f
   const runLen = kw * cout;
   const runBytes = <usize>runLen << 2;
-  if (runs) {
-    // fRev[ky, ci, j, co] = f[ky, KW−1−j, ci, co]
-    for (let ky = 0; ky < kh; ky++) for (let ci = 0; ci < cin; ci++) for (let j = 0; j < kw; j++) {
-      memory.copy(fRev + (<usize>(ky * cin + ci) * runBytes) + <usize>j * dyPix,
-        filter + <usize>(ky * kw + kw - 1 - j) * tapBytes + <usize>ci * dyPix, dyPix);
-    }
+  // fRev[ky, ci, j, co] = f[ky, KW−1−j, ci, co]
+  for (let ky = 0; ky < kh; ky++) for (let ci = 0; ci < cin; ci++) for (let j = 0; j < kw; j++) {
+    memory.copy(fRev + (<usize>(ky * cin + ci) * runBytes) + <usize>j * dyPix,
+      filter + <usize>(ky * kw + kw - 1 - j) * tapBytes + <usize>ci * dyPix, dyPix);
   }
-  for (let ix = 0; ix < w; ix++) {
-    for (let kx = 0; kx < kw; kx++) {
-      const tx = ix + padLeft - kx * dilationW;
-      const ok = tx >= 0 && tx % strideW == 0 && tx / strideW < outW;
-      store<i32>(cols + (<usize>(ix * kw + kx) << 2), ok ? tx / strideW : -1);
-    }
-  }
-  // dx pixels [ixLo, ixHi) see all KW column taps (runs only): ix + PL − (KW−1) >= 0, ix + PL < OW.
+  columnTaps(cols, w, kw, 1, 1, padLeft, outW);
+  // dx pixels [ixLo, ixHi) see all KW column taps: ix + PL − (KW−1) >= 0, ix + PL < OW.
   const ixLo = max(0, kw - 1 - padLeft), ixHi = min(w, outW - padLeft);
+  const dyRowBytes = <usize>outW * dyPix;
   let o = dx;
   for (let b = 0; b < n; b++) {
-    const dyImage = dy + <usize>b * <usize>outH * <usize>outW * dyPix;
+    const dyImage = dy + <usize>b * <usize>outH * dyRowBytes;
     for (let iy = 0; iy < h; iy++) {
-      let nky = 0;
-      for (let ky = 0; ky < kh; ky++) {
-        const ty = iy + padTop - ky * dilationH;
-        if (ty < 0 || ty % strideH != 0 || ty / strideH >= outH) continue;
-        const slot = rowTaps + (<usize>nky << 3);
-        nky++;
-        store<u32>(slot, <u32>(dyImage + <usize>(ty / strideH) * <usize>outW * dyPix));
-        store<i32>(slot, ky, 4);
-      }
+      const nky = rowTaps(rows, iy, kh, strideH, dilationH, padTop, outH, dyImage, dyRowBytes);
       for (let ix = 0; ix < w; ) {
-        if (runs && ix >= ixLo && ix + 4 <= ixHi) {
+        if (ix >= ixLo && ix + 4 <= ixHi) {
+          // One run per filter row: dy pixels ix + PL − (KW−1) ... against the reversed row.
           for (let r = 0; r < nky; r++) {
-            const slot = rowTaps + (<usize>r << 3);
+            const slot = rows + (<usize>r << 3);
             const t = taps + (<usize>r << 3);
             store<u32>(t, load<u32>(slot) + <u32>(<usize>(ix + padLeft - kw + 1) * dyPix));
             store<u32>(t, <u32>(fRev + <usize>(load<i32>(slot, 4) * cin) * runBytes), 4);
@@ -283,20 +268,7 @@ function gradInputDot(dx: usize, dy: usize, filter: usize, n: i32, h: i32, w: i3
           ix += 4;
           continue;
         }
-        let count = 0;
-        for (let r = 0; r < nky; r++) {
-          const slot = rowTaps + (<usize>r << 3);
-          const dyRow = <usize>load<u32>(slot);
-          const ky = load<i32>(slot, 4);
-          for (let kx = 0; kx < kw; kx++) {
-            const ox = load<i32>(cols + (<usize>(ix * kw + kx) << 2));
-            if (ox < 0) continue;
-            const t = taps + (<usize>count << 3);
-            count++;
-            store<u32>(t, <u32>(dyRow + <usize>ox * dyPix));
-            store<u32>(t, <u32>(filter + <usize>(ky * kw + kx) * tapBytes), 4);
-          }
-        }
+        const count = pixelTaps(taps, rows, nky, cols, ix, kw, dyPix, filter, tapBytes);
         dotPixels(1, o, pix, taps, count, cin, cout, dyPix, dyPix);
         o += pix;
         ix++;

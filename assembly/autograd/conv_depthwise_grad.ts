@@ -11,14 +11,15 @@
 //
 // Input gradient, gathered (each dx pixel written once, no read-modify-write): for every input
 // pixel the (dy pixel, filter tap) pairs that reach it are listed (conv_taps.ts) and the
-// forward's own per-pixel routines do the rest: dwPixel sums dy[o, j]·f[tap, j] over the list exactly as the forward sums x·f (with M = 1
-// straight into dx; with M > 1 into a row of C·M sums that is then folded by groups of M), and
-// dwPixels3 takes three neighbouring pixels at once when the stride is 1 and all column taps are
-// in range (their lists differ by one dy pixel each).
+// forward's own per-pixel routines do the rest: dwPixel sums dy[o, j]·f[tap, j] over the list
+// exactly as the forward sums x·f (with M = 1 straight into dx; with M > 1 into a row of C·M
+// sums that is then folded by groups of M), and dwPixels3 takes three neighbouring pixels at
+// once when the stride is 1 and all column taps are in range (their lists differ by one dy
+// pixel each).
 // Filter gradient: for each output row and tap, the run of output pixels whose tap lands inside
 // the image is summed in registers (16 channels at a time) and added into df once per run.
 // Memory: reads up to 12 bytes past dy, x and f (channel tails); overwrites dx / df / dbias and
-// never writes past them. Scratch (the tap list, and the row of sums for M > 1) from the arena:
+// never writes past them. Scratch (the tap tables, and the row of sums for M > 1) from the arena:
 // -1 (STATUS_OOM) before anything is written.
 
 import { arena_alloc_scoped, arena_mark, arena_release } from "../arena";

@@ -97,7 +97,7 @@ const tileSums = memory.data(FG_MR * FG_NR * 4, 16);
   }
 }
 
-/** xPad rows of one band: input rows iy0 .. iy0+rows-1 of the image, columns −PL .. −PL+pw-1, 0 outside. */
+/** One band: input rows iy0 .. iy0+rows-1 of the image, columns −PL .. −PL+pw-1, 0 outside. */
 function copyBand(dst: usize, img: usize, iy0: i32, rows: i32, h: i32, w: i32, cin: i32,
     padLeft: i32, pw: i32): void {
   const pix = <usize>cin << 2;

@@ -33,7 +33,7 @@ import { GEMM_MR, GEMM_NR } from "../kernels/gemm_ukernel";
 import { laneMask } from "../kernels/reduce";
 import { conv2d_nhwc_f32 } from "../kernels/conv";
 import { conv2d_winograd_grad_input_f32, useWinogradGrad } from "./conv_winograd_grad";
-import { columnTaps, pixelTaps, rowTaps } from "./conv_taps";
+import { columnTaps, filterTransposed, pixelTaps, rowTaps } from "./conv_taps";
 import { hsum4, loadTail, madd4, storeTail } from "../simd";
 
 /** Input channels up to which the dot-product path beats col2im (stride 1 along the width). */
@@ -80,22 +80,13 @@ export function conv2d_grad_input_nhwc_f32(dx: usize, dy: usize, filter: usize, 
 function gradInputRotated(dx: usize, dy: usize, filter: usize, n: i32, h: i32, w: i32, cin: i32,
     kh: i32, kw: i32, cout: i32, dilationH: i32, dilationW: i32, rotTop: i32, rotLeft: i32,
     outH: i32, outW: i32): i32 {
-  const taps = kh * kw;
-  const tapBytes = <usize>cin * <usize>cout << 2;
   const mark = arena_mark();
-  const frot = arena_alloc_scoped(<usize>taps * tapBytes);
+  const frot = arena_alloc_scoped(<usize>(kh * kw) * <usize>cin * <usize>cout << 2);
   if (frot == 0) {
     arena_release(mark);
     return STATUS_OOM;
   }
-  for (let t = 0; t < taps; t++) {
-    const src = filter + <usize>(taps - 1 - t) * tapBytes, dst = frot + <usize>t * tapBytes;
-    for (let ci = 0; ci < cin; ci++) {
-      for (let co = 0; co < cout; co++) {
-        store<f32>(dst + ((<usize>co * <usize>cin + <usize>ci) << 2), load<f32>(src + ((<usize>ci * <usize>cout + <usize>co) << 2)));
-      }
-    }
-  }
+  filterTransposed(frot, filter, kh * kw, cin, cout, true);
   const status = conv2d_nhwc_f32(dx, dy, frot, 0, n, outH, outW, cout, kh, kw, cin, 1, 1, dilationH,
     dilationW, rotTop, rotLeft, h, w, 0, 0);
   arena_release(mark);
@@ -128,9 +119,10 @@ function gradInputRotated(dx: usize, dy: usize, filter: usize, n: i32, h: i32, w
         const f0 = v128.load(fp + g), f1 = v128.load(fp + g, 16);
         a0 = madd4(v128.load(dp + g), f0, a0); a1 = madd4(v128.load(dp + g, 16), f1, a1);
         if (np == 4) {
-          b0 = madd4(v128.load(dp + dStep + g), f0, b0); b1 = madd4(v128.load(dp + dStep + g, 16), f1, b1);
-          c0 = madd4(v128.load(dp + 2 * dStep + g), f0, c0); c1 = madd4(v128.load(dp + 2 * dStep + g, 16), f1, c1);
-          d0 = madd4(v128.load(dp + 3 * dStep + g), f0, d0); d1 = madd4(v128.load(dp + 3 * dStep + g, 16), f1, d1);
+          const p1 = dp + dStep + g, p2 = p1 + dStep, p3 = p2 + dStep;
+          b0 = madd4(v128.load(p1), f0, b0); b1 = madd4(v128.load(p1, 16), f1, b1);
+          c0 = madd4(v128.load(p2), f0, c0); c1 = madd4(v128.load(p2, 16), f1, c1);
+          d0 = madd4(v128.load(p3), f0, d0); d1 = madd4(v128.load(p3, 16), f1, d1);
         }
       }
       if (g < full) {

@@ -33,6 +33,7 @@ import { arena_alloc_scoped, arena_mark, arena_release } from "../arena";
 import { packedBBytes, STATUS_OK, STATUS_OOM } from "../kernels/gemm";
 import { conv_gemm_panels } from "../kernels/conv";
 import { transformFilter, transformInputT, winogradInput } from "../kernels/conv_winograd";
+import { filterTransposed } from "./conv_taps";
 import { loadTail, storeTail } from "../simd";
 
 /** Tiles per block of the input gradient (dM and P of a block stay in L2 with U). */
@@ -226,15 +227,7 @@ export function conv2d_winograd_grad_input_f32(dx: usize, dy: usize, filter: usi
     return STATUS_OOM;
   }
   // ft[tap, co, ci] = f[tap, ci, co]; its transform is U_ξᵀ in pack_b panels of 8 ci.
-  for (let tap = 0; tap < 9; tap++) {
-    const src = filter + <usize>tap * <usize>cin * <usize>cout * 4;
-    const dst = ft + <usize>tap * <usize>cin * <usize>cout * 4;
-    for (let ci = 0; ci < cin; ci++) {
-      for (let co = 0; co < cout; co++) {
-        store<f32>(dst + ((<usize>co * <usize>cin + <usize>ci) << 2), load<f32>(src + ((<usize>ci * <usize>cout + <usize>co) << 2)));
-      }
-    }
-  }
+  filterTransposed(ft, filter, 9, cin, cout, false);
   transformFilter(u, uBytes, ft, cout, cin);
   for (let xi = 0; xi < 16; xi++) {
     store<u32>(mSegs + (<usize>xi << 3), <u32>(<usize>xi * mBytes));

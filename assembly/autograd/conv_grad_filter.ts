@@ -22,7 +22,7 @@
 // with 8+ channels in and out take Winograd (conv_winograd_grad.ts), falling back here when its
 // scratch is short.
 //
-// Overwrites df and dbias. Memory: reads up to 12 bytes past dy (channel tails) and x; scratch
+// Overwrites df and dbias. Memory: reads up to 12 bytes past dy (column tails); scratch
 // from the arena (-1, STATUS_OOM, before anything is written).
 
 import { arena_alloc_scoped, arena_mark, arena_release } from "../arena";

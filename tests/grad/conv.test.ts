@@ -3,7 +3,7 @@
 // conv2d_grad_input / conv2d_grad_filter (and the bias gradient) and their depthwise twins, on
 // both builds. Small shapes with awkward sizes, every path (dot products, col2im, Winograd, the
 // rotated forward convolution, the 1x1 GEMM, band copies), strides, dilations, asymmetric pads,
-// multipliers 1-3.
+// multipliers 1-3; and bias_grad_f32 (the dense layers' bias gradient).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { builds, type Kernels } from '../helpers/wasm.js';
@@ -63,6 +63,21 @@ for (const { name, k: wasm } of builds) {
         const base = forward(x, f);
         const withBias = (bv: ArrayLike<number>) => base.map((v, i) => v + bv[i % outC]);
         assertGradClose(r.dbias, numericGrad(withBias, new Float64Array(outC), dy), `${c.label} dbias`);
+      });
+    }
+  });
+}
+
+for (const { name, k: wasm } of builds) {
+  describe(`bias_grad_f32 by finite differences [${name}]`, () => {
+    for (const [rows, c] of [[1, 1], [3, 7], [17, 33], [65, 3]]) {
+      it(`rows=${rows} c=${c}`, () => {
+        const rand = rng(rows * 13 + c);
+        const y = randomArray(rand, rows * c), dy = randomArray(rand, rows * c);
+        const [r] = runKernel(wasm, [dy], [c], ([db], [pdy]) => wasm.bias_grad_f32(db, pdy, rows, c));
+        assert.equal(r.status, 0);
+        const withBias = (bv: ArrayLike<number>) => Float64Array.from(y, (v, i) => v + bv[i % c]);
+        assertGradClose(r.out, numericGrad(withBias, new Float64Array(c), dy), `bias rows=${rows} c=${c}`);
       });
     }
   });

@@ -23,6 +23,10 @@
 // the V rows in place (measured on this GEMM: 52 GFLOP/s against 41 for gemm_ukernel_4x8 on
 // packed panels in the SIMD128 build, 50 for both in the relaxed one; 2x16 packed: 42).
 //
+// Special values (the forward's caveat): a NaN or ±Inf reaches everything its tile's transforms
+// mix, a superset of what the direct sums give (one NaN in dy makes the tile's whole 4x4 dx
+// patch NaN, not only its 3x3 window; Inf − Inf inside a transform gives NaN).
+//
 //   B batch, H×W input, CI/CO channels, OH×OW output, PT/PL top/left pads.
 //   x/dx [B, H, W, CI], f/df [3, 3, CI, CO], dy [B, OH, OW, CO], dbias [CO] or 0.
 // Memory: reads up to 12 bytes past x, dy and f (channel tails); overwrites dx / df / dbias.

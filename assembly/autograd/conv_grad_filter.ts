@@ -22,6 +22,10 @@
 // with 8+ channels in and out take Winograd (conv_winograd_grad.ts), falling back here when its
 // scratch is short.
 //
+// Special values: windows that leave the image multiply dy by the band's zeros, so a NaN or Inf
+// in dy at such a pixel also reaches the taps over the padding (0·NaN), which a direct sum over
+// the valid taps skips (so does Winograd's zero-padded patch).
+//
 // Overwrites df and dbias. Memory: reads up to 12 bytes past dy (column tails); scratch
 // from the arena (-1, STATUS_OOM, before anything is written).
 

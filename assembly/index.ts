@@ -31,3 +31,9 @@ export { batchnorm_train_f32, batchnorm_grad_f32, moving_average_f32 } from "./a
 export { dropout_f32 } from "./autograd/dropout";
 export { gather_grad_f32 } from "./autograd/scatter";
 export { sgd_update_f32, momentum_update_f32, adam_update_f32, rmsprop_update_f32, adagrad_update_f32, sum_squares_f32, scale_f32 } from "./autograd/optim";
+// Backward kernels (autograd/): convolution, depthwise convolution, pooling, bias gradients.
+export { conv2d_grad_input_nhwc_f32 } from "./autograd/conv_grad_input";
+export { conv2d_grad_filter_nhwc_f32 } from "./autograd/conv_grad_filter";
+export { depthwise_conv2d_grad_input_nhwc_f32, depthwise_conv2d_grad_filter_nhwc_f32 } from "./autograd/conv_depthwise_grad";
+export { maxpool2d_grad_nhwc_f32, avgpool2d_grad_nhwc_f32, global_avgpool2d_grad_nhwc_f32 } from "./autograd/pool_grad";
+export { bias_grad_f32 } from "./autograd/bias_grad";

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as lp from '../js-bindings/index.js';
+import { engine } from '../js-bindings/engine.js';
 import type { ConvShape, DwShape } from './shapes.js';
 
 /** TensorFlow.js on its wasm backend, one thread. */
@@ -55,6 +56,48 @@ export function depthwisePair(s: DwShape): Pair {
     lepton: () => { const y = lp.depthwiseConv2d(lx, lf, s.stride, 'same'); y.dataSync(); y.dispose(); },
     tfjs: () => { const y = tf.depthwiseConv2d(tx, tfl, s.stride, 'same'); y.dataSync(); y.dispose(); },
     dispose: () => { lx.dispose(); lf.dispose(); tx.dispose(); tfl.dispose(); },
+  };
+}
+
+/**
+ * The backward kernels of one 'valid' stride-1 convolution against its forward, all called
+ * straight on arena buffers (kernel time only, as the training tape calls them): forward conv
+ * (no bias, no activation), input gradient, filter gradient with the bias gradient. And the
+ * input gradient with its result read back, against tfjs-wasm's Conv2DBackpropInput
+ * (tf.conv2dTranspose) read back too; both checked to agree first.
+ */
+export interface ConvGradSet {
+  forward: () => void; input: () => void; filter: () => void;
+  inputRead: () => void; tfjsInput: () => void; dispose: () => void;
+}
+
+export function convGradSet(s: ConvShape): ConvGradSet {
+  const [n, h, w, cin] = s.input;
+  const kh = s.kernel, oh = h - kh + 1, ow = w - kh + 1, cout = s.filters;
+  const x = lp.randomUniform(s.input, -1, 1, 'float32', 21);
+  const f = lp.randomUniform([kh, kh, cin, cout], -1, 1, 'float32', 22);
+  const dy = lp.randomUniform([n, oh, ow, cout], -1, 1, 'float32', 23);
+  const y = lp.zeros([n, oh, ow, cout]), dx = lp.zeros(s.input), df = lp.zeros([kh, kh, cin, cout]), db = lp.zeros([cout]);
+  const k = engine.k;
+  const geo = [n, h, w, cin, kh, kh, cout, 1, 1, 1, 1, 0, 0, oh, ow] as const;
+  const check = (status: number) => { if (status !== 0) throw new Error(`bench: kernel status ${status}`); };
+  const input = () => check(k.conv2d_grad_input_nhwc_f32(dx.ptr, dy.ptr, f.ptr, ...geo));
+  const tdy = tf.tensor4d(dy.dataSync(), [n, oh, ow, cout]), tfl = tf.tensor4d(f.dataSync(), [kh, kh, cin, cout]);
+  const tfjsDx = () => tf.conv2dTranspose(tdy, tfl, s.input, 1, 'valid');
+  input();
+  const mine = dx.dataSync(), theirs = tfjsDx();
+  const ref = theirs.dataSync();
+  theirs.dispose();
+  for (let i = 0; i < mine.length; i++) {
+    if (Math.abs(mine[i] - ref[i]) > 1e-3) throw new Error(`bench: conv2d_grad_input and tfjs disagree at ${i}: ${mine[i]} vs ${ref[i]}`);
+  }
+  return {
+    forward: () => check(k.conv2d_nhwc_f32(y.ptr, x.ptr, f.ptr, 0, ...geo, 0, 0)),
+    input,
+    filter: () => check(k.conv2d_grad_filter_nhwc_f32(df.ptr, db.ptr, dy.ptr, x.ptr, ...geo)),
+    inputRead: () => { input(); dx.dataSync(); },
+    tfjsInput: () => { const t = tfjsDx(); t.dataSync(); t.dispose(); },
+    dispose: () => { for (const t of [x, f, dy, y, dx, df, db]) t.dispose(); tdy.dispose(); tfl.dispose(); },
   };
 }
 

@@ -2,31 +2,38 @@
 // single-threaded. Each Lepton build runs in its own child process (a process loads one build),
 // and inside that process every shape is timed against tfjs in interleaved rounds
 // (bench/rounds.ts). Prints one table: shape, ms, GFLOP/s and the Lepton/tfjs speed ratio.
-//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv|dw|cnn]
+//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv|dw|cnn|convgrad]
+// convgrad: the conv backward kernels against the forward conv of the same shape (both Lepton,
+// same process, interleaved), and the input gradient against tfjs-wasm's Conv2DBackpropInput.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
-import { CNN_BATCHES, CNN_FLOPS_PER_SAMPLE, CONV_SHAPES, convFlops, DW_SHAPES, dwFlops, GEMM_SIZES,
+import { CNN_BATCHES, CNN_FLOPS_PER_SAMPLE, CONV_GRAD_SHAPES, CONV_SHAPES, convFlops, DW_SHAPES, dwFlops, GEMM_SIZES,
   SMALL_M_GEMMS } from './shapes.js';
 
-interface Row { build: string; name: string; flops: number; leptonMs: number; tfjsMs: number; ratio: number; rounds: number[] }
+interface Row {
+  build: string; name: string; flops: number; leptonMs: number; tfjsMs: number; ratio: number; rounds: number[];
+  /** What the second engine is, when not tfjs-wasm (convgrad: 'Lepton forward conv'). */
+  ref?: string;
+}
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 
 async function child(): Promise<void> {
-  const { setUp, gemmPair, convPair, depthwisePair, cnnPair, leptonBuild, agree } = await import('./engines.js');
+  const { setUp, gemmPair, convPair, depthwisePair, cnnPair, convGradSet, leptonBuild, agree } = await import('./engines.js');
   const { compare } = await import('./rounds.js');
   await setUp();
   agree(65);
   const rows: Row[] = [];
   const rounds = quick ? 3 : 5;
-  const run = (name: string, flops: number, pair: { lepton: () => void; tfjs: () => void; dispose: () => void }) => {
+  const run = (name: string, flops: number, pair: { lepton: () => void; tfjs: () => void; dispose: () => void },
+      ref?: string) => {
     const c = compare(pair.lepton, pair.tfjs, rounds);
     pair.dispose();
     rows.push({ build: leptonBuild(), name, flops, leptonMs: c.secondsA * 1e3, tfjsMs: c.secondsB * 1e3,
-      ratio: c.ratio, rounds: c.rounds });
+      ratio: c.ratio, rounds: c.rounds, ref });
     process.stderr.write('.');
   };
   const want = (what: string) => only === undefined || only === what;
@@ -41,6 +48,17 @@ async function child(): Promise<void> {
   }
   if (want('dw')) {
     for (const s of DW_SHAPES) run(`depthwise 3x3 s${s.stride} [${s.input}]`, dwFlops(s), depthwisePair(s));
+  }
+  if (want('convgrad')) {
+    const none = () => {};
+    for (const s of CONV_GRAD_SHAPES) {
+      const g = convGradSet(s);
+      const shape = `conv 3x3 [${s.input}]→${s.filters}`;
+      const fwd = 'Lepton forward conv';
+      run(`${shape}: input gradient`, convFlops(s), { lepton: g.input, tfjs: g.forward, dispose: none }, fwd);
+      run(`${shape}: filter + bias gradient`, convFlops(s), { lepton: g.filter, tfjs: g.forward, dispose: none }, fwd);
+      run(`${shape}: input gradient, read back`, convFlops(s), { lepton: g.inputRead, tfjs: g.tfjsInput, dispose: g.dispose });
+    }
   }
   if (want('cnn')) {
     for (const b of CNN_BATCHES) run(`MNIST CNN forward, batch ${b}`, b * CNN_FLOPS_PER_SAMPLE, cnnPair(b));
@@ -61,6 +79,20 @@ function table(rows: Row[]): string {
   return lines.join('\n');
 }
 
+/** Rows timed against another Lepton kernel (the forward conv): GFLOP/s of both and their ratio. */
+function refTable(rows: Row[]): string {
+  const lines = [
+    `| kernel | build | ms | GFLOP/s | ${rows[0].ref} ms | its GFLOP/s | speed ratio (median of rounds) |`,
+    '|---|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const gf = (ms: number) => (r.flops / ms / 1e6).toFixed(1);
+    lines.push(`| ${r.name} | ${r.build} | ${r.leptonMs.toFixed(3)} | ${gf(r.leptonMs)} | ${r.tfjsMs.toFixed(3)} | ` +
+      `${gf(r.tfjsMs)} | **${r.ratio.toFixed(2)}** (${r.rounds.map((x) => x.toFixed(2)).join(' ')}) |`);
+  }
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   const rows: Row[] = [];
@@ -75,7 +107,13 @@ async function main(): Promise<void> {
   rows.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }) || a.build.localeCompare(b.build));
   console.log(`Lepton vs TensorFlow.js wasm (tfjs-backend-wasm, XNNPACK), one thread, Node ${process.version}, ` +
     `${cpus()[0]?.model ?? 'unknown CPU'}; ratio > 1: Lepton is faster.\n`);
-  console.log(table(rows));
+  const vsTfjs = rows.filter((r) => !r.ref), vsForward = rows.filter((r) => r.ref);
+  if (vsTfjs.length > 0) console.log(table(vsTfjs));
+  if (vsForward.length > 0) {
+    console.log(`\nBackward kernels against the forward convolution of the same shape (same FLOP count, ` +
+      `2·N·OH·OW·KH·KW·CI·CO; kernel calls on arena buffers, nothing read back); ratio = backward / forward speed.\n`);
+    console.log(refTable(vsForward));
+  }
 }
 
 if (args.includes('--child')) await child();

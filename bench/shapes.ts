@@ -13,6 +13,12 @@ export const CONV_SHAPES: ConvShape[] = [
   { input: [1, 56, 56, 64], filters: 64, kernel: 3 },
 ];
 
+/** The MNIST CNN's two convolutions at training batch 64: forward and backward kernels (--only convgrad). */
+export const CONV_GRAD_SHAPES: ConvShape[] = [
+  { input: [64, 28, 28, 1], filters: 32, kernel: 3 },
+  { input: [64, 13, 13, 32], filters: 64, kernel: 3 },
+];
+
 export function convFlops(s: ConvShape): number {
   const [n, h, w, cin] = s.input;
   const oh = h - s.kernel + 1, ow = w - s.kernel + 1;

@@ -45,7 +45,7 @@ export function depthwise_conv2d_nhwc_f32(out: usize, x: usize, filter: usize, b
     return STATUS_OOM;
   }
   const clamp = isClampActivation(act);
-  const vlo = f32x4.splat(clampLo(act)), vhi = f32x4.splat(clampHi(act));
+  const lo = clampLo(act), hi = clampHi(act);
   const pixBytes = <usize>c << 2;
   const rowBytes = <usize>w * pixBytes;
   const tapBytes = <usize>co << 2; // one (ky, kx) slice of the filter
@@ -75,15 +75,15 @@ export function depthwise_conv2d_nhwc_f32(out: usize, x: usize, filter: usize, b
         // strideW input pixels each, and go through dwPixels3 together.
         if (multiplier == 1 && kxLo == 0 && kxHi == kw && ox + 3 <= outW &&
             ix0 + 2 * strideW + (kw - 1) * dilationW < w) {
-          dwPixels3(o, taps, count, bias, co, <usize>strideW * pixBytes, clamp, vlo, vhi);
+          dwPixels3(o, taps, count, bias, co, <usize>strideW * pixBytes, clamp, lo, hi);
           o += 3 * tapBytes;
           ox += 3;
           continue;
         }
         if (multiplier == 1) {
-          dwPixel(o, taps, count, bias, co, clamp, vlo, vhi);
+          dwPixel(o, taps, count, bias, co, clamp, lo, hi);
         } else {
-          dwPixelMultiplier(o, taps, count, bias, co, multiplier, clamp, vlo, vhi);
+          dwPixelMultiplier(o, taps, count, bias, co, multiplier, clamp, f32x4.splat(lo), f32x4.splat(hi));
         }
         o += tapBytes;
         ox++;
@@ -96,9 +96,10 @@ export function depthwise_conv2d_nhwc_f32(out: usize, x: usize, filter: usize, b
 }
 
 /** One output pixel, multiplier 1: channels 16, then 4 at a time, then a lane tail. */
-function dwPixel(o: usize, taps: usize, count: i32, bias: usize, co: i32, clamp: bool, vlo: v128,
-    vhi: v128): void {
+export function dwPixel(o: usize, taps: usize, count: i32, bias: usize, co: i32, clamp: bool, lo: f32,
+    hi: f32): void {
   const zero = f32x4.splat(0);
+  const vlo = f32x4.splat(lo), vhi = f32x4.splat(hi);
   let c0 = 0;
   for (; c0 + 16 <= co; c0 += 16) {
     const off = <usize>c0 << 2;
@@ -141,9 +142,10 @@ function dwPixel(o: usize, taps: usize, count: i32, bias: usize, co: i32, clamp:
  * for the three. One pixel at a time has 4 FMA chains of `count` taps and 2 loads per FMA;
  * this has 6 chains and 4 loads per 3 FMAs (14 registers, within what V8 keeps in xmm).
  */
-function dwPixels3(o: usize, taps: usize, count: i32, bias: usize, co: i32, xStep: usize,
-    clamp: bool, vlo: v128, vhi: v128): void {
+export function dwPixels3(o: usize, taps: usize, count: i32, bias: usize, co: i32, xStep: usize,
+    clamp: bool, lo: f32, hi: f32): void {
   const zero = f32x4.splat(0);
+  const vlo = f32x4.splat(lo), vhi = f32x4.splat(hi);
   const oStep = <usize>co << 2;
   let c0 = 0;
   for (; c0 + 8 <= co; c0 += 8) {
@@ -211,7 +213,7 @@ function dwPixelMultiplier(o: usize, taps: usize, count: i32, bias: usize, co: i
 
 /** Lanes x[j / M] for output channels j = j0 .. j0+3 (channels past C·M read harmless junk). */
 // @ts-ignore: decorator
-@inline function gatherLanes(xp: usize, j0: i32, m: i32): v128 {
+@inline export function gatherLanes(xp: usize, j0: i32, m: i32): v128 {
   let v = f32x4.splat(load<f32>(xp + (<usize>(j0 / m) << 2)));
   v = f32x4.replace_lane(v, 1, load<f32>(xp + (<usize>((j0 + 1) / m) << 2)));
   v = f32x4.replace_lane(v, 2, load<f32>(xp + (<usize>((j0 + 2) / m) << 2)));

@@ -45,8 +45,11 @@ const vSegs = memory.data(16 * 8, 16);
   return f32x4.mul(v, f32x4.splat(0.5));
 }
 
-/** U_ξ = G g Gᵀ for every (ci, co), written into 16 pack_b blocks (zero bias heads). */
-function transformFilter(u: usize, uBytes: usize, f: usize, cin: i32, cout: i32): void {
+/**
+ * U_ξ = G g Gᵀ for every (ci, co), written into 16 pack_b blocks (zero bias heads). Also used
+ * by the input gradient (autograd/conv_winograd_grad.ts) on a filter transposed to [3, 3, CO, CI].
+ */
+export function transformFilter(u: usize, uBytes: usize, f: usize, cin: i32, cout: i32): void {
   const panelBytes = <usize>(CONV_NR + cin * CONV_NR) << 2;
   const tapBytes = <usize>cin * <usize>cout << 2; // f[ky, kx] to f[ky, kx + 1]
   const zero = f32x4.splat(0);
@@ -116,10 +119,11 @@ let wTilesX: i32 = 0;
 
 /**
  * Bᵀ d B of one tile, 4 channels: d0..d3 are the patch rows' columns j = 0..3 of row i given as
- * 16 values; writes V_ξ rows (ξ = 4i + j) at dst + ξ·vBytes.
+ * 16 values; writes V_ξ rows (ξ = 4i + j) at dst + ξ·vBytes: one vector, or with `lanes` (a
+ * constant) lane l at dst + ξ·vBytes + l·laneStride.
  */
 // @ts-ignore: decorator
-@inline function transformPatch(dst: usize, vBytes: usize,
+@inline function transformPatch(lanes: bool, laneStride: usize, dst: usize, vBytes: usize,
     d00: v128, d01: v128, d02: v128, d03: v128, d10: v128, d11: v128, d12: v128, d13: v128,
     d20: v128, d21: v128, d22: v128, d23: v128, d30: v128, d31: v128, d32: v128, d33: v128): void {
   // Rows: (d0 - d2, d1 + d2, d2 - d1, d1 - d3) per column, then the same along each row.
@@ -127,25 +131,63 @@ let wTilesX: i32 = 0;
   const r10 = f32x4.add(d10, d20), r11 = f32x4.add(d11, d21), r12 = f32x4.add(d12, d22), r13 = f32x4.add(d13, d23);
   const r20 = f32x4.sub(d20, d10), r21 = f32x4.sub(d21, d11), r22 = f32x4.sub(d22, d12), r23 = f32x4.sub(d23, d13);
   const r30 = f32x4.sub(d10, d30), r31 = f32x4.sub(d11, d31), r32 = f32x4.sub(d12, d32), r33 = f32x4.sub(d13, d33);
-  transformRow(dst, vBytes, r00, r01, r02, r03);
-  transformRow(dst + 4 * vBytes, vBytes, r10, r11, r12, r13);
-  transformRow(dst + 8 * vBytes, vBytes, r20, r21, r22, r23);
-  transformRow(dst + 12 * vBytes, vBytes, r30, r31, r32, r33);
+  transformRow(lanes, laneStride, dst, vBytes, r00, r01, r02, r03);
+  transformRow(lanes, laneStride, dst + 4 * vBytes, vBytes, r10, r11, r12, r13);
+  transformRow(lanes, laneStride, dst + 8 * vBytes, vBytes, r20, r21, r22, r23);
+  transformRow(lanes, laneStride, dst + 12 * vBytes, vBytes, r30, r31, r32, r33);
 }
 
 // @ts-ignore: decorator
-@inline function transformRow(dst: usize, vBytes: usize, e0: v128, e1: v128, e2: v128, e3: v128): void {
-  v128.store(dst, f32x4.sub(e0, e2));
-  v128.store(dst + vBytes, f32x4.add(e1, e2));
-  v128.store(dst + 2 * vBytes, f32x4.sub(e2, e1));
-  v128.store(dst + 3 * vBytes, f32x4.sub(e1, e3));
+@inline function transformRow(lanes: bool, laneStride: usize, dst: usize, vBytes: usize, e0: v128, e1: v128,
+    e2: v128, e3: v128): void {
+  storeV(lanes, laneStride, dst, f32x4.sub(e0, e2));
+  storeV(lanes, laneStride, dst + vBytes, f32x4.add(e1, e2));
+  storeV(lanes, laneStride, dst + 2 * vBytes, f32x4.sub(e2, e1));
+  storeV(lanes, laneStride, dst + 3 * vBytes, f32x4.sub(e1, e3));
+}
+
+// @ts-ignore: decorator
+@inline function storeV(lanes: bool, laneStride: usize, p: usize, v: v128): void {
+  if (!lanes) {
+    v128.store(p, v);
+  } else {
+    v128.store32_lane(p, v, 0);
+    v128.store32_lane(p + laneStride, v, 1);
+    v128.store32_lane(p + 2 * laneStride, v, 2);
+    v128.store32_lane(p + 3 * laneStride, v, 3);
+  }
+}
+
+/** Sets the geometry transformInput reads (the filter gradient calls it too). */
+export function winogradInput(x: usize, h: i32, w: i32, cin: i32, padTop: i32, padLeft: i32,
+    tilesY: i32, tilesX: i32): void {
+  wX = x; wH = h; wW = w; wCin = cin; wPt = padTop; wPl = padLeft; wTilesY = tilesY; wTilesX = tilesX;
 }
 
 /**
- * V_ξ rows (tile-major, [tile][CI], at v + ξ·vBytes) for tiles t0 .. t0+count-1. Channel tails
- * write up to 12 bytes of junk past a row: into the next row (written later) or the slack.
+ * V_ξ rows [tile][CI] at v + ξ·vBytes for tiles t0 .. t0+count-1. Channel tails write up to 12
+ * bytes of junk past a row: into the next row (written later) or the slack.
  */
-function transformInput(v: usize, vBytes: usize, t0: i32, count: i32): void {
+export function transformInput(v: usize, vBytes: usize, t0: i32, count: i32): void {
+  transformInputImpl(false, 0, v, vBytes, t0, count, <usize>wCin << 2, 16);
+}
+
+/**
+ * V_ξ transposed, rows [CI][tile] rowBytes apart at v + ξ·vBytes (the filter gradient's A
+ * operand): channel c of tile q at v + ξ·vBytes + c·rowBytes + 4q. Channel tails write junk into
+ * the rows up to the next multiple of 4.
+ */
+export function transformInputT(v: usize, vBytes: usize, t0: i32, count: i32, rowBytes: usize): void {
+  transformInputImpl(true, rowBytes, v, vBytes, t0, count, 4, rowBytes << 2);
+}
+
+/**
+ * The input transform: channels c..c+3 of tile q at v + ξ·vBytes + q·tStride + (c/4)·gStride,
+ * as one vector, or with `lanes` (a constant) as lanes laneStride apart.
+ */
+// @ts-ignore: decorator
+@inline function transformInputImpl(lanes: bool, laneStride: usize, v: usize, vBytes: usize, t0: i32, count: i32,
+    tStride: usize, gStride: usize): void {
   const perImage = wTilesY * wTilesX;
   const pix = <usize>wCin << 2;
   const rowBytes = <usize>wW * pix;
@@ -162,7 +204,7 @@ function transformInput(v: usize, vBytes: usize, t0: i32, count: i32): void {
       const p1 = p0 + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
       for (let c = 0; c < wCin; c += 4) {
         const o = <usize>c << 2;
-        transformPatch(dst + o, vBytes,
+        transformPatch(lanes, laneStride, dst + <usize>(c >> 2) * gStride, vBytes,
           v128.load(p0 + o), v128.load(p0 + o + pix), v128.load(p0 + o + 2 * pix), v128.load(p0 + o + 3 * pix),
           v128.load(p1 + o), v128.load(p1 + o + pix), v128.load(p1 + o + 2 * pix), v128.load(p1 + o + 3 * pix),
           v128.load(p2 + o), v128.load(p2 + o + pix), v128.load(p2 + o + 2 * pix), v128.load(p2 + o + 3 * pix),
@@ -171,14 +213,14 @@ function transformInput(v: usize, vBytes: usize, t0: i32, count: i32): void {
     } else {
       for (let c = 0; c < wCin; c += 4) {
         const o = <usize>c << 2;
-        transformPatch(dst + o, vBytes,
+        transformPatch(lanes, laneStride, dst + <usize>(c >> 2) * gStride, vBytes,
           patchLoad(img, iy0, ix0, o), patchLoad(img, iy0, ix0 + 1, o), patchLoad(img, iy0, ix0 + 2, o), patchLoad(img, iy0, ix0 + 3, o),
           patchLoad(img, iy0 + 1, ix0, o), patchLoad(img, iy0 + 1, ix0 + 1, o), patchLoad(img, iy0 + 1, ix0 + 2, o), patchLoad(img, iy0 + 1, ix0 + 3, o),
           patchLoad(img, iy0 + 2, ix0, o), patchLoad(img, iy0 + 2, ix0 + 1, o), patchLoad(img, iy0 + 2, ix0 + 2, o), patchLoad(img, iy0 + 2, ix0 + 3, o),
           patchLoad(img, iy0 + 3, ix0, o), patchLoad(img, iy0 + 3, ix0 + 1, o), patchLoad(img, iy0 + 3, ix0 + 2, o), patchLoad(img, iy0 + 3, ix0 + 3, o));
       }
     }
-    dst += pix;
+    dst += tStride;
     if (++tx == wTilesX) { tx = 0; if (++ty == wTilesY) { ty = 0; b++; } }
   }
 }
@@ -268,7 +310,7 @@ export function conv2d_winograd_f32(out: usize, x: usize, filter: usize, bias: u
     store<u32>(vSegs + (<usize>xi << 3), <u32>(<usize>xi * vBytes));
     store<i32>(vSegs + (<usize>xi << 3), cin, 4);
   }
-  wX = x; wH = h; wW = w; wCin = cin; wPt = padTop; wPl = padLeft; wTilesY = tilesY; wTilesX = tilesX;
+  winogradInput(x, h, w, cin, padTop, padLeft, tilesY, tilesX);
   transformFilter(u, uBytes, filter, cin, cout);
   const clamp = isClampActivation(act);
   const lo = clampLo(act), hi = clampHi(act);

@@ -58,7 +58,7 @@ function uniqueLayerName(base: string): string {
 }
 
 function snake(className: string): string {
-  return className.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+  return className.replace(/([a-z])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
 }
 
 export function checkShapeList(layer: string, arg: string, shape: unknown, allowNull: boolean): asserts shape is SymbolicShape {

@@ -314,8 +314,8 @@ export async function fit(model: LayersModel, x: Tensor | Tensor[], y: Tensor | 
       }
       const logs = tally.logs();
       if (val !== null) Object.assign(logs, evaluateLogs(model, c, val[0], val[1], batchSize, 'val_'));
-      history.record(epoch, logs);
       await fire(cbs, 'onEpochEnd', epoch, logs);
+      history.record(epoch, logs); // after the callbacks, which may add entries (reduceLROnPlateau: lr)
     }
     await fire(cbs, 'onTrainEnd');
   } finally {
@@ -418,8 +418,8 @@ export async function fitDataset(model: LayersModel, dataset: DatasetLike, args:
     }
     const logs = tally.logs();
     if (val !== null) Object.assign(logs, evaluateLogs(model, c, val[0], val[1], 32, 'val_'));
-    history.record(epoch, logs);
     await fire(cbs, 'onEpochEnd', epoch, logs);
+    history.record(epoch, logs);
   }
   await fire(cbs, 'onTrainEnd');
   return history;

@@ -120,7 +120,7 @@ describe('training API', () => {
     assert.deepEqual(shapes, ['conv2d/kernel [3,3,2,4]', 'conv2d/bias [4]', 'batch_normalization/gamma [4]',
       'batch_normalization/beta [4]', 'depthwise_conv2d/depthwise_kernel [2,2,4,2]', 'depthwise_conv2d/bias [8]',
       'separable_conv2d/depthwise_kernel [2,2,8,1]', 'separable_conv2d/pointwise_kernel [1,1,8,3]', 'separable_conv2d/bias [3]',
-      'dense/kernel [27,5]', 'dense/bias [5]', 'batch_normalization/moving_mean [4]', 'batch_normalization/moving_variance [4]']);
+      'dense/kernel [12,5]', 'dense/bias [5]', 'batch_normalization/moving_mean [4]', 'batch_normalization/moving_variance [4]']);
     const w = m.getWeights();
     const bumped = lp.tidy(() => w.map((t) => lp.add(t, 1)));
     m.setWeights(bumped);

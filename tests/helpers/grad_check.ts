@@ -36,7 +36,7 @@ export function checkGrads(c: GradCase, seed = 1): Float32Array[] {
     const y0 = c.f(...xs);
     const w = Float32Array.from({ length: y0.size }, () => rand() * 2 - 1);
     const wT = lp.tensor(w, [...y0.shape]);
-    const analytic = lp.grads((...args: lp.Tensor[]) => lp.sum(lp.mul(c.f(...args), wT)))(xs).map((g) => g.dataSync());
+    const analytic = lp.grads((...args: lp.Tensor[]) => lp.sum(lp.mul(c.f(...args), wT)))(xs).map((g) => g.dataSync() as Float32Array);
     c.inputs.forEach((input, k) => {
       assert.equal(analytic[k].length, input.values.length, `input ${k}: gradient size`);
       for (let i = 0; i < input.values.length; i++) {

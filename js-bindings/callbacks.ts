@@ -80,12 +80,12 @@ export class EarlyStopping extends Callback {
     super();
     this.monitor = new Monitor(args.monitor ?? 'val_loss', args.mode ?? 'auto', args.minDelta ?? 0, 'earlyStopping');
   }
-  onTrainBegin(): void {
+  override onTrainBegin(): void {
     this.wait = 0;
     this.stoppedEpoch = -1;
     this.monitor.best = this.args.baseline ?? this.monitor.best;
   }
-  onEpochEnd(epoch: number, logs?: Logs): void {
+  override onEpochEnd(epoch: number, logs?: Logs): void {
     const v = this.monitor.read(logs);
     if (v === undefined) return;
     if (this.monitor.improves(v)) {
@@ -101,7 +101,7 @@ export class EarlyStopping extends Callback {
       if ((this.args.verbose ?? 0) > 0) console.log(`Epoch ${epoch + 1}: early stopping`);
     }
   }
-  onTrainEnd(): void {
+  override onTrainEnd(): void {
     for (const w of this.bestWeights ?? []) w.dispose();
     this.bestWeights = null;
   }
@@ -117,7 +117,7 @@ export class LearningRateScheduler extends Callback {
     super();
     if (typeof schedule !== 'function') throw new Error('learningRateScheduler: schedule must be a function (epoch, lr) => lr');
   }
-  onEpochBegin(epoch: number): void {
+  override onEpochBegin(epoch: number): void {
     const opt = this.model!.optimizer!;
     const lr = this.schedule(epoch, opt.learningRate);
     if (typeof lr !== 'number' || !(lr >= 0) || !Number.isFinite(lr)) {
@@ -143,7 +143,7 @@ export class ReduceLROnPlateau extends Callback {
     if (!(factor > 0 && factor < 1)) throw new Error(`reduceLROnPlateau: factor must be in (0, 1), got ${factor}`);
     this.monitor = new Monitor(args.monitor ?? 'val_loss', args.mode ?? 'auto', args.minDelta ?? 1e-4, 'reduceLROnPlateau');
   }
-  onEpochEnd(epoch: number, logs?: Logs): void {
+  override onEpochEnd(epoch: number, logs?: Logs): void {
     const v = this.monitor.read(logs);
     if (v === undefined) return;
     if (this.cooldownLeft > 0) this.cooldownLeft--;

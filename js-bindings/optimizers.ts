@@ -191,7 +191,7 @@ export class MomentumOptimizer extends Optimizer {
   protected update(v: Variable, g: Tensor, [acc]: Tensor[]): void {
     engine.k.momentum_update_f32(v.ptr, acc.ptr, g.ptr, v.size, this.learningRate, this.momentum, this.useNesterov ? 1 : 0);
   }
-  getConfig(): Record<string, unknown> {
+  override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), momentum: this.momentum, useNesterov: this.useNesterov };
   }
 }
@@ -216,11 +216,11 @@ export class AdamOptimizer extends Optimizer {
     engine.k.adam_update_f32(v.ptr, m.ptr, s.ptr, g.ptr, v.size, this.learningRate, this.beta1, this.beta2,
       this.epsilon, Math.fround(1 - this.accBeta1), Math.fround(1 - this.accBeta2), this.weightDecay);
   }
-  protected afterStep(): void {
+  protected override afterStep(): void {
     this.accBeta1 = Math.fround(this.accBeta1 * this.beta1);
     this.accBeta2 = Math.fround(this.accBeta2 * this.beta2);
   }
-  getConfig(): Record<string, unknown> {
+  override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon,
       ...(this.weightDecay ? { weightDecay: this.weightDecay } : {}) };
   }
@@ -239,7 +239,7 @@ export class RMSPropOptimizer extends Optimizer {
     engine.k.rmsprop_update_f32(v.ptr, ms.ptr, mom.ptr, mg?.ptr ?? 0, g.ptr, v.size, this.learningRate, this.decay,
       this.momentum, this.epsilon, this.centered ? 1 : 0);
   }
-  getConfig(): Record<string, unknown> {
+  override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), decay: this.decay, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
   }
 }
@@ -253,7 +253,7 @@ export class AdagradOptimizer extends Optimizer {
   protected update(v: Variable, g: Tensor, [acc]: Tensor[]): void {
     engine.k.adagrad_update_f32(v.ptr, acc.ptr, g.ptr, v.size, this.learningRate, 1e-7);
   }
-  getConfig(): Record<string, unknown> {
+  override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), initialAccumulatorValue: this.initialAccumulatorValue };
   }
 }

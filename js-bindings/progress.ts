@@ -32,16 +32,16 @@ export class ProgressBar extends Callback {
   /** verbose 1: the bar; 2: one line per epoch. */
   constructor(private readonly verbose: number) { super(); }
 
-  onTrainBegin(): void {
+  override onTrainBegin(): void {
     this.epochs = this.params?.epochs ?? 0;
   }
-  onEpochBegin(epoch: number): void {
+  override onEpochBegin(epoch: number): void {
     this.epochStart = now();
     this.lastDraw = 0;
     this.steps = this.params?.steps ?? 0;
     if (this.verbose === 1) this.out?.write(`Epoch ${epoch + 1}/${this.epochs}\n`);
   }
-  onBatchEnd(batch: number, logs?: Logs): void {
+  override onBatchEnd(batch: number, logs?: Logs): void {
     if (this.verbose !== 1 || !this.out?.isTTY) return;
     const t = now();
     if (t - this.lastDraw < 100 && batch + 1 < this.steps) return;
@@ -51,7 +51,7 @@ export class ProgressBar extends Callback {
     const eta = this.steps > 0 ? (elapsed / done) * (this.steps - done) : 0;
     this.out.write(`\r${this.bar(done)} ETA: ${formatTime(eta)}${formatLogs(logs)}\x1b[K`);
   }
-  onEpochEnd(epoch: number, logs?: Logs): void {
+  override onEpochEnd(epoch: number, logs?: Logs): void {
     if (this.out === null) return;
     const elapsed = (now() - this.epochStart) / 1000;
     const perStep = this.steps > 0 ? ` ${Math.round((elapsed * 1000) / this.steps)}ms/step` : '';

@@ -26,7 +26,7 @@ export class Variable<D extends DType = DType> extends Tensor<D> {
     engine.k.copy_bytes(this.ptr, value.ptr, this.byteLength);
   }
 
-  dispose(): void {
+  override dispose(): void {
     if (this.isDisposed) return;
     registry.delete(this.name);
     super.dispose();

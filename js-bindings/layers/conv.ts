@@ -98,7 +98,7 @@ abstract class BaseConv extends Layer {
     return kwargs.logits && this.activation === 'softmax' ? y : applyRest(this.activation, y);
   }
 
-  getConfig(): Record<string, unknown> {
+  override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
       dilationRate: this.dilationRate, activation: this.activation, useBias: this.useBias };
   }
@@ -119,7 +119,7 @@ export class Conv2D extends BaseConv {
   }
   protected outChannels(): number { return this.filters; }
   protected builtChannels(): number | null { return this.kernel?.shape[2] ?? null; }
-  build(inputShape: SymbolicShape | SymbolicShape[]): void {
+  override build(inputShape: SymbolicShape | SymbolicShape[]): void {
     const c = singleShape(this, inputShape, [4])[3]!;
     this.kernel = this.addWeight('kernel', [...this.kernelSize, c, this.filters], this.kernelInit, this.kernelReg);
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit, this.biasReg);
@@ -128,7 +128,7 @@ export class Conv2D extends BaseConv {
     return this.finish(fusedConv2d({ x: inputs as Tensor, filter: this.kernel!, strides: this.strides, pad: this.padding,
       dilations: this.dilationRate, bias: this.bias, activation: fusedPart(this.activation) }), kwargs);
   }
-  getConfig(): Record<string, unknown> { return { ...super.getConfig(), filters: this.filters }; }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), filters: this.filters }; }
 }
 
 export class DepthwiseConv2D extends BaseConv {
@@ -150,7 +150,7 @@ export class DepthwiseConv2D extends BaseConv {
     this.depthwiseKernel = this.addWeight('depthwise_kernel', [...this.kernelSize, c, this.depthMultiplier],
       this.depthwiseInit, this.depthwiseReg);
   }
-  build(inputShape: SymbolicShape | SymbolicShape[]): void {
+  override build(inputShape: SymbolicShape | SymbolicShape[]): void {
     const c = singleShape(this, inputShape, [4])[3]!;
     this.buildDepthwise(c);
     if (this.useBias) this.bias = this.addWeight('bias', [c * this.depthMultiplier], this.biasInit, this.biasReg);
@@ -159,7 +159,7 @@ export class DepthwiseConv2D extends BaseConv {
     return this.finish(fusedDepthwiseConv2d({ x: inputs as Tensor, filter: this.depthwiseKernel!, strides: this.strides,
       pad: this.padding, dilations: this.dilationRate, bias: this.bias, activation: fusedPart(this.activation) }), kwargs);
   }
-  getConfig(): Record<string, unknown> { return { ...super.getConfig(), depthMultiplier: this.depthMultiplier }; }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), depthMultiplier: this.depthMultiplier }; }
 }
 
 export class SeparableConv2D extends DepthwiseConv2D {
@@ -175,21 +175,21 @@ export class SeparableConv2D extends DepthwiseConv2D {
     this.pointwiseInit = getInitializer('SeparableConv2D', 'pointwiseInitializer', args.pointwiseInitializer, 'glorotUniform');
     this.pointwiseReg = getRegularizer('SeparableConv2D', 'pointwiseRegularizer', args.pointwiseRegularizer);
   }
-  protected outChannels(): number { return this.filters; }
-  build(inputShape: SymbolicShape | SymbolicShape[]): void {
+  protected override outChannels(): number { return this.filters; }
+  override build(inputShape: SymbolicShape | SymbolicShape[]): void {
     const c = singleShape(this, inputShape, [4])[3]!;
     this.buildDepthwise(c);
     this.pointwiseKernel = this.addWeight('pointwise_kernel', [1, 1, c * this.depthMultiplier, this.filters],
       this.pointwiseInit, this.pointwiseReg);
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit, this.biasReg);
   }
-  call(inputs: Tensor | Tensor[], kwargs: CallKwargs): Tensor {
+  override call(inputs: Tensor | Tensor[], kwargs: CallKwargs): Tensor {
     const mid = fusedDepthwiseConv2d({ x: inputs as Tensor, filter: this.depthwiseKernel!, strides: this.strides,
       pad: this.padding, dilations: this.dilationRate });
     return this.finish(fusedConv2d({ x: mid, filter: this.pointwiseKernel!, strides: 1, pad: 'valid', bias: this.bias,
       activation: fusedPart(this.activation) }), kwargs);
   }
-  getConfig(): Record<string, unknown> { return { ...super.getConfig(), filters: this.filters }; }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), filters: this.filters }; }
 }
 
 export class ZeroPadding2D extends Layer {
@@ -215,5 +215,5 @@ export class ZeroPadding2D extends Layer {
     const [[t, b], [l, r]] = this.padding;
     return pad(inputs as Tensor, [[0, 0], [t, b], [l, r], [0, 0]]);
   }
-  getConfig(): Record<string, unknown> { return { ...super.getConfig(), padding: this.padding }; }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), padding: this.padding }; }
 }

@@ -63,7 +63,7 @@ export class Dense extends Layer {
     return [...s.slice(0, -1), this.units];
   }
 
-  build(inputShape: SymbolicShape | SymbolicShape[]): void {
+  override build(inputShape: SymbolicShape | SymbolicShape[]): void {
     const s = singleShape(this, inputShape, []);
     const inDim = s[s.length - 1]!;
     this.kernel = this.addWeight('kernel', [inDim, this.units], this.kernelInit, this.kernelReg);
@@ -78,7 +78,7 @@ export class Dense extends Layer {
     return finish(this.activation, y, kwargs);
   }
 
-  getConfig(): Record<string, unknown> {
+  override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), units: this.units, activation: this.activation, useBias: this.useBias,
       kernelInitializer: this.kernelInit.className, biasInitializer: this.biasInit.className };
   }
@@ -121,7 +121,7 @@ export class Reshape extends Layer {
     const x = inputs as Tensor;
     return reshape(x, [x.shape[0], ...this.computeOutputShape([...x.shape]).slice(1) as number[]]);
   }
-  getConfig(): Record<string, unknown> { return { ...super.getConfig(), targetShape: this.targetShape }; }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), targetShape: this.targetShape }; }
 }
 
 export class Dropout extends Layer {
@@ -147,7 +147,7 @@ export class Dropout extends Layer {
     const seed = this.seed !== undefined ? (this.seed + Math.imul(this.calls++, 0x9E3779B1)) >>> 0 : seedOf('Dropout', undefined);
     return dropoutOp(x, this.rate, undefined, seed);
   }
-  getConfig(): Record<string, unknown> { return { ...super.getConfig(), rate: this.rate, seed: this.seed }; }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), rate: this.rate, seed: this.seed }; }
 }
 
 export class Activation extends Layer {
@@ -163,5 +163,5 @@ export class Activation extends Layer {
     if (kwargs.logits && this.activation === 'softmax') return inputs as Tensor;
     return applyNamed(this.activation, inputs as Tensor);
   }
-  getConfig(): Record<string, unknown> { return { ...super.getConfig(), activation: this.activation }; }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), activation: this.activation }; }
 }

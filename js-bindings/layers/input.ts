@@ -17,7 +17,7 @@ export class InputLayer extends Layer {
   }
   computeOutputShape(): SymbolicShape { return this.batchInputShape!; }
   call(inputs: Tensor | Tensor[]): Tensor { return inputs as Tensor; }
-  getConfig(): Record<string, unknown> { return { ...super.getConfig(), dtype: this.dtype }; }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), dtype: this.dtype }; }
 }
 
 export interface InputConfig {

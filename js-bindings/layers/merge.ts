@@ -67,5 +67,5 @@ export class Concatenate extends Layer {
     const list = inputs as Tensor[];
     return concat(list, this.axis < 0 ? this.axis + list[0].rank : this.axis);
   }
-  getConfig(): Record<string, unknown> { return { ...super.getConfig(), axis: this.axis }; }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), axis: this.axis }; }
 }

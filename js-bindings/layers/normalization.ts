@@ -74,7 +74,7 @@ export class BatchNormalization extends Layer {
     return s;
   }
 
-  build(inputShape: SymbolicShape | SymbolicShape[]): void {
+  override build(inputShape: SymbolicShape | SymbolicShape[]): void {
     const s = singleShape(this, inputShape, []);
     const c = s[s.length - 1]!;
     if (this.scale) this.gamma = this.addWeight('gamma', [c], this.inits.gamma, this.regs.gamma);
@@ -98,7 +98,7 @@ export class BatchNormalization extends Layer {
     return y;
   }
 
-  getConfig(): Record<string, unknown> {
+  override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), axis: -1, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale };
   }
 }

@@ -40,7 +40,7 @@ class Pooling2D extends Layer {
   call(inputs: Tensor | Tensor[]): Tensor {
     return (this.isMax ? maxPool : avgPool)(inputs as Tensor, this.poolSize, this.strides, this.padding);
   }
-  getConfig(): Record<string, unknown> {
+  override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), poolSize: this.poolSize, strides: this.strides, padding: this.padding };
   }
 }

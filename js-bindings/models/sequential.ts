@@ -39,7 +39,7 @@ export class Sequential extends LayersModel {
   }
 
   /** The layers, without the implicit input layer. */
-  get layers(): Layer[] {
+  override get layers(): Layer[] {
     return super.layers.filter((l) => !(l instanceof InputLayer));
   }
 }

@@ -2,13 +2,15 @@
 // single-threaded. Each Lepton build runs in its own child process (a process loads one build),
 // and inside that process every shape is timed against tfjs in interleaved rounds
 // (bench/rounds.ts). Prints one table: shape, ms, GFLOP/s and the Lepton/tfjs speed ratio.
-//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv|dw|cnn|convgrad]
+//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv|dw|cnn|convgrad|train]
 // convgrad: the conv backward kernels against the forward conv of the same shape (both Lepton,
 // same process, interleaved), and the input gradient against tfjs-wasm's Conv2DBackpropInput.
+// train: one training step (batch 64, Adam) of the MLP and of the seed CNN against tfjs-wasm
+// (bench/train.ts, bench/tfjs_train.ts); samples/s = batch / step time.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
-import { CNN_BATCHES, CNN_FLOPS_PER_SAMPLE, CONV_GRAD_SHAPES, CONV_SHAPES, convFlops, DW_SHAPES, dwFlops, GEMM_SIZES,
+import { CNN_BATCHES, CNN_FLOPS_PER_SAMPLE, CONV_GRAD_SHAPES, TRAIN_BATCH, CONV_SHAPES, convFlops, DW_SHAPES, dwFlops, GEMM_SIZES,
   SMALL_M_GEMMS } from './shapes.js';
 
 interface Row {
@@ -62,6 +64,10 @@ async function child(): Promise<void> {
   }
   if (want('cnn')) {
     for (const b of CNN_BATCHES) run(`MNIST CNN forward, batch ${b}`, b * CNN_FLOPS_PER_SAMPLE, cnnPair(b));
+  }
+  if (want('train')) {
+    const { trainRows } = await import('./train.js');
+    for (const r of await trainRows(TRAIN_BATCH)) run(r.name, r.flops, r.make());
   }
   process.stdout.write(JSON.stringify(rows));
 }

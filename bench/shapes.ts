@@ -43,3 +43,15 @@ export const CNN_BATCHES = [1, 256];
 
 /** Multiply-add FLOPs of one MNIST CNN forward pass per sample (pooling and softmax not counted). */
 export const CNN_FLOPS_PER_SAMPLE = 2 * (26 * 26 * 32 * 9 + 11 * 11 * 64 * 9 * 32 + 1600 * 128 + 128 * 10);
+
+// Training benchmark: one Adam step at this batch on the MLP 784-256-128-10 and on the seed CNN.
+export const TRAIN_BATCH = 64;
+const MLP_FORWARD = 2 * (784 * 256 + 256 * 128 + 128 * 10);
+/**
+ * FLOPs of one training sample: the forward pass, the weight gradients (as much again) and the
+ * input gradients of every layer but the first (which nothing needs).
+ */
+export const TRAIN_FLOPS_PER_SAMPLE = {
+  mlp: 2 * MLP_FORWARD + 2 * (256 * 128 + 128 * 10),
+  cnn: 2 * CNN_FLOPS_PER_SAMPLE + 2 * (11 * 11 * 64 * 9 * 32 + 1600 * 128 + 128 * 10),
+};

@@ -339,16 +339,21 @@ function classWeightTensor(op: string, classWeight: Record<number, number>, mode
   return tensor(w, [classes]);
 }
 
-/** One step on one batch (TF.js's trainOnBatch): the loss, or [loss, ...metrics]. */
-export async function trainOnBatch(model: LayersModel, x: Tensor | Tensor[], y: Tensor | Tensor[]): Promise<number | number[]> {
+/** One step on one batch, synchronously: the loss, or [loss, ...metrics] (trainOnBatch's work). */
+export function trainOnBatchSync(model: LayersModel, x: Tensor | Tensor[], y: Tensor | Tensor[]): number | number[] {
   const c = compiledOf(model, 'trainOnBatch');
   const [xs, ys] = checkData('trainOnBatch', model, c, x, y);
   const r = trainStep(model, c, xs, ys, null);
   if (!Number.isFinite(r.loss)) throw new Error(`trainOnBatch: the loss is ${r.loss}; the weights were not changed`);
   const tally = new Tally(metricNames(c));
-  tally.add(r, xs[0].shape[0]);
+  tally.add(r, r.size);
   const values = Object.values(tally.logs());
   return values.length === 1 ? values[0] : values;
+}
+
+/** One step on one batch (TF.js's trainOnBatch): the loss, or [loss, ...metrics]. */
+export async function trainOnBatch(model: LayersModel, x: Tensor | Tensor[], y: Tensor | Tensor[]): Promise<number | number[]> {
+  return trainOnBatchSync(model, x, y);
 }
 
 export interface FitDatasetArgs {

@@ -2,8 +2,8 @@
 // the matMul/conv epilogue; softmax (and those composed here) run after it.
 import type { Tensor } from '../tensor.js';
 import { ACTIVATIONS, type Activation } from '../engine.js';
-import { abs, clipByValue, elu, exp, log, neg, relu, sigmoid } from '../ops/unary.js';
-import { add, mul } from '../ops/binary.js';
+import { abs, clipByValue, elu, exp, log, neg, relu, sigmoid, tanh } from '../ops/unary.js';
+import { add, div, mul } from '../ops/binary.js';
 import { softmax, logSoftmax } from '../ops/softmax.js';
 import { applyActivation } from '../ops/activation.js';
 
@@ -17,10 +17,12 @@ const COMPOSED: Record<string, (x: Tensor) => Tensor> = {
   // log(1 + e^x) = relu(x) + log(1 + e^-|x|): no overflow for large |x|.
   softplus: (x) => add(relu(x), log(add(exp(neg(abs(x))), 1))),
   swish: (x) => mul(x, sigmoid(x)),
+  softsign: (x) => div(x, add(abs(x), 1)),
+  mish: (x) => mul(x, tanh(add(relu(x), log(add(exp(neg(abs(x))), 1))))),
   hardsigmoid: (x) => clipByValue(add(mul(x, 0.2), 0.5), 0, 1),
 };
 
-export type ActivationName = Activation | 'softmax' | 'logSoftmax' | 'selu' | 'softplus' | 'swish' | 'hardSigmoid' | 'leakyRelu';
+export type ActivationName = Activation | 'softmax' | 'logSoftmax' | 'selu' | 'softplus' | 'softsign' | 'swish' | 'mish' | 'hardSigmoid';
 
 /** Lower-cased, checked activation name. */
 export function activationName(layer: string, name: string | undefined | null): string {

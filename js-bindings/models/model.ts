@@ -10,8 +10,8 @@ import { fmt } from '../util.js';
 import { Layer, SymbolicTensor, type CallKwargs, type LayerNode } from '../layers/layer.js';
 import { InputLayer } from '../layers/input.js';
 import { summaryLines } from './summary.js';
-import { compile, compiledOf, evaluate, fit, fitDataset, trainOnBatch, type CompileArgs, type DatasetLike, type EvaluateArgs,
-  type FitArgs, type FitDatasetArgs, type History } from './training.js';
+import { compile, compiledOf, evaluate, trainOnBatch, type CompileArgs, type EvaluateArgs } from './training.js';
+import { fit, fitDataset, type DatasetLike, type FitArgs, type FitDatasetArgs, type History } from './fit.js';
 import type { Optimizer } from '../optimizers.js';
 
 export interface ModelArgs {

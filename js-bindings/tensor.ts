@@ -148,6 +148,35 @@ export function allocScratch(op: string, bytes: number): number {
   return ptr;
 }
 
+/**
+ * One kernel call that may need scratch: call(scratch) gets an allocator whose blocks are freed
+ * when it returns. The outputs must be allocated before (releasing the scratch frees only what
+ * came after them). On an exception or a nonzero status the outputs are disposed and an Error
+ * thrown: explain(status), read while the scratch is still there (an err block), or else the
+ * engine's generic one.
+ */
+export function callKernel(op: string, outputs: readonly (Tensor | null)[], call: (scratch: (bytes: number) => number) => number,
+    explain?: (status: number) => string | undefined): void {
+  const k = engine.k;
+  const mark = k.arena_mark();
+  let status: number;
+  let message: string | undefined;
+  try {
+    status = call((bytes) => allocScratch(op, bytes));
+    if (status !== 0) message = explain?.(status);
+  } catch (e) {
+    for (const t of outputs) t?.dispose();
+    throw e;
+  } finally {
+    k.arena_release(mark);
+  }
+  if (status !== 0) {
+    for (const t of outputs) t?.dispose();
+    if (message !== undefined) throw new Error(message);
+    engine.check(op, status);
+  }
+}
+
 /** Every tensor in value, however deeply nested in arrays and objects (cycles are fine). */
 function collectTensors(value: unknown, into: Set<Tensor>, seen = new Set<object>()): void {
   if (value instanceof Tensor) into.add(value);

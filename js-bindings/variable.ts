@@ -73,3 +73,20 @@ export function uniqueVariableName(base: string): string {
 export function findVariable(name: string): Variable | undefined {
   return registry.get(name);
 }
+
+/**
+ * Assigns values[i] to vars[i] for every i, after checking every count and shape (so a bad list
+ * changes nothing). op names the caller in errors.
+ */
+export function assignAll(op: string, vars: readonly Variable[], values: unknown): void {
+  if (!Array.isArray(values) || values.length !== vars.length) {
+    throw new Error(`${op}: expected ${vars.length} tensors, got ${Array.isArray(values) ? values.length : typeof values}`);
+  }
+  values.forEach((t, i) => {
+    if (!(t instanceof Tensor) || !shapesEqual(t.shape, vars[i].shape)) {
+      throw new Error(`${op}: weight ${i} (${vars[i].name}) must have shape ${fmt(vars[i].shape)}, got ` +
+        `${t instanceof Tensor ? fmt(t.shape) : typeof t}`);
+    }
+  });
+  values.forEach((t, i) => vars[i].assign(t));
+}

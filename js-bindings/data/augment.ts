@@ -14,7 +14,7 @@
 // written as 6 floats [m00, m01, b0, m10, m11, b1] per image into a scratch block. Pixels that
 // map outside the input get fillValue. No option set → the identity map → the input exactly.
 import { engine } from '../engine.js';
-import { allocScratch, allocTensor, type Tensor } from '../tensor.js';
+import { callKernel, allocTensor, type Tensor } from '../tensor.js';
 import { assertDtype, assertRank, fmt } from '../util.js';
 import { mulberry32, seedArg } from './random.js';
 
@@ -136,22 +136,10 @@ export function augment(images: Tensor, options: AugmentOptions): Tensor<'float3
   const [n, h, w, c] = images.shape;
   const params = paramsOf(checked, n, h, w);
   const out = allocTensor(op, images.shape, 'float32');
-  const k = engine.k;
-  const mark = k.arena_mark();
-  let status = 0;
-  try {
-    const p = allocScratch(op, Math.max(params.byteLength, 16));
+  callKernel(`${op} ${fmt(images.shape)}`, [out], (scratch) => {
+    const p = scratch(Math.max(params.byteLength, 16));
     engine.f32(p, params.length).set(params);
-    status = k.affine_warp_nhwc_f32(out.ptr, images.ptr, p, n, h, w, c, checked.interpolation, checked.fillValue);
-  } catch (e) {
-    out.dispose();
-    throw e;
-  } finally {
-    k.arena_release(mark);
-  }
-  if (status !== 0) {
-    out.dispose();
-    engine.check(`${op} ${fmt(images.shape)}`, status);
-  }
+    return engine.k.affine_warp_nhwc_f32(out.ptr, images.ptr, p, n, h, w, c, checked.interpolation, checked.fillValue);
+  });
   return out;
 }

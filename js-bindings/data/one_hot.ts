@@ -5,7 +5,7 @@
 //     gives a row of offValue: for training labels a silent all-off row hides a data bug (a
 //     label that does not fit the class count) and trains towards "no class".
 import { engine } from '../engine.js';
-import { allocScratch, allocTensor, type Tensor } from '../tensor.js';
+import { callKernel, allocTensor, type Tensor } from '../tensor.js';
 import { assertDtype, assertPositiveInt, fmt } from '../util.js';
 
 /** Status of one_hot_f32 for an index outside [0, depth); it writes [position, value] to err. */
@@ -30,26 +30,14 @@ export function oneHot(indices: Tensor, depth: number, onValue = 1, offValue = 0
     throw new Error(`${op}: onValue and offValue must be numbers, got ${typeof onValue} and ${typeof offValue}`);
   }
   const y = allocTensor(op, [...indices.shape, depth], 'float32');
-  const k = engine.k;
-  const mark = k.arena_mark();
-  let status = 0, position = 0, value = 0;
-  try {
-    const err = allocScratch(op, 8);
-    status = k.one_hot_f32(y.ptr, indices.ptr, err, indices.size, depth, onValue, offValue);
-    [position, value] = engine.i32(err, 2);
-  } catch (e) {
-    y.dispose();
-    throw e;
-  } finally {
-    k.arena_release(mark);
-  }
-  if (status !== 0) {
-    y.dispose();
-    if (status === BAD_INDEX) {
-      throw new Error(`${op}: index ${value} at [${unravel(position, indices.shape)}] of indices ` +
-        `${fmt(indices.shape)} is outside [0, ${depth})`);
-    }
-    engine.check(op, status);
-  }
+  let err = 0;
+  callKernel(op, [y], (scratch) => {
+    err = scratch(8);
+    return engine.k.one_hot_f32(y.ptr, indices.ptr, err, indices.size, depth, onValue, offValue);
+  }, (status) => {
+    if (status !== BAD_INDEX) return undefined;
+    const [position, value] = engine.i32(err, 2);
+    return `${op}: index ${value} at [${unravel(position, indices.shape)}] of indices ${fmt(indices.shape)} is outside [0, ${depth})`;
+  });
   return y;
 }

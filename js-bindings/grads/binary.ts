@@ -3,9 +3,9 @@
 // binary_grad_f32 (assembly/autograd/binary_grad.ts); every partial is then summed back over the
 // dims broadcasting stretched (sumTo).
 import { engine } from '../engine.js';
-import { allocScratch, allocTensor, type Tensor } from '../tensor.js';
+import { allocTensor, callKernel, type Tensor } from '../tensor.js';
 import { registerGradient } from '../autograd.js';
-import { broadcastPlan } from '../ops/binary.js';
+import { broadcastDesc, broadcastPlan } from '../ops/binary.js';
 import { neg } from '../ops/unary.js';
 import { sumTo } from './util.js';
 
@@ -20,28 +20,10 @@ export function binaryPartials(op: number, dy: Tensor, a: Tensor, b: Tensor, wan
     wantB: boolean): [Tensor | null, Tensor | null] {
   const name = 'binaryGrad';
   const plan = broadcastPlan(name, a.shape, b.shape);
-  const rank = plan.dims.length;
-  const k = engine.k;
   const da = wantA ? allocTensor(name, dy.shape, 'float32') : null;
   const db = wantB ? allocTensor(name, dy.shape, 'float32') : null;
-  const mark = k.arena_mark();
-  let status: number;
-  try {
-    const desc = allocScratch(name, 12 * rank);
-    const words = engine.i32(desc, 3 * rank);
-    words.set(plan.dims, 0);
-    words.set(plan.aStrides, rank);
-    words.set(plan.bStrides, 2 * rank);
-    status = k.binary_grad_f32(da?.ptr ?? 0, db?.ptr ?? 0, dy.ptr, a.ptr, b.ptr, rank, desc, desc + 4 * rank,
-      desc + 8 * rank, op);
-  } finally {
-    k.arena_release(mark);
-  }
-  if (status !== 0) {
-    da?.dispose();
-    db?.dispose();
-    engine.check(name, status);
-  }
+  callKernel(name, [da, db], (scratch) =>
+    engine.k.binary_grad_f32(da?.ptr ?? 0, db?.ptr ?? 0, dy.ptr, a.ptr, b.ptr, ...broadcastDesc(plan, scratch), op));
   return [da, db];
 }
 

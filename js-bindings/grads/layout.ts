@@ -3,7 +3,7 @@
 // scatter-add (gather_grad_f32, assembly/autograd/scatter.ts).
 import { engine } from '../engine.js';
 import { registerGradient } from '../autograd.js';
-import { allocScratch, allocTensor } from '../tensor.js';
+import { allocTensor, callKernel } from '../tensor.js';
 import { reshape } from '../ops/creation.js';
 import { pad, slice, transpose } from '../ops/layout.js';
 import { sumTo } from './util.js';
@@ -63,19 +63,8 @@ registerGradient('Gather', (dy, node) => {
   const indices = node.saved[0];
   const { batch, outer, n, m, inner } = node.attrs as Record<string, number>;
   const op = 'gather (gradient)';
-  const dx = allocTensor(op, x.shape, 'float32'); // before the mark: releasing it frees only the scratch
-  const k = engine.k;
-  const mark = k.arena_mark();
-  let status: number;
-  try {
-    // The forward gather checked the indices; err is only the kernel's contract.
-    status = k.gather_grad_f32(dx.ptr, dy.ptr, indices.ptr, allocScratch(op, 8), batch, outer, n, m, inner);
-  } finally {
-    k.arena_release(mark);
-  }
-  if (status !== 0) {
-    dx.dispose();
-    engine.check(op, status);
-  }
+  const dx = allocTensor(op, x.shape, 'float32');
+  // The forward gather checked the indices; err is only the kernel's contract.
+  callKernel(op, [dx], (scratch) => engine.k.gather_grad_f32(dx.ptr, dy.ptr, indices.ptr, scratch(8), batch, outer, n, m, inner));
   return [dx];
 });

@@ -3,10 +3,9 @@
 // tensors or, on symbolic tensors (lp.input()), records a graph node for a functional model,
 // getConfig(), getWeights()/setWeights() in TF.js's order (trainable, then non-trainable).
 import { Tensor, tidy, type DType } from '../tensor.js';
-import { variable, uniqueVariableName, type Variable } from '../variable.js';
+import { assignAll, variable, uniqueVariableName, type Variable } from '../variable.js';
 import { clone } from '../ops/creation.js';
 import { add } from '../ops/binary.js';
-import { fmt, shapesEqual } from '../util.js';
 import type { Initializer } from './initializers.js';
 import type { Regularizer } from './regularizers.js';
 
@@ -169,17 +168,7 @@ export abstract class Layer {
 
   /** Sets every weight from a list in `weights` order (shapes must match). */
   setWeights(values: Tensor[]): void {
-    const ws = this.weights;
-    if (!Array.isArray(values) || values.length !== ws.length) {
-      throw new Error(`${this.name}.setWeights: expected ${ws.length} tensors, got ${Array.isArray(values) ? values.length : typeof values}`);
-    }
-    values.forEach((t, i) => {
-      if (!(t instanceof Tensor) || !shapesEqual(t.shape, ws[i].shape)) {
-        throw new Error(`${this.name}.setWeights: weight ${i} (${ws[i].name}) must have shape ${fmt(ws[i].shape)}, got ` +
-          `${t instanceof Tensor ? fmt(t.shape) : typeof t}`);
-      }
-    });
-    values.forEach((t, i) => ws[i].assign(t));
+    assignAll(`${this.name}.setWeights`, this.weights, values);
   }
 
   countParams(): number {

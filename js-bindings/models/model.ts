@@ -3,7 +3,7 @@
 // TF.js's order (every layer's trainable weights, then every layer's non-trainable ones) and the
 // summary live here; compile/fit/evaluate are in training.ts.
 import { Tensor, tidy } from '../tensor.js';
-import type { Variable } from '../variable.js';
+import { assignAll, type Variable } from '../variable.js';
 import { concat, slice } from '../ops/layout.js';
 import { clone } from '../ops/creation.js';
 import { fmt } from '../util.js';
@@ -167,17 +167,7 @@ export class LayersModel {
 
   /** Sets all weights from a list in `weights` order; every shape is checked before any is written. */
   setWeights(values: Tensor[]): void {
-    const ws = this.weights;
-    if (!Array.isArray(values) || values.length !== ws.length) {
-      throw new Error(`setWeights: the model has ${ws.length} weights, got ${Array.isArray(values) ? values.length : typeof values}`);
-    }
-    values.forEach((t, i) => {
-      if (!(t instanceof Tensor) || t.rank !== ws[i].rank || t.shape.some((d, j) => d !== ws[i].shape[j])) {
-        throw new Error(`setWeights: weight ${i} (${ws[i].name}) must have shape ${fmt(ws[i].shape)}, got ` +
-          `${t instanceof Tensor ? fmt(t.shape) : typeof t}`);
-      }
-    });
-    values.forEach((t, i) => ws[i].assign(t));
+    assignAll('setWeights', this.weights, values);
   }
 
   countParams(): number {

@@ -4,7 +4,7 @@
 // kernel's contiguous fast paths as rank 1 or 2), and hands the three small i32 arrays to one
 // kernel call through a scratch block released right after it.
 import { engine } from '../engine.js';
-import { allocScratch, allocTensor, Tensor, type DType, type Shape } from '../tensor.js';
+import { allocTensor, callKernel, Tensor, type DType, type Shape } from '../tensor.js';
 import { assertTensor, broadcastShapes, fmt } from '../util.js';
 import { isTracked, record } from '../autograd.js';
 import { scalar } from './creation.js';
@@ -60,6 +60,20 @@ export function broadcastPlan(op: string, aShape: Shape, bShape: Shape): Broadca
   return { outShape, dims, aStrides, bStrides };
 }
 
+/**
+ * The plan as the kernels take it (assembly/kernels/broadcast.ts): [rank, dims, aStrides,
+ * bStrides], three i32 arrays written to scratch.
+ */
+export function broadcastDesc(plan: BroadcastPlan, scratch: (bytes: number) => number): [number, number, number, number] {
+  const rank = plan.dims.length;
+  const desc = scratch(12 * rank);
+  const words = engine.i32(desc, 3 * rank);
+  words.set(plan.dims, 0);
+  words.set(plan.aStrides, rank);
+  words.set(plan.bStrides, 2 * rank);
+  return [rank, desc, desc + 4 * rank, desc + 8 * rank];
+}
+
 type Kernel = (out: number, a: number, b: number, rank: number, shape: number, aStrides: number,
   bStrides: number) => number;
 
@@ -96,35 +110,19 @@ function binary(op: string, kernelName: string, kernels: Partial<Record<DType, K
   }
   const out = allocTensor(op, plan.outShape, dtype);
   if (out.size === 0) return out;
-  const k = engine.k;
-  const mark = k.arena_mark(); // after the output: releasing it frees only the scratch
-  let status: number;
-  try {
-    // [dims | aStrides | bStrides | a scalar | b scalar], i32 (scalars: their bit patterns)
-    const scratch = allocScratch(op, 4 * (3 * rank + 2));
-    const words = engine.i32(scratch, 3 * rank + 2);
-    words.set(plan.dims, 0);
-    words.set(plan.aStrides, rank);
-    words.set(plan.bStrides, 2 * rank);
-    const scalarAt = (x: number, slot: number): number => {
-      const p = scratch + 4 * (3 * rank + slot);
+  callKernel(op, [out], (scratch) => {
+    const [r, dims, aStrides, bStrides] = broadcastDesc(plan, scratch);
+    // Number operands: their bit patterns in a scratch word each.
+    const scalarAt = (x: number): number => {
+      const p = scratch(4);
       if (dtype === 'int32') engine.i32(p, 1)[0] = x;
       else engine.f32(p, 1)[0] = x;
       return p;
     };
-    const pa = typeof a === 'number' ? scalarAt(a, 0) : a.ptr;
-    const pb = typeof b === 'number' ? scalarAt(b, 1) : b.ptr;
-    status = kernel(out.ptr, pa, pb, rank, scratch, scratch + 4 * rank, scratch + 8 * rank);
-  } catch (e) {
-    out.dispose();
-    throw e;
-  } finally {
-    k.arena_release(mark);
-  }
-  if (status !== 0) {
-    out.dispose();
-    engine.check(op, status);
-  }
+    const pa = typeof a === 'number' ? scalarAt(a) : a.ptr;
+    const pb = typeof b === 'number' ? scalarAt(b) : b.ptr;
+    return kernel(out.ptr, pa, pb, r, dims, aStrides, bStrides);
+  });
   const tracked = (x: Operand) => typeof x !== 'number' && isTracked(x);
   if (dtype !== 'float32' || !(tracked(a) || tracked(b))) return out;
   // A number operand becomes a scalar tensor for the gradient rule (it needs its value).

@@ -2,10 +2,10 @@
 // where: what metrics and masks are built from. Not differentiable (TF.js's rules give zeros).
 // One kernel call each (assembly/kernels/compare.ts); bool is stored as int32 0/1.
 import { engine } from '../engine.js';
-import { allocScratch, allocTensor, Tensor, tidy, type DType } from '../tensor.js';
+import { allocTensor, callKernel, Tensor, tidy, type DType } from '../tensor.js';
 import { assertTensor, fmt, shapesEqual } from '../util.js';
-import { broadcastPlan, mul, type Operand } from './binary.js';
-import { scalar } from './creation.js';
+import { broadcastDesc, broadcastPlan, mul, type Operand } from './binary.js';
+import { clone, scalar } from './creation.js';
 
 const CODES = { equal: 0, notEqual: 1, less: 2, lessEqual: 3, greater: 4, greaterEqual: 5 } as const;
 type CompareName = keyof typeof CODES;
@@ -26,27 +26,11 @@ function compareTensors(op: CompareName, ta: Tensor, tb: Tensor): Tensor {
   const da = ta.dtype === 'bool' ? 'int32' : ta.dtype, db = tb.dtype === 'bool' ? 'int32' : tb.dtype;
   if (da !== db) throw new Error(`${op}: a and b must have the same dtype, got ${ta.dtype} ${fmt(ta.shape)} and ${tb.dtype} ${fmt(tb.shape)}`);
   const plan = broadcastPlan(op, ta.shape, tb.shape);
-  const rank = plan.dims.length;
   const out = allocTensor(op, plan.outShape, 'bool');
   if (out.size === 0) return out;
   const k = engine.k;
-  const mark = k.arena_mark();
-  let status: number;
-  try {
-    const desc = allocScratch(op, 12 * rank);
-    const words = engine.i32(desc, 3 * rank);
-    words.set(plan.dims, 0);
-    words.set(plan.aStrides, rank);
-    words.set(plan.bStrides, 2 * rank);
-    const kernel = da === 'int32' ? k.compare_i32 : k.compare_f32;
-    status = kernel(out.ptr, ta.ptr, tb.ptr, rank, desc, desc + 4 * rank, desc + 8 * rank, CODES[op]);
-  } finally {
-    k.arena_release(mark);
-  }
-  if (status !== 0) {
-    out.dispose();
-    engine.check(op, status);
-  }
+  const kernel = da === 'int32' ? k.compare_i32 : k.compare_f32;
+  callKernel(op, [out], (scratch) => kernel(out.ptr, ta.ptr, tb.ptr, ...broadcastDesc(plan, scratch), CODES[op]));
   return out;
 }
 
@@ -67,42 +51,19 @@ export function logicalAnd(a: Tensor, b: Tensor): Tensor {
   return tidy(() => cast(mul(cast(a, 'int32'), cast(b, 'int32')), 'bool'));
 }
 
-/** x converted to dtype (float → int truncates toward zero; bool ↔ numbers as 0/1, nonzero → true). */
+/** x converted to dtype (float → int truncates toward zero; to bool: nonzero → true; bool → numbers: 0/1). */
 export function cast(x: Tensor, dtype: DType): Tensor {
   assertTensor('cast', 'x', x);
-  if (x.dtype === dtype) return x;
+  if (x.dtype === dtype) return clone(x);
+  if (dtype === 'bool') return notEqual(x, 0);
   const out = allocTensor('cast', x.shape, dtype);
   const k = engine.k;
-  let status = 0;
-  if (x.dtype === 'float32') {
-    status = dtype === 'int32' ? k.cast_f32_i32(out.ptr, x.ptr, x.size) : compareInto(out, x, 'float32');
-  } else if (dtype === 'float32') {
-    status = k.cast_i32_f32(out.ptr, x.ptr, x.size); // int32 and bool words alike
-  } else if (dtype === 'int32') {
-    k.copy_bytes(out.ptr, x.ptr, x.byteLength); // bool → int32: the same 0/1 words
-  } else {
-    status = compareInto(out, x, 'int32');
-  }
-  if (status !== 0) {
-    out.dispose();
-    engine.check('cast', status);
-  }
+  callKernel('cast', [out], () => {
+    if (x.dtype === 'float32') return k.cast_f32_i32(out.ptr, x.ptr, x.size);
+    if (dtype === 'float32') return k.cast_i32_f32(out.ptr, x.ptr, x.size); // int32 and bool words alike
+    return k.copy_bytes(out.ptr, x.ptr, x.byteLength); // bool → int32: the same 0/1 words
+  });
   return out;
-}
-
-/** out (bool) = x != 0, for casts to bool. */
-function compareInto(out: Tensor, x: Tensor, dtype: 'float32' | 'int32'): number {
-  const zero = scalar(0, dtype);
-  const k = engine.k;
-  const mark = k.arena_mark();
-  try {
-    const desc = allocScratch('cast', 12);
-    engine.i32(desc, 3).set([x.size, 1, 0]);
-    return (dtype === 'int32' ? k.compare_i32 : k.compare_f32)(out.ptr, x.ptr, zero.ptr, 1, desc, desc + 4, desc + 8, CODES.notEqual);
-  } finally {
-    k.arena_release(mark);
-    zero.dispose();
-  }
 }
 
 /** condition ? a : b element-wise (same shapes; condition bool). */

@@ -3,7 +3,7 @@
 // checked in the kernel (assembly/kernels/gather.ts) before anything is written: one out of
 // range throws an Error naming it, and the output block is freed.
 import { engine } from '../engine.js';
-import { allocScratch, allocTensor, type Tensor } from '../tensor.js';
+import { allocTensor, callKernel, type Tensor } from '../tensor.js';
 import { assertDtype, fmt } from '../util.js';
 import { product } from './strided.js';
 import { record } from '../autograd.js';
@@ -37,27 +37,16 @@ export function gather(x: Tensor, indices: Tensor, axis = 0, batchDims = 0): Ten
   const m = product(indices.shape.slice(bd));
   const inner = product(x.shape.slice(ax + 1));
 
+  let err = 0;
   const y = allocTensor(op, shape, x.dtype);
-  const k = engine.k;
-  const mark = k.arena_mark();
-  let status = 0, position = 0, value = 0;
-  try {
-    const err = allocScratch(op, 8);
-    status = k.gather_x32(y.ptr, x.ptr, indices.ptr, err, batch, outer, n, m, inner);
-    [position, value] = engine.i32(err, 2);
-  } catch (e) {
-    y.dispose();
-    throw e;
-  } finally {
-    k.arena_release(mark);
-  }
-  if (status !== 0) {
-    y.dispose();
-    if (status === BAD_INDEX) {
-      throw new Error(`gather: index ${value} is out of range [0, ${n}) (indices ${fmt(indices.shape)} at flat ` +
-        `position ${position}, x ${fmt(x.shape)}, axis ${ax})`);
-    }
-    engine.check(op, status);
-  }
+  callKernel(op, [y], (scratch) => {
+    err = scratch(8);
+    return engine.k.gather_x32(y.ptr, x.ptr, indices.ptr, err, batch, outer, n, m, inner);
+  }, (status) => {
+    if (status !== BAD_INDEX) return undefined;
+    const [position, value] = engine.i32(err, 2);
+    return `gather: index ${value} is out of range [0, ${n}) (indices ${fmt(indices.shape)} at flat ` +
+      `position ${position}, x ${fmt(x.shape)}, axis ${ax})`;
+  });
   return record('Gather', [x], y, { batch, outer, n, m, inner }, [indices]);
 }

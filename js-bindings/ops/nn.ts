@@ -3,7 +3,7 @@
 // its gradient rule needs (the mask, the batch mean and 1/σ, the logits' gradient), kept only
 // while a tape records the op.
 import { engine } from '../engine.js';
-import { allocScratch, allocTensor, type Tensor } from '../tensor.js';
+import { allocTensor, callKernel, type Tensor } from '../tensor.js';
 import { assertDtype, fmt, shapesEqual } from '../util.js';
 import { isTracked, record } from '../autograd.js';
 import { seedOf } from './creation.js';
@@ -132,24 +132,14 @@ export function sparseSoftmaxCrossEntropyPerRow(labels: Tensor, logits: Tensor):
   const tracked = isTracked(logits);
   const loss = allocTensor(op, labels.shape, 'float32');
   const dlogits = tracked ? allocTensor(op, logits.shape, 'float32') : null;
-  const k = engine.k;
-  const mark = k.arena_mark();
-  let status: number, row = 0, label = 0;
-  try {
-    const err = allocScratch(op, 8);
-    status = k.sparse_softmax_cross_entropy_f32(loss.ptr, dlogits?.ptr ?? 0, logits.ptr, labels.ptr, err, rows,
-      classes, 1);
-    [row, label] = engine.i32(err, 2);
-  } finally {
-    k.arena_release(mark);
-  }
-  if (status !== 0) {
-    loss.dispose();
-    dlogits?.dispose();
-    if (status === BAD_LABEL) {
-      throw new Error(`${op}: label ${label} at row ${row} is out of range [0, ${classes})`);
-    }
-    engine.check(op, status);
-  }
+  let err = 0;
+  callKernel(op, [loss, dlogits], (scratch) => {
+    err = scratch(8);
+    return engine.k.sparse_softmax_cross_entropy_f32(loss.ptr, dlogits?.ptr ?? 0, logits.ptr, labels.ptr, err, rows, classes, 1);
+  }, (status) => {
+    if (status !== BAD_LABEL) return undefined;
+    const [row, label] = engine.i32(err, 2);
+    return `${op}: label ${label} at row ${row} is out of range [0, ${classes})`;
+  });
   return dlogits === null ? loss : record('SparseSoftmaxCrossEntropy', [null, logits], loss, {}, [dlogits]);
 }

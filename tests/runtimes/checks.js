@@ -128,6 +128,39 @@ export const checks = [
     },
   },
   {
+    name: 'trains a small CNN (loss falls), gradients match known values, memory stays flat',
+    async run(lp) {
+      lp.tidy(() => {
+        const g = lp.grad((x) => lp.sum(lp.mul(lp.square(x), x)))(lp.tensor([1, 2, 3]));
+        close(g.dataSync(), [3, 12, 27], 'd/dx Σx³');
+      });
+      // Two classes: a bright left half or a bright right half of a 6x6 image.
+      const n = 32, px = values(n * 36, 7);
+      const img = new Float32Array(n * 36), lab = new Float32Array(n * 2);
+      for (let i = 0; i < n; i++) {
+        lab[i * 2 + (i % 2)] = 1;
+        for (let p = 0; p < 36; p++) img[i * 36 + p] = 0.2 * px[i * 36 + p] + (((p % 6) >= 3) === (i % 2 === 1) ? 1 : 0);
+      }
+      const x = lp.tensor(img, [n, 6, 6, 1]), y = lp.tensor(lab, [n, 2]);
+      const model = lp.sequential([
+        lp.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 1], kernelInitializer: lp.initializers.glorotUniform({ seed: 1 }) }),
+        lp.layers.maxPooling2d({ poolSize: 2 }),
+        lp.layers.flatten(),
+        lp.layers.dense({ units: 2, activation: 'softmax', kernelInitializer: lp.initializers.glorotUniform({ seed: 2 }) }),
+      ]);
+      model.compile({ optimizer: lp.train.adam(0.05), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      const first = await model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0, seed: 3 });
+      const before = usage(lp);
+      const h = await model.fit(x, y, { epochs: 10, batchSize: 8, verbose: 0, seed: 4 });
+      equal(usage(lp), before, 'memory after 10 more epochs');
+      const loss = h.history.loss;
+      if (!(loss[loss.length - 1] < first.history.loss[0] * 0.5)) fail(`loss did not fall: ${first.history.loss[0]} → ${loss}`);
+      if (!(h.history.acc[h.history.acc.length - 1] > 0.9)) fail(`accuracy ${h.history.acc}`);
+      model.dispose();
+      lp.dispose([x, y]);
+    },
+  },
+  {
     name: 'recovers from out of memory',
     async run(lp) {
       const before = usage(lp);

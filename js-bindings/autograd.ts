@@ -50,11 +50,6 @@ interface Tape {
 // pass or a customGrad forward runs (nothing is recorded then).
 let tape: Tape | null = null;
 
-/** Whether an op called now would be recorded if its input were tracked (used by fused ops to unfuse). */
-export function isRecording(): boolean {
-  return tape !== null;
-}
-
 /** Whether t is tracked by the running tape (ops use it to decide whether to save extra data). */
 export function isTracked(t: Tensor | null | undefined): boolean {
   return tape !== null && t != null && tape.tracked.has(t.id);

@@ -16,7 +16,7 @@
 // B·O·N·D floats. Row adds run 2 vectors per trip, then one, then a lane tail; D = 1 (gather
 // along the last axis) adds one float per index.
 import { STATUS_OK } from "../kernels/gemm";
-import { firstBadIndex, STATUS_BAD_INDEX } from "../kernels/layout";
+import { checkIndices } from "../kernels/layout";
 import { loadTail, storeTail } from "../simd";
 
 /** dst[0 .. bytes) += src[0 .. bytes), bytes a multiple of 4. */
@@ -41,14 +41,8 @@ export function gather_grad_f32(dx: usize, dy: usize, indices: usize, err: usize
     outer: i32, n: i32, m: i32, inner: i32): i32 {
   if (batch <= 0) return STATUS_OK;
   if (m > 0) {
-    const bad = firstBadIndex(indices, <usize>batch * <usize>m, n);
-    if (bad >= 0) {
-      if (err != 0) {
-        store<i32>(err, <i32>bad);
-        store<i32>(err, load<i32>(indices + (<usize>bad << 2)), 4);
-      }
-      return STATUS_BAD_INDEX;
-    }
+    const bad = checkIndices(indices, <usize>batch * <usize>m, n, err);
+    if (bad != STATUS_OK) return bad;
   }
   if (outer <= 0 || n <= 0 || inner <= 0) return STATUS_OK;
   const rowBytes = <usize>inner << 2;

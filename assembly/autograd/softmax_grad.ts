@@ -38,7 +38,7 @@
 import { hsum4, loadTail, madd4, storeTail } from "../simd";
 import { exp4, expNonPos4 } from "../approx";
 import { laneMask, rowMax, rowSum } from "../kernels/reduce";
-import { firstBadIndex } from "../kernels/layout";
+import { checkIndices } from "../kernels/layout";
 
 /** Terms per f32 lane before the fold into f64. */
 // @ts-ignore: decorator
@@ -297,14 +297,7 @@ export function softmax_cross_entropy_f32(loss: usize, dlogits: usize, logits: u
 export function sparse_softmax_cross_entropy_f32(loss: usize, dlogits: usize, logits: usize,
     labels: usize, err: usize, rows: i32, classes: i32, gradScale: f32): i32 {
   if (rows <= 0) return 0;
-  const bad = firstBadIndex(labels, <usize>rows, max(classes, 0));
-  if (bad >= 0) {
-    if (err != 0) {
-      store<i32>(err, <i32>bad);
-      store<i32>(err, load<i32>(labels + (<usize>bad << 2)), 4);
-    }
-    return STATUS_BAD_LABEL;
-  }
+  if (checkIndices(labels, <usize>rows, max(classes, 0), err) != 0) return STATUS_BAD_LABEL;
   crossEntropy(false, loss, dlogits, logits, labels, rows, classes, gradScale);
   return 0;
 }

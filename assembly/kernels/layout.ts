@@ -234,8 +234,23 @@ export function transpose_x32(out: usize, x: usize, rank: i32, desc: usize): i32
 // @ts-ignore: decorator
 @inline export const STATUS_BAD_INDEX: i32 = -2;
 
-/** Position of the first index outside [0, n) among count int32 at p, or -1 (one_hot.ts and scatter.ts too). */
-export function firstBadIndex(p: usize, count: usize, n: i32): isize {
+/**
+ * STATUS_OK when every one of count int32 at p is in [0, n); otherwise STATUS_BAD_INDEX, with the
+ * first bad one's position and value written to err[0], err[1] (err may be 0). Shared by every
+ * kernel that takes indices (gather, its gradient, one_hot, sparse cross-entropy).
+ */
+export function checkIndices(p: usize, count: usize, n: i32, err: usize): i32 {
+  const bad = firstBadIndex(p, count, n);
+  if (bad < 0) return 0;
+  if (err != 0) {
+    store<i32>(err, <i32>bad);
+    store<i32>(err, load<i32>(p + (<usize>bad << 2)), 4);
+  }
+  return STATUS_BAD_INDEX;
+}
+
+/** Position of the first index outside [0, n) among count int32 at p, or -1. */
+function firstBadIndex(p: usize, count: usize, n: i32): isize {
   // Unsigned compare: a negative index is a huge u32, so one test catches both ends.
   const limit = i32x4.splat(n);
   let i: usize = 0;
@@ -251,14 +266,8 @@ export function firstBadIndex(p: usize, count: usize, n: i32): isize {
 export function gather_x32(out: usize, x: usize, indices: usize, err: usize,
     batch: i32, outer: i32, n: i32, m: i32, inner: i32): i32 {
   if (batch <= 0 || m <= 0) return STATUS_OK;
-  const bad = firstBadIndex(indices, <usize>batch * <usize>m, n);
-  if (bad >= 0) {
-    if (err != 0) {
-      store<i32>(err, <i32>bad);
-      store<i32>(err, load<i32>(indices + (<usize>bad << 2)), 4);
-    }
-    return STATUS_BAD_INDEX;
-  }
+  const bad = checkIndices(indices, <usize>batch * <usize>m, n, err);
+  if (bad != STATUS_OK) return bad;
   if (outer <= 0 || inner <= 0) return STATUS_OK;
   const rowBytes = <usize>inner << 2;
   const sliceBytes = <usize>n * rowBytes;  // one [N, D] slab of x

@@ -17,20 +17,14 @@
 // Status: 0 ok (also for N <= 0 or D <= 0: nothing written), -2 bad index.
 
 import { fill_32 } from "./fill";
-import { STATUS_BAD_INDEX, firstBadIndex } from "./layout";
+import { checkIndices } from "./layout";
 import { STATUS_OK } from "./gemm";
 
 export function one_hot_f32(out: usize, indices: usize, err: usize, n: i32, depth: i32,
     onValue: f32, offValue: f32): i32 {
   if (n <= 0 || depth <= 0) return STATUS_OK;
-  const bad = firstBadIndex(indices, <usize>n, depth);
-  if (bad >= 0) {
-    if (err != 0) {
-      store<i32>(err, <i32>bad);
-      store<i32>(err, load<i32>(indices + (<usize>bad << 2)), 4);
-    }
-    return STATUS_BAD_INDEX;
-  }
+  const bad = checkIndices(indices, <usize>n, depth, err);
+  if (bad != STATUS_OK) return bad;
   // Two passes: one streaming v128 fill of the whole block, then one store per row. Rows are
   // short (D is a class count), so a per-row fill would spend its time in tails.
   const rowBytes = <usize>depth << 2;

@@ -4,6 +4,7 @@
 // mulberry32 (Tommy Ettinger, public domain): a 32-bit state advanced by a Weyl step and
 // mixed by two multiply-xorshift rounds; period 2^32. Integer ops and one exact division, so
 // the same seed gives the same sequence in every JS engine.
+import { seedOf } from '../ops/creation.js';
 
 /** A generator of floats in [0, 1) (multiples of 2^-32) from a u32 seed. */
 export function mulberry32(seed: number): () => number {
@@ -17,18 +18,14 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-let autoSeed = 0x5EED1E55;
-
 /**
  * The u32 form of a `seed` argument (floor, then modulo 2^32). Throws naming op when it is not a
  * finite number, or when it is missing and `required`; a missing optional seed takes the next
- * value of a fixed sequence (different per call, the same in every run of a program).
+ * value of the engine's fixed sequence (ops/creation.ts seedOf: different per call, the same in every
+ * run of a program).
  */
 export function seedArg(op: string, seed: unknown, required: boolean): number {
-  if (seed === undefined && !required) {
-    autoSeed = (Math.imul(autoSeed, 1664525) + 1013904223) >>> 0;
-    return autoSeed;
-  }
+  if (seed === undefined && !required) return seedOf(op, undefined); // the engine's one sequence
   if (typeof seed !== 'number' || !Number.isFinite(seed)) {
     throw new Error(`${op}: 'seed' must be a finite number, got ${String(seed)}`);
   }

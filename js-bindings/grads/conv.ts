@@ -4,7 +4,7 @@
 // same pass — over the forward call's own geometry (attrs.geometry, a ConvInfo).
 import { engine, type Activation } from '../engine.js';
 import { registerGradient } from '../autograd.js';
-import { allocTensor, type Tensor } from '../tensor.js';
+import { allocTensor, callKernel, type Tensor } from '../tensor.js';
 import type { ConvInfo } from '../ops/conv_util.js';
 import { activationGrad } from './unary.js';
 import { kernelOutput } from './util.js';
@@ -30,13 +30,9 @@ function convRule(depthwise: boolean) {
       const name = `${op} (filter gradient)`;
       df = allocTensor(name, filter.shape, 'float32');
       db = wantBias ? allocTensor(name, bias!.shape, 'float32') : null;
-      const status = gradFilter(df.ptr, db?.ptr ?? 0, dz.ptr, x.ptr, g.n, g.h, g.w, g.c, g.kh, g.kw, fout,
-        g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft, g.outH, g.outW);
-      if (status !== 0) {
-        df.dispose();
-        db?.dispose();
-        engine.check(name, status);
-      }
+      const [f, b] = [df, db];
+      callKernel(name, [f, b], () => gradFilter(f.ptr, b?.ptr ?? 0, dz.ptr, x.ptr, g.n, g.h, g.w, g.c, g.kh, g.kw, fout,
+        g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft, g.outH, g.outW));
     }
     return [dx, needs[1] ? df : null, db];
   };

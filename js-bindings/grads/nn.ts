@@ -1,7 +1,7 @@
 // Gradient rules of the training ops (ops/nn.ts) and of the inference-form batchNorm.
 import { engine } from '../engine.js';
 import { registerGradient } from '../autograd.js';
-import { allocTensor, type Tensor } from '../tensor.js';
+import { allocTensor, callKernel, type Tensor } from '../tensor.js';
 import { reshape } from '../ops/creation.js';
 import { add, div, mul, sub } from '../ops/binary.js';
 import { logSoftmax } from '../ops/softmax.js';
@@ -18,12 +18,8 @@ registerGradient('BatchNormTrain', (dy, node, needs) => {
   const dx = needs[0] ? allocTensor(op, x.shape, 'float32') : null;
   const dgamma = needs[1] && gamma ? allocTensor(op, gamma.shape, 'float32') : null;
   const dbeta = needs[2] && beta ? allocTensor(op, beta.shape, 'float32') : null;
-  const status = engine.k.batchnorm_grad_f32(dx?.ptr ?? 0, dgamma?.ptr ?? 0, dbeta?.ptr ?? 0, dy.ptr, x.ptr,
-    mean.ptr, invStd.ptr, gamma?.ptr ?? 0, c === 0 ? 0 : x.size / c, c);
-  if (status !== 0) {
-    for (const t of [dx, dgamma, dbeta]) t?.dispose();
-    engine.check(op, status);
-  }
+  callKernel(op, [dx, dgamma, dbeta], () => engine.k.batchnorm_grad_f32(dx?.ptr ?? 0, dgamma?.ptr ?? 0, dbeta?.ptr ?? 0,
+    dy.ptr, x.ptr, mean.ptr, invStd.ptr, gamma?.ptr ?? 0, c === 0 ? 0 : x.size / c, c));
   return [dx, dgamma, dbeta];
 });
 

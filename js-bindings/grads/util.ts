@@ -1,7 +1,6 @@
 // Shared by the gradient rules: one-kernel outputs, and summing a broadcast gradient back to the
 // shape of the input it came from.
-import { engine } from '../engine.js';
-import { allocTensor, type Shape, type Tensor } from '../tensor.js';
+import { allocTensor, callKernel, type Shape, type Tensor } from '../tensor.js';
 import { reshape } from '../ops/creation.js';
 import { sum } from '../ops/reduce.js';
 import { shapesEqual } from '../util.js';
@@ -9,11 +8,7 @@ import { shapesEqual } from '../util.js';
 /** A new float32 tensor of `shape`, filled by one kernel call; freed and an Error thrown on a bad status. */
 export function kernelOutput(op: string, shape: Shape, call: (out: number) => number): Tensor {
   const out = allocTensor(op, shape, 'float32');
-  const status = call(out.ptr);
-  if (status !== 0) {
-    out.dispose();
-    engine.check(op, status);
-  }
+  callKernel(op, [out], () => call(out.ptr));
   return out;
 }
 

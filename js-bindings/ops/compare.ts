@@ -78,10 +78,6 @@ export function where(condition: Tensor, a: Tensor, b: Tensor): Tensor {
     throw new Error(`${op}: condition ${fmt(condition.shape)}, a ${fmt(a.shape)} and b ${fmt(b.shape)} must have the same shape`);
   }
   const out = allocTensor(op, a.shape, 'float32');
-  const status = engine.k.where_f32(out.ptr, condition.ptr, a.ptr, b.ptr, a.size);
-  if (status !== 0) {
-    out.dispose();
-    engine.check(op, status);
-  }
+  callKernel(op, [out], () => engine.k.where_f32(out.ptr, condition.ptr, a.ptr, b.ptr, a.size));
   return out;
 }

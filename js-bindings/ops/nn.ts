@@ -25,12 +25,7 @@ export function dropout(x: Tensor, rate: number, noiseShape?: number[], seed?: n
   const s = seedOf(op, seed);
   const y = allocTensor(op, x.shape, 'float32');
   const mask = allocTensor(op, x.shape, 'float32');
-  const status = engine.k.dropout_f32(y.ptr, mask.ptr, x.ptr, x.size, rate, s);
-  if (status !== 0) {
-    y.dispose();
-    mask.dispose();
-    engine.check(op, status);
-  }
+  callKernel(op, [y, mask], () => engine.k.dropout_f32(y.ptr, mask.ptr, x.ptr, x.size, rate, s));
   if (!isTracked(x)) {
     mask.dispose();
     return y;
@@ -71,12 +66,8 @@ export function batchNormTraining(x: Tensor, gamma: Tensor | null, beta: Tensor 
   const mean = allocTensor(op, [c], 'float32');
   const variance = allocTensor(op, [c], 'float32');
   const invStd = allocTensor(op, [c], 'float32');
-  const status = engine.k.batchnorm_train_f32(y.ptr, mean.ptr, variance.ptr, invStd.ptr, x.ptr, gamma?.ptr ?? 0,
-    beta?.ptr ?? 0, c === 0 ? 0 : x.size / c, c, epsilon);
-  if (status !== 0) {
-    for (const t of [y, mean, variance, invStd]) t.dispose();
-    engine.check(op, status);
-  }
+  callKernel(op, [y, mean, variance, invStd], () => engine.k.batchnorm_train_f32(y.ptr, mean.ptr, variance.ptr,
+    invStd.ptr, x.ptr, gamma?.ptr ?? 0, beta?.ptr ?? 0, c === 0 ? 0 : x.size / c, c, epsilon));
   if (!(isTracked(x) || isTracked(gamma) || isTracked(beta))) {
     invStd.dispose(); // only the gradient rule needs it
     return { y, mean, variance };
@@ -107,13 +98,8 @@ export function softmaxCrossEntropyPerRow(labels: Tensor, logits: Tensor): Tenso
   const tracked = isTracked(logits) || isTracked(labels);
   const loss = allocTensor(op, logits.shape.slice(0, -1), 'float32');
   const dlogits = tracked ? allocTensor(op, logits.shape, 'float32') : null;
-  const status = engine.k.softmax_cross_entropy_f32(loss.ptr, dlogits?.ptr ?? 0, logits.ptr, labels.ptr, rows,
-    classes, 1);
-  if (status !== 0) {
-    loss.dispose();
-    dlogits?.dispose();
-    engine.check(op, status);
-  }
+  callKernel(op, [loss, dlogits], () => engine.k.softmax_cross_entropy_f32(loss.ptr, dlogits?.ptr ?? 0, logits.ptr,
+    labels.ptr, rows, classes, 1));
   return dlogits === null ? loss : record('SoftmaxCrossEntropy', [labels, logits], loss, {}, [dlogits]);
 }
 

@@ -1,16 +1,7 @@
 // Seeded randomness for tests: every case is reproducible from its seed.
 
-/** mulberry32: a small, fast, well-mixed 32-bit generator. Returns floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6D2B79F5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the data pipeline's generator): floats in [0, 1) from a u32 seed. */
+export { mulberry32 as rng } from '../../js-bindings/data/random.js';
 
 /** n floats uniform in [lo, hi). */
 export function randomArray(rand: () => number, n: number, lo = -1, hi = 1): Float32Array {

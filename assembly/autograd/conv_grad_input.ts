@@ -169,7 +169,7 @@ function dot3x4(out: usize, outStep: usize, taps: usize, count: i32, cin: i32, c
   const tail = cout & 3;
   const mask = laneMask(<usize>tail);
   const full = <usize>(cout & ~3) << 2;
-  const d2 = 2 * dStep, d3 = 3 * dStep, d4 = 4 * dStep, d5 = 5 * dStep;
+  const d2: usize = dStep << 1, d3: usize = dStep * 3, d4: usize = dStep << 2, d5: usize = dStep * 5;
   for (let ci = 0; ci < cin; ci++) {
     let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
     for (let t = 0; t < count; t++) {

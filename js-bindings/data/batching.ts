@@ -31,6 +31,14 @@ export function shuffledIndices(n: number, seed: number): Int32Array {
   return permutation(n, seedArg('shuffledIndices', seed, true));
 }
 
+/**
+ * The sample order of epoch `epoch` (from 0): shuffledIndices(n, seed + epoch·0x9E3779B9 mod
+ * 2^32), or 0..n-1 without shuffling. batches() and model.fit() both walk epochs this way.
+ */
+export function epochOrder(n: number, seed: number, epoch: number, shuffle: boolean): Int32Array {
+  return shuffle ? permutation(n, (seed + Math.imul(epoch, 0x9E3779B9)) >>> 0) : Int32Array.from({ length: n }, (_, i) => i);
+}
+
 function permutation(n: number, seed: number): Int32Array {
   const rand = mulberry32(seed);
   const p = new Int32Array(n);
@@ -107,8 +115,7 @@ export function batches(x: Tensor, y: Tensor, options: BatchOptions): Batches {
     numBatches,
     size: n,
     [Symbol.iterator]() {
-      const s = (seed + Math.imul(epoch++, 0x9E3779B9)) >>> 0;
-      return run(shuffle ? permutation(n, s) : Int32Array.from({ length: n }, (_, i) => i));
+      return run(epochOrder(n, seed, epoch++, shuffle));
     },
   };
 }

@@ -6,7 +6,7 @@ import { Tensor, dispose, tidy } from '../tensor.js';
 import { tensor, seedOf } from '../ops/creation.js';
 import { gather } from '../ops/gather.js';
 import { slice } from '../ops/layout.js';
-import { shuffledIndices } from '../data/batching.js';
+import { epochOrder } from '../data/batching.js';
 import { fire, type Callback, type CustomCallbackArgs, type Logs, type TrainingParams } from '../callbacks.js';
 import { ProgressBar } from '../progress.js';
 import { checkData, classIndex, compiledOf, evaluateLogs, metricNames, positiveInt, Tally, trainStep,
@@ -176,14 +176,14 @@ export async function fit(model: LayersModel, x: Tensor | Tensor[], y: Tensor | 
       verbose: args.verbose ?? 1, metrics: ['loss', ...metricNames(c)] };
     const seed = seedOf(op, args.seed);
     return await trainLoop(model, c, { params, callbacks: args.callbacks, validation, validationBatch: batchSize, op }, async (epoch) => {
-      const order = args.shuffle === false ? null : shuffledIndices(nTrain, (seed + Math.imul(epoch, 0x9E3779B1)) >>> 0);
+      const order = epochOrder(nTrain, seed, epoch, args.shuffle !== false);
       let b = 0;
       return async () => {
         const start = b++ * batchSize;
         if (start >= nTrain) return null;
         const size = Math.min(batchSize, nTrain - start);
         const made = tidy(() => {
-          const idx = tensor(order ? order.subarray(start, start + size) : Int32Array.from({ length: size }, (_, i) => start + i), [size], 'int32');
+          const idx = tensor(order.subarray(start, start + size), [size], 'int32');
           const bx = xs.map((t) => gather(t, idx));
           const by = ys.map((t) => gather(t, idx));
           return { xs: bx, ys: by, sampleWeight: weights ? gather(weights, classIndex(by[0])) : null };

@@ -37,3 +37,5 @@ export { conv2d_grad_filter_nhwc_f32 } from "./autograd/conv_grad_filter";
 export { depthwise_conv2d_grad_input_nhwc_f32, depthwise_conv2d_grad_filter_nhwc_f32 } from "./autograd/conv_depthwise_grad";
 export { maxpool2d_grad_nhwc_f32, avgpool2d_grad_nhwc_f32, global_avgpool2d_grad_nhwc_f32 } from "./autograd/pool_grad";
 export { bias_grad_f32 } from "./autograd/bias_grad";
+export { set_tiles, gemm_tile_count, conv_tile_count, gemm_tile_in_use, conv_tile_in_use } from "./kernels/tiles";
+export { calibration_setup, calibration_teardown, calibrate_gemm, calibrate_conv } from "./kernels/calibrate";

@@ -9,6 +9,12 @@
   return f32x4.add(f32x4.mul(a, b), c);
 }
 
+/** a * b + c as f32x4.mul then f32x4.add in both builds (the SIMD128 build's arithmetic). */
+// @ts-ignore: decorator
+@inline export function muladd4(a: v128, b: v128, c: v128): v128 {
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
 /** Sum of the four lanes. */
 // @ts-ignore: decorator
 @inline export function hsum4(v: v128): f32 {

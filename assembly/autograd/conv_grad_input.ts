@@ -19,7 +19,7 @@
 //     four neighbouring pixels go at once, sharing the loads. A GEMM would have N = KH·KW·CI
 //     columns, mostly padding; with stride 2 col2im is faster (3x3 224x224x3: 0.43-0.54x the
 //     forward against 0.31x).
-//   otherwise col2im: per block of GEMM_MC output pixels, dcol[P, KH·KW·CI] = dy[P, CO] · fᵀ
+//   otherwise col2im: per block of gemmMc output pixels, dcol[P, KH·KW·CI] = dy[P, CO] · fᵀ
 //     through gemm_f32's packing and micro-kernels (fᵀ packed once per call, in KC slices of
 //     CO), then each row's window is added into dx.
 //
@@ -28,8 +28,9 @@
 
 import { arena_alloc_scoped, arena_mark, arena_release } from "../arena";
 import { gemm_f32, gemm_packed_block, pack_a, pack_b, packedABytes, packedBBytes, GEMM_KC,
-  GEMM_MC, STATUS_OK, STATUS_OOM } from "../kernels/gemm";
-import { GEMM_MR, GEMM_NR } from "../kernels/gemm_ukernel";
+  gemmMc, STATUS_OK, STATUS_OOM } from "../kernels/gemm";
+import { gemm_tile_mr, gemm_tile_nr } from "../kernels/gemm_ukernel";
+import { gemmTile } from "../kernels/tiles";
 import { laneMask } from "../kernels/reduce";
 import { conv2d_nhwc_f32 } from "../kernels/conv";
 import { conv2d_winograd_grad_input_f32, useWinogradGrad } from "./conv_winograd_grad";
@@ -294,11 +295,13 @@ function gradInputCol2im(dx: usize, dy: usize, filter: usize, n: i32, h: i32, w:
   const m = n * outH * outW;
   const slices = (cout + GEMM_KC - 1) / GEMM_KC;
   const kcMax = min(cout, GEMM_KC);
-  const mcMax = min(m, GEMM_MC);
-  const bSliceBytes = packedBBytes(GEMM_NR, k, kcMax);
+  const tile = gemmTile;
+  const mr = gemm_tile_mr(tile), nr = gemm_tile_nr(tile), mcBlock = gemmMc(mr);
+  const mcMax = min(m, mcBlock);
+  const bSliceBytes = packedBBytes(nr, k, kcMax);
   const mark = arena_mark();
   const bPacked = arena_alloc_scoped(bSliceBytes * <usize>slices);
-  const aPacked = arena_alloc_scoped(packedABytes(GEMM_MR, mcMax, kcMax));
+  const aPacked = arena_alloc_scoped(packedABytes(mr, mcMax, kcMax));
   const dcol = arena_alloc_scoped((<usize>mcMax * <usize>k << 2) + 16);
   if (bPacked == 0 || aPacked == 0 || dcol == 0) {
     arena_release(mark);
@@ -307,7 +310,7 @@ function gradInputCol2im(dx: usize, dy: usize, filter: usize, n: i32, h: i32, w:
   // B = fᵀ [CO, K]: element (co, kk) is f[kk, co].
   for (let s = 0; s < slices; s++) {
     const co0 = s * GEMM_KC;
-    pack_b(GEMM_NR, bPacked + <usize>s * bSliceBytes, filter, 0, k, min(GEMM_KC, cout - co0), co0,
+    pack_b(nr, bPacked + <usize>s * bSliceBytes, filter, 0, k, min(GEMM_KC, cout - co0), co0,
       1, <usize>cout);
   }
   const pix = <usize>cin << 2;
@@ -315,13 +318,13 @@ function gradInputCol2im(dx: usize, dy: usize, filter: usize, n: i32, h: i32, w:
   const imageBytes = <usize>h * rowBytes;
   memory.fill(dx, 0, <usize>n * imageBytes);
   let b = 0, oy = 0, ox = 0;
-  for (let i0 = 0; i0 < m; i0 += GEMM_MC) {
-    const mc = min(GEMM_MC, m - i0);
+  for (let i0 = 0; i0 < m; i0 += mcBlock) {
+    const mc = min(mcBlock, m - i0);
     for (let s = 0; s < slices; s++) {
       const co0 = s * GEMM_KC, kc = min(GEMM_KC, cout - co0);
-      pack_a(GEMM_MR, aPacked, dy, mc, kc, i0, co0, <usize>cout, 1);
-      gemm_packed_block(GEMM_MR, GEMM_NR, dcol, k, aPacked, bPacked + <usize>s * bSliceBytes, mc,
-        k, kc, s > 0, false, 0, 0);
+      pack_a(mr, aPacked, dy, mc, kc, i0, co0, <usize>cout, 1);
+      gemm_packed_block(tile, dcol, k, aPacked, bPacked + <usize>s * bSliceBytes, mc, k, kc, s > 0,
+        false, 0, 0);
     }
     let src = dcol;
     for (let r = 0; r < mc; r++, src += <usize>k << 2) {

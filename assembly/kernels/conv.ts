@@ -11,7 +11,7 @@
 // packed once per call with pack_b (bias in the panel heads; K > KC is cut into KC slices that
 // all stay resident, as gemm_f32 does). Row m of A (im2col) is the window of output pixel m; it
 // is never copied: for each MC block of pixels an indirection buffer holds every pixel's window
-// origin in x, and conv_ukernel_4x8 (gemm_ukernel_4x8 reading A in place, conv_ukernel.ts) walks
+// origin in x, and the conv tile (conv_ukernel.ts: a GEMM tile reading A in place) walks
 // the window as "segments", runs of k whose input offsets are contiguous — in NHWC with DW = 1 a
 // filter row of KW·CI floats is one run. Padding: when the zero-padded image is small (4 MB)
 // it is copied, one image at a time, and every window is interior; otherwise panels of 4 pixels
@@ -25,9 +25,11 @@
 // must not alias x or f; never writes past out + 4·M·CO. Scratch from the arena (-1 on OOM).
 
 import { arena_alloc_scoped, arena_mark, arena_release } from "../arena";
-import { copyTile, gemm_f32, gemm_packed_block, pack_b, packedABytes, packedBBytes, GEMM_KC,
+import { gemm_f32, gemm_packed_block, pack_b, packedABytes, packedBBytes, GEMM_KC,
   STATUS_OK, STATUS_OOM } from "./gemm";
-import { conv_ukernel_4x8 } from "./conv_ukernel";
+import { conv_edge_gemm_tile, conv_ukernel } from "./conv_ukernel";
+import { clampBounds, copyTile } from "./tile_util";
+import { convTile } from "./tiles";
 import { conv2d_winograd_f32 } from "./conv_winograd";
 import { activate, clampLo, clampHi, isClampActivation } from "./activation";
 import { storeTranspose4x4 } from "../simd";
@@ -79,8 +81,8 @@ function buildSegments(table: usize, k0: i32, k1: i32, cin: i32, kw: i32, w: i32
   }
 }
 
-// The tile of conv_ukernel_4x8, of copy4's transposes and of the gathered edge panels
-// (gemm_packed_block's 4x8 tile), whatever tile gemm_f32 itself uses: 4 pixels x 8 channels.
+// Every conv tile (conv_ukernel.ts), copy4's transposes and the gathered edge panels (through
+// the GEMM tile of the conv tile's arithmetic): 4 pixels x 8 channels.
 // @ts-ignore: decorator
 @inline export const CONV_MR: i32 = 4;
 // @ts-ignore: decorator
@@ -246,8 +248,8 @@ function convBlock(c: usize, cout: i32, i0: i32, mc: i32, k0: i32, k1: i32, segs
     if (load<u32>(rows) == 0) {
       for (let r = 0; r < CONV_MR; r++) setRow(r, r < n, imageBytes);
       gatherEdgePanel(aPanel, k0, k1, rowBytes, pixBytes);
-      gemm_packed_block(CONV_MR, CONV_NR, c, cout, aPanel, bSlice, n, cout, kc, accumulate, clamp,
-        lo, hi);
+      gemm_packed_block(conv_edge_gemm_tile(convTile), c, cout, aPanel, bSlice, n, cout, kc,
+        accumulate, clamp, lo, hi);
     } else {
       for (let r = 0; r < CONV_MR; r++) setRow(r, true, imageBytes); // just advance the cursor
     }
@@ -259,33 +261,38 @@ function convBlock(c: usize, cout: i32, i0: i32, mc: i32, k0: i32, k1: i32, segs
 /**
  * C (+)= A · B for `panels` panels of 4 rows of C (row stride CO) whose A rows are read in place
  * through the indirection buffer `rows` (panels with a 0 first pointer are left alone) and the
- * segments; B in pack_b panels. Full 8-column panels in one conv_ukernel_4x8 call, the column
- * tail panel by panel through a tile.
+ * segments; B in 8-column pack_b panels. Full panels in one call of the conv tile in use
+ * (tiles.ts: convTile), the column tail panel by panel through a scratch tile.
  */
 export function conv_gemm_panels(c: usize, cout: i32, rows: usize, panels: i32, segs: usize,
     nseg: i32, b: usize, kc: i32, accumulate: bool, clamp: bool, lo: f32, hi: f32): void {
+  const tile = convTile;
+  const nr = CONV_NR;
+  store<f32>(clampBounds, lo);
+  store<f32>(clampBounds, hi, 4);
   const cStride = <usize>cout << 2;
-  const fullPanels = cout >> 3;
-  const tailCols = cout & 7;
+  const fullPanels = cout / nr;
+  const tailCols = cout - fullPanels * nr;
   if (fullPanels > 0) {
-    conv_ukernel_4x8(panels, rows, fullPanels, segs, nseg, b, kc, c, cStride, accumulate, clamp, lo, hi);
+    conv_ukernel(tile, panels, rows, fullPanels, segs, nseg, b, kc, c, cStride, accumulate, clamp);
   }
   if (tailCols == 0) return;
-  const cTail = c + (<usize>(fullPanels << 3) << 2);
-  const bTail = b + <usize>fullPanels * (<usize>(CONV_NR + kc * CONV_NR) << 2);
+  const cTail = c + (<usize>(fullPanels * nr) << 2);
+  const bTail = b + <usize>fullPanels * (<usize>(nr + kc * nr) << 2);
+  const tileStride = <usize>nr << 2;
   for (let q = 0; q < panels; q++) {
     const rq = rows + (<usize>q << 4);
     if (load<u32>(rq) != 0) {
       const cq = cTail + <usize>(q * CONV_MR) * cStride;
-      if (accumulate) copyTile(convTile, CONV_NR << 2, cq, cStride, CONV_MR, tailCols);
-      conv_ukernel_4x8(1, rq, 1, segs, nseg, bTail, kc, convTile, CONV_NR << 2, accumulate, clamp,
-        lo, hi);
-      copyTile(cq, cStride, convTile, CONV_NR << 2, CONV_MR, tailCols);
+      if (accumulate) copyTile(tailTile, tileStride, cq, cStride, CONV_MR, tailCols);
+      conv_ukernel(tile, 1, rq, 1, segs, nseg, bTail, kc, tailTile, tileStride, accumulate, clamp);
+      copyTile(cq, cStride, tailTile, tileStride, CONV_MR, tailCols);
     }
   }
 }
 
-const convTile = memory.data(CONV_MR * CONV_NR * 4, 16);
+// The column tail of conv_gemm_panels.
+const tailTile = memory.data(CONV_MR * CONV_NR * 4, 16);
 
 /** xPad[y][x] = img[y − PT, x − PL] (NHWC rows of CI floats), 0 outside img: [ph, pw, CI]. */
 function padImage(xPad: usize, img: usize, h: i32, w: i32, cin: i32, padTop: i32, padLeft: i32,

@@ -13,7 +13,7 @@
 // (T tiles, V = Bᵀ d B, U = G g Gᵀ). U is transformed once per call straight into pack_b's
 // panel layout; tiles are processed TB at a time: the input transform writes the rows V_ξ[t]
 // (4 channels per vector, padding taps read as 0), 16 conv_gemm_panels calls produce M_ξ
-// (conv_ukernel_4x8 reading V in place through an indirection buffer), and the output transform
+// (the conv tile reading V in place through an indirection buffer), and the output transform
 // adds the bias, clamps and stores the 2x2 pixels that exist (odd output sizes cut the last
 // tile). The transforms only add and halve, so the rounding stays close to the direct sum's
 // (checked against the f64 reference). Caveat: one ±Inf input can come out as NaN (Inf − Inf

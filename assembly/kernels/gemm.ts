@@ -8,10 +8,11 @@
 // Blocking (Goto/BLIS order, as XNNPACK's f32-gemm drivers): for each KC slice of K, B is packed
 // once into NR-column panels; for each MC block of rows, A is packed into MR-row panels; then
 // every NR-column panel (kept in L1) meets every MR-row panel of the block (streamed from L2) in
-// the register-blocked micro-kernel (gemm_ukernel.ts). MR x NR is GEMM_MR x GEMM_NR for gemm_f32
-// (5x8 in the relaxed build, 2x16 in the SIMD128 one); conv.ts's tile is 4x8. Bias sits at the
-// head of each B panel; clamp-type activations (relu, relu6) are fused into the micro-kernel's
-// last pass, the others run over each finished MC block while it is still in cache.
+// the register-blocked micro-kernel (gemm_ukernel.ts). MR x NR is the tile chosen at load time
+// (tiles.ts: gemmTile); conv.ts's edge panels use the 4x8 tile of its conv tile's arithmetic.
+// Bias sits at the head of each B panel; clamp-type activations (relu, relu6) are fused into the
+// micro-kernel's last pass, the others run over each finished MC block while it is still in cache.
+// KC is the same for every tile, so every tile sums each output element in the same order.
 //
 // Packed formats (both zero-padded to whole panels, so the micro-kernel never branches):
 //
@@ -24,26 +25,27 @@
 // the caller packed itself (im2col straight into the packed format).
 
 import { arena_alloc_scoped, arena_mark, arena_release } from "../arena";
-import { gemm_ukernel, GEMM_MR, GEMM_NR, GEMM_TILE_MAX } from "./gemm_ukernel";
+import { gemm_block, gemm_tile_mr, gemm_tile_nr } from "./gemm_ukernel";
+import { clampBounds } from "./tile_util";
+import { gemmTile } from "./tiles";
 import { activate, clampLo, clampHi, isClampActivation } from "./activation";
 import { storeTranspose4x4 } from "../simd";
 import { gemm_small_m, useSmallM } from "./gemm_small";
 
 // @ts-ignore: decorator
 @inline export const GEMM_KC: i32 = 256;
-// Rows per A block: whole panels of the build's tile (64 rows, 65 for 5-row panels), so that only
-// the matrix's last rows take the edge-tile path.
+/** Rows per A block: whole panels of mr rows (64 rounded up), so only the matrix's last rows
+ * take the edge-tile path. */
 // @ts-ignore: decorator
-@inline export const GEMM_MC: i32 = (64 + GEMM_MR - 1) / GEMM_MR * GEMM_MR;
+@inline export function gemmMc(mr: i32): i32 {
+  return (64 + mr - 1) / mr * mr;
+}
 
 /** Status codes shared by every kernel export. */
 // @ts-ignore: decorator
 @inline export const STATUS_OK: i32 = 0;
 // @ts-ignore: decorator
 @inline export const STATUS_OOM: i32 = -1;
-
-// Edge tiles (m < MR or n not a multiple of NR) are computed here, then copied out.
-const edgeTile = memory.data(GEMM_TILE_MAX * 4, 16);
 
 /** Bytes of one packed B block of kc rows and n columns in nr-column panels. */
 // @ts-ignore: decorator
@@ -106,31 +108,39 @@ export function pack_a(mr: i32, dst: usize, a: usize, mc: i32, kc: i32, i0: i32,
   const rowBytes = rowStride << 2;
   const colBytes = colStride << 2;
   const kBytes = <usize>mr << 2; // one k step of a panel
-  // Whole panels of the tiles' 2, 4 or 5 rows take the vector paths; the last rows the scalar.
-  const vectorTile = mr == 2 || mr == 4 || mr == 5;
   for (let r0 = 0; r0 < mc; r0 += mr) {
     const rows = min(mr, mc - r0);
     const base = a + ((<usize>(i0 + r0) * rowStride + <usize>k0 * colStride) << 2);
-    if (vectorTile && rows == mr && colStride == 1) {
-      // 4 k at a time: 2 rows interleave; 4 rows take a 4x4 transpose from row-major into
-      // k-major, and row 4 (of a 5-row panel) goes lane by lane into the fifth slot of each k.
+    if (rows == mr && colStride == 1) {
+      // 4 k at a time: each group of 4 rows takes a 4x4 transpose from row-major into k-major,
+      // a last pair of rows interleaves, a last single row goes lane by lane.
       let s = base;
       let k = 0;
       for (; k + 4 <= kc; k += 4) {
-        if (mr == 2) {
-          const r0 = v128.load(s), r1 = v128.load(s + rowBytes);
-          v128.store(dst, i32x4.shuffle(r0, r1, 0, 4, 1, 5));
-          v128.store(dst, i32x4.shuffle(r0, r1, 2, 6, 3, 7), 16);
-        } else {
-          storeTranspose4x4(dst, kBytes, v128.load(s), v128.load(s + rowBytes),
-            v128.load(s + 2 * rowBytes), v128.load(s + 3 * rowBytes));
+        let g = 0;
+        for (; g + 4 <= mr; g += 4) {
+          const sg = s + <usize>g * rowBytes;
+          storeTranspose4x4(dst + (<usize>g << 2), kBytes, v128.load(sg), v128.load(sg + rowBytes),
+            v128.load(sg + 2 * rowBytes), v128.load(sg + 3 * rowBytes));
         }
-        if (mr == 5) {
-          const r4 = v128.load(s + 4 * rowBytes);
-          v128.store32_lane(dst, r4, 0, 16);
-          v128.store32_lane(dst, r4, 1, 36);
-          v128.store32_lane(dst, r4, 2, 56);
-          v128.store32_lane(dst, r4, 3, 76);
+        const d = dst + (<usize>g << 2);
+        const sg = s + <usize>g * rowBytes;
+        if (mr - g >= 2) {
+          const ra = v128.load(sg), rb = v128.load(sg + rowBytes);
+          const lo = i32x4.shuffle(ra, rb, 0, 4, 1, 5), hi = i32x4.shuffle(ra, rb, 2, 6, 3, 7);
+          v128.store64_lane(d, lo, 0);
+          v128.store64_lane(d + kBytes, lo, 1);
+          v128.store64_lane(d + 2 * kBytes, hi, 0);
+          v128.store64_lane(d + 3 * kBytes, hi, 1);
+          g += 2;
+        }
+        if (mr - g == 1) {
+          const r = v128.load(s + <usize>g * rowBytes);
+          const d1 = dst + (<usize>g << 2);
+          v128.store32_lane(d1, r, 0);
+          v128.store32_lane(d1 + kBytes, r, 1);
+          v128.store32_lane(d1 + 2 * kBytes, r, 2);
+          v128.store32_lane(d1 + 3 * kBytes, r, 3);
         }
         dst += kBytes << 2;
         s += 16;
@@ -144,16 +154,11 @@ export function pack_a(mr: i32, dst: usize, a: usize, mc: i32, kc: i32, i0: i32,
         dst += kBytes;
         s += 4;
       }
-    } else if (vectorTile && rows == mr && rowStride == 1) {
+    } else if (rows == mr && rowStride == 1) {
       // op(A) is a transposed matrix: the rows of one k are adjacent.
       let s = base;
       for (let k = 0; k < kc; k++) {
-        if (mr == 2) {
-          store<u64>(dst, load<u64>(s));
-        } else {
-          v128.store(dst, v128.load(s));
-          if (mr == 5) store<f32>(dst, load<f32>(s, 16), 16);
-        }
+        memory.copy(dst, s, kBytes);
         dst += kBytes;
         s += colBytes;
       }
@@ -172,46 +177,15 @@ export function pack_a(mr: i32, dst: usize, a: usize, mc: i32, kc: i32, i0: i32,
 
 /**
  * C[mc, n] (+)= Apacked[mc, kc] · Bpacked[kc, n] for one packed A block (mr-row panels) and one
- * packed B block (nr-column panels); mr x nr is one of gemm_ukernel's tiles.
+ * packed B block (nr-column panels) with gemm_ukernel's tile `tile` (its mr x nr).
  * accumulate: add to C (not the first KC slice); clamp: apply the fused clamp (last KC slice).
  */
-export function gemm_packed_block(mr: i32, nr: i32, c: usize, ldc: i32, aPacked: usize,
+export function gemm_packed_block(tile: i32, c: usize, ldc: i32, aPacked: usize,
     bPacked: usize, mc: i32, n: i32, kc: i32, accumulate: bool, clamp: bool, lo: f32,
     hi: f32): void {
-  const cStride = <usize>ldc << 2;
-  const tileStride = <usize>nr << 2;
-  const aPanelBytes = <usize>(mr * kc) << 2;
-  const bPanelBytes = <usize>(nr + kc * nr) << 2;
-  let bp = bPacked;
-  for (let j0 = 0; j0 < n; j0 += nr) {
-    const cols = min(nr, n - j0);
-    let ap = aPacked;
-    let cRow = c + (<usize>j0 << 2);
-    for (let i0 = 0; i0 < mc; i0 += mr) {
-      const rows = min(mr, mc - i0);
-      if (rows == mr && cols == nr) {
-        gemm_ukernel(mr, nr, kc, ap, bp, cRow, cStride, accumulate, clamp, lo, hi);
-      } else {
-        if (accumulate) copyTile(edgeTile, tileStride, cRow, cStride, rows, cols);
-        gemm_ukernel(mr, nr, kc, ap, bp, edgeTile, tileStride, accumulate, clamp, lo, hi);
-        copyTile(cRow, cStride, edgeTile, tileStride, rows, cols);
-      }
-      ap += aPanelBytes;
-      cRow += cStride * <usize>mr;
-    }
-    bp += bPanelBytes;
-  }
-}
-
-/** Copies rows x cols floats between two row-strided tiles (strides in bytes). */
-export function copyTile(dst: usize, dstStride: usize, src: usize, srcStride: usize, rows: i32,
-    cols: i32): void {
-  const bytes = <usize>cols << 2;
-  for (let r = 0; r < rows; r++) {
-    memory.copy(dst, src, bytes);
-    dst += dstStride;
-    src += srcStride;
-  }
+  store<f32>(clampBounds, lo);
+  store<f32>(clampBounds, hi, 4);
+  gemm_block(tile, c, ldc, aPacked, bPacked, mc, n, kc, accumulate, clamp);
 }
 
 /** The exported GEMM. Returns STATUS_OK, or STATUS_OOM when packing scratch cannot be had. */
@@ -225,10 +199,12 @@ export function gemm_f32(c: usize, a: usize, b: usize, bias: usize, m: i32, n: i
     gemm_small_m(c, a, b, bias, m, n, k, aRowBytes, aColBytes, act, alpha);
     return STATUS_OK;
   }
+  const tile = gemmTile;
+  const mr = gemm_tile_mr(tile), nr = gemm_tile_nr(tile), mcMax = gemmMc(mr);
   const mark = arena_mark();
   const kcMax = min(k, GEMM_KC);
-  const bPacked = arena_alloc_scoped(packedBBytes(GEMM_NR, n, max(kcMax, 1)));
-  const aPacked = arena_alloc_scoped(packedABytes(GEMM_MR, min(m, GEMM_MC), max(kcMax, 1)));
+  const bPacked = arena_alloc_scoped(packedBBytes(nr, n, max(kcMax, 1)));
+  const aPacked = arena_alloc_scoped(packedABytes(mr, min(m, mcMax), max(kcMax, 1)));
   if (bPacked == 0 || aPacked == 0) {
     arena_release(mark);
     return STATUS_OOM;
@@ -242,12 +218,11 @@ export function gemm_f32(c: usize, a: usize, b: usize, bias: usize, m: i32, n: i
   const lo = clampLo(act), hi = clampHi(act);
   if (k == 0) {
     // Empty reduction: C = act(bias).
-    pack_b(GEMM_NR, bPacked, b, bias, n, 0, 0, bRow, bCol);
-    for (let i0 = 0; i0 < m; i0 += GEMM_MC) {
-      const mc = min(GEMM_MC, m - i0);
+    pack_b(nr, bPacked, b, bias, n, 0, 0, bRow, bCol);
+    for (let i0 = 0; i0 < m; i0 += mcMax) {
+      const mc = min(mcMax, m - i0);
       const cBlock = c + (<usize>i0 * <usize>n << 2);
-      gemm_packed_block(GEMM_MR, GEMM_NR, cBlock, n, aPacked, bPacked, mc, n, 0, false, clamp, lo,
-        hi);
+      gemm_packed_block(tile, cBlock, n, aPacked, bPacked, mc, n, 0, false, clamp, lo, hi);
       activate(cBlock, mc * n, act, alpha);
     }
   }
@@ -255,13 +230,13 @@ export function gemm_f32(c: usize, a: usize, b: usize, bias: usize, m: i32, n: i
     const kc = min(GEMM_KC, k - k0);
     const first = k0 == 0;
     const last = k0 + kc >= k;
-    pack_b(GEMM_NR, bPacked, b, first ? bias : 0, n, kc, k0, bRow, bCol);
-    for (let i0 = 0; i0 < m; i0 += GEMM_MC) {
-      const mc = min(GEMM_MC, m - i0);
-      pack_a(GEMM_MR, aPacked, a, mc, kc, i0, k0, aRow, aCol);
+    pack_b(nr, bPacked, b, first ? bias : 0, n, kc, k0, bRow, bCol);
+    for (let i0 = 0; i0 < m; i0 += mcMax) {
+      const mc = min(mcMax, m - i0);
+      pack_a(mr, aPacked, a, mc, kc, i0, k0, aRow, aCol);
       const cBlock = c + (<usize>i0 * <usize>n << 2);
-      gemm_packed_block(GEMM_MR, GEMM_NR, cBlock, n, aPacked, bPacked, mc, n, kc, !first,
-        last && clamp, lo, hi);
+      gemm_packed_block(tile, cBlock, n, aPacked, bPacked, mc, n, kc, !first, last && clamp, lo,
+        hi);
       if (last) activate(cBlock, mc * n, act, alpha);
     }
   }

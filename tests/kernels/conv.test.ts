@@ -1,10 +1,10 @@
-// conv2d_nhwc_f32 and depthwise_conv2d_nhwc_f32 against their scalar references on both builds:
-// an XNNPACK-style table over filter sizes, strides, dilations, paddings, awkward channel counts,
-// K around the GEMM's KC block (256), batches, odd images, bias, every fused activation, random
-// shapes from a seeded generator, NaN/Inf propagation and the out-of-memory status.
-import { describe, it } from 'node:test';
+// conv2d_nhwc_f32 (with every conv tile of each build) and depthwise_conv2d_nhwc_f32 against their
+// scalar references on both builds: an XNNPACK-style table over filter sizes, strides, dilations,
+// paddings, awkward channel counts, K around the GEMM's KC block (256), batches, odd images, bias,
+// every fused activation, random shapes from a seeded generator, NaN/Inf and the out-of-memory status.
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { builds, type Kernels } from '../helpers/wasm.js';
+import { builds, tilesOf, type Kernels } from '../helpers/wasm.js';
 import { AWKWARD, randomArray, randInt, rng } from '../helpers/rng.js';
 import { assertClose, runKernel } from '../helpers/check.js';
 import { convGeometry, conv2d_nhwc_ref, depthwise_conv2d_nhwc_ref, type ConvGeometry } from '../ref/conv_ref.js';
@@ -88,8 +88,10 @@ function runConv(wasm: Kernels, x: Float32Array, f: Float32Array, bias: Float32A
   return r;
 }
 
-for (const { name, k: wasm } of builds) {
-  describe(`conv2d_nhwc_f32 [${name}]`, () => {
+for (const { name, k: wasm } of builds) for (const tile of tilesOf(name, 'conv')) {
+  describe(`conv2d_nhwc_f32 [${name}, conv tile ${tile.name}]`, () => {
+    before(() => assert.equal(wasm.set_tiles(0, tile.id), 0));
+    after(() => assert.equal(wasm.set_tiles(0, 0), 0));
     for (const c of cases) {
       it(label(c), () => {
         const g = geometry(c);

@@ -1,9 +1,10 @@
-// gemm_f32 against its scalar reference on both builds: XNNPACK-style cases around the tile
-// (MR x NR = 2x16 in the SIMD128 build, 5x8 in the relaxed one; KC = 256; MC = 64 or 65), awkward
-// sizes, transposes, bias, every fused activation, NaN/Inf.
-import { describe, it } from 'node:test';
+// gemm_f32 against its scalar reference on both builds and with every tile of each build
+// (set_tiles): XNNPACK-style cases around the tiles (MR 2..6, NR 8 or 16; KC = 256; MC = 64
+// rounded up to whole panels) and around each tile's own MR x NR and MC, awkward sizes,
+// transposes, bias, every fused activation, NaN/Inf, the out-of-memory status.
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { builds } from '../helpers/wasm.js';
+import { builds, tilesOf, type Tile } from '../helpers/wasm.js';
 import { AWKWARD, randomArray, randInt, rng } from '../helpers/rng.js';
 import { assertClose, runKernel } from '../helpers/check.js';
 import { gemm_f32_ref } from '../ref/gemm_ref.js';
@@ -42,9 +43,23 @@ for (let i = 0; i < 12; i++) {
     tA: shapeRand() < 0.5, tB: shapeRand() < 0.5, bias: shapeRand() < 0.5 });
 }
 
-for (const { name, k: wasm } of builds) {
-  describe(`gemm_f32 [${name}]`, () => {
-    for (const c of cases) {
+/** Cases at the edges of one tile: rows and columns around MR, NR and the MC block. */
+function tileCases({ mr, nr }: Tile): Case[] {
+  const mc = Math.ceil(64 / mr) * mr;
+  const out: Case[] = [];
+  for (const m of [mr - 1, mr, mr + 1, 2 * mr + 1, mc - 1, mc, mc + 1]) for (const n of [nr - 1, nr, nr + 1, 3 * nr + 1]) {
+    if (m < 1 || n < 1) continue;
+    out.push({ m, n, k: (m + n) % 2 === 0 ? 19 : 260, tA: m % 2 === 0, tB: n % 3 === 0, bias: true,
+      act: (m + n) % 3 === 0 ? ACT.relu6 : ACT.linear });
+  }
+  return out;
+}
+
+for (const { name, k: wasm } of builds) for (const tile of tilesOf(name, 'gemm')) {
+  describe(`gemm_f32 [${name}, tile ${tile.name}]`, () => {
+    before(() => assert.equal(wasm.set_tiles(tile.id, 0), 0));
+    after(() => assert.equal(wasm.set_tiles(0, 0), 0));
+    for (const c of [...tileCases(tile), ...cases]) {
       const { m, n, k, tA = false, tB = false, bias = false, act = 0, alpha = 0 } = c;
       it(`m=${m} n=${n} k=${k} tA=${tA} tB=${tB} bias=${bias} act=${act}`, () => {
         const rand = rng(m * 1000003 + n * 1009 + k);

@@ -27,7 +27,8 @@ const seed = Number(option('seed') ?? 1);
 
 await lp.ready();
 const info = lp.backendInfo();
-console.log(`Lepton ${info.build} build (${info.relaxedSimd ? 'relaxed SIMD' : 'SIMD128'}), one thread`);
+console.log(`Lepton ${info.build} build (${info.relaxedSimd ? 'relaxed SIMD' : 'SIMD128'}), one thread; ` +
+  `tiles ${info.tiles.gemm} (GEMM) and ${info.tiles.conv} (conv), calibrated in ${info.calibration.ms.toFixed(0)} ms`);
 
 const mnist = lp.loadMnist();
 const yTrain = lp.oneHot(mnist.yTrain, 10);

@@ -2,6 +2,7 @@
 // and the status-to-Error seam. Imports nothing runtime-specific at the top level.
 import { instantiate } from '../build/lepton.simd.js';
 import { PROBE_RELAXED_BASE64 } from './probe_relaxed.generated.js';
+import { applyTiles, calibrate, tileIds, tileNames, type Calibration, type TileChoice } from './calibrate.js';
 
 /** The wasm exports, typed by the typings asc emits (both builds share one ABI). */
 export type Kernels = Awaited<ReturnType<typeof instantiate>>;
@@ -14,6 +15,13 @@ export interface BackendInfo {
   relaxedSimd: boolean;
   /** Which .wasm file runs the kernels. */
   build: BuildName;
+  /** The micro-kernel tiles in use; pass them to ready({tiles}) to skip the calibration. */
+  tiles: TileChoice;
+  /**
+   * The load-time calibration: how long it took (ms, 0 when tiles were given) and the GFLOP/s
+   * each candidate tile reached on its block.
+   */
+  calibration: { ms: number; gemm: Record<string, number>; conv: Record<string, number> };
 }
 
 export interface ReadyOptions {
@@ -21,6 +29,12 @@ export interface ReadyOptions {
   build?: BuildName;
   /** Where the .wasm files are (a URL ending in '/'); default: ../build/ beside this module. */
   wasmBase?: string | URL;
+  /**
+   * The micro-kernel tiles, skipping the load-time calibration (up to 20 ms): a choice saved
+   * from backendInfo().tiles under the same build, or 'default' for each build's first tiles.
+   * Given to ready() once the engine is loaded, it switches tiles (results stay bit-identical).
+   */
+  tiles?: TileChoice | 'default';
 }
 
 /** Activation codes of the fused epilogues; mirror assembly/kernels/activation.ts. */
@@ -62,6 +76,11 @@ async function fetchWasm(url: URL): Promise<WebAssembly.Module> {
   return WebAssembly.compile(await response.arrayBuffer());
 }
 
+function namesOf(build: BuildName, ids: { gemm: number; conv: number }): TileChoice {
+  const names = tileNames(build);
+  return { gemm: names.gemm[ids.gemm], conv: names.conv[ids.conv] };
+}
+
 class Engine {
   kernels: Kernels | null = null;
   info: BackendInfo | null = null;
@@ -79,8 +98,21 @@ class Engine {
       // (a rejection, not a throw: callers may use .catch() as well as await)
       return Promise.reject(new Error(`lepton: ready(): the ${this.build} build is already loaded`));
     }
+    if (this.loading !== null && options.tiles !== undefined) {
+      const tiles = options.tiles;
+      return this.loading.then(() => { this.useTiles(tiles); });
+    }
     this.loading ??= this.load(options).catch((e) => { this.loading = null; this.build = null; throw e; });
     return this.loading;
+  }
+
+  /** Selects given tiles (validated first: a bad name changes nothing). */
+  private useTiles(tiles: TileChoice | 'default'): void {
+    const info = this.info!;
+    const ids = tiles === 'default' ? { gemm: 0, conv: 0 } : tileIds(info.build, tiles);
+    applyTiles(this.k, ids);
+    info.tiles = namesOf(info.build, ids);
+    info.calibration = { ms: 0, gemm: {}, conv: {} };
   }
 
   private async load(options: ReadyOptions): Promise<void> {
@@ -93,9 +125,20 @@ class Engine {
     }
     const base = options.wasmBase !== undefined ? new URL(options.wasmBase) :
       new URL('../build/', import.meta.url);
+    if (options.tiles !== undefined && options.tiles !== 'default') tileIds(build, options.tiles);
     const module = await fetchWasm(new URL(`lepton.${build}.wasm`, base));
-    this.kernels = await instantiate(module, {});
-    this.info = { simd: true, relaxedSimd: build === 'relaxed', build };
+    const kernels = await instantiate(module, {});
+    let calibration: Calibration;
+    if (options.tiles === undefined) {
+      calibration = await calibrate(kernels, build);
+    } else {
+      const ids = options.tiles === 'default' ? { gemm: 0, conv: 0 } : tileIds(build, options.tiles);
+      applyTiles(kernels, ids);
+      calibration = { tiles: namesOf(build, ids), ms: 0, gemm: {}, conv: {} };
+    }
+    this.kernels = kernels;
+    const { tiles, ...timings } = calibration;
+    this.info = { simd: true, relaxedSimd: build === 'relaxed', build, tiles, calibration: timings };
   }
 
   /** A fresh Float32Array over [ptr, ptr + 4·length): never keep it past one call (memory.grow). */
@@ -124,8 +167,10 @@ export function ready(options?: ReadyOptions): Promise<void> {
   return engine.ready(options);
 }
 
-/** Which build runs: {simd, relaxedSimd, build}. */
+/** Which build runs and with which tiles: {simd, relaxedSimd, build, tiles, calibration}. */
 export function backendInfo(): BackendInfo {
   if (engine.info === null) throw new Error('lepton: backendInfo(): call and await ready() first');
-  return { ...engine.info };
+  const { calibration } = engine.info;
+  return { ...engine.info, tiles: { ...engine.info.tiles },
+    calibration: { ms: calibration.ms, gemm: { ...calibration.gemm }, conv: { ...calibration.conv } } };
 }

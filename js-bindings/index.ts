@@ -1,5 +1,6 @@
 // The public entry of lepton-wasm: TensorFlow.js names and signatures.
 export { ready, backendInfo, relaxedSimdSupported, type BackendInfo, type ReadyOptions, type Activation } from './engine.js';
+export { type TileChoice } from './calibrate.js';
 export { Tensor, tidy, keep, dispose, memory, setMemoryLimit, type DType, type Shape, type MemoryInfo } from './tensor.js';
 export * from './ops/creation.js';
 export { matMul } from './ops/matmul.js';

@@ -49,11 +49,18 @@ describe('ready and backendInfo', () => {
     assert.ok(process.execArgv.includes('--experimental-wasm-relaxed-simd'),
       'run this file with node --experimental-wasm-relaxed-simd');
     assert.equal(lp.relaxedSimdSupported(), true);
-    assert.deepEqual(lp.backendInfo(), { simd: true, relaxedSimd: true, build: 'relaxed' });
+    const { tiles, calibration, ...loaded } = lp.backendInfo();
+    assert.deepEqual(loaded, { simd: true, relaxedSimd: true, build: 'relaxed' });
+    assert.equal(typeof tiles.gemm, 'string');
+    assert.ok(calibration.ms > 0);
     await lp.ready(); // idempotent
     const info = lp.backendInfo();
     info.build = 'simd';
+    info.tiles.gemm = 'x';
+    info.calibration.gemm['x'] = 1;
     assert.equal(lp.backendInfo().build, 'relaxed', 'backendInfo() returns a copy');
+    assert.notEqual(lp.backendInfo().tiles.gemm, 'x');
+    assert.equal(lp.backendInfo().calibration.gemm['x'], undefined);
     await assert.rejects(lp.ready({ build: 'simd' }), /ready\(\): the relaxed build is already loaded/);
     await lp.ready({ build: 'relaxed' });
   });

@@ -72,6 +72,10 @@ import * as lp from 'lepton-wasm';
 import type { BackendInfo, Tensor } from 'lepton-wasm';
 await lp.ready({ build: 'simd' });
 const info: BackendInfo = lp.backendInfo();
+const saved: lp.TileChoice = info.tiles;
+await lp.ready({ tiles: saved });
+// @ts-expect-error: tiles are {gemm, conv} names or 'default'
+void lp.ready({ tiles: 3 });
 const c: Tensor = lp.matMul(lp.tensor([1, 2, 3, 4, 5, 6], [2, 3]), lp.tensor([7, 8, 9, 10, 11, 12], [3, 2]));
 const values: Float32Array | Int32Array = c.dataSync();
 console.log(info.build, values);
@@ -138,12 +142,17 @@ describe('import lepton-wasm in a fresh project', { concurrency: true }, () => {
     it(`node ${build === 'relaxed' ? '--experimental-wasm-relaxed-simd' : '(no flag)'}: loads the ${build} build`, async () => {
       const flags = build === 'relaxed' ? ['--experimental-wasm-relaxed-simd'] : [];
       const out = JSON.parse(await sh(process.execPath, [...flags, 'main.js'], project)) as {
-        name: string; resolved: string; info: unknown; shape: number[]; values: number[]; internal: string;
+        name: string; resolved: string; info: { tiles: { gemm: string }; calibration: { ms: number } };
+        shape: number[]; values: number[]; internal: string;
       };
       assert.equal(out.name, 'lepton-wasm');
       // The .wasm comes from ../build/ beside the installed dist/index.js.
       assert.equal(out.resolved, new URL('node_modules/lepton-wasm/dist/index.js', `file://${project}/`).href);
-      assert.deepEqual(out.info, { simd: true, relaxedSimd: build === 'relaxed', build });
+      const { tiles, calibration, ...loaded } = out.info;
+      assert.deepEqual(loaded, { simd: true, relaxedSimd: build === 'relaxed', build });
+      // The tiles were calibrated (the generated tile list ships in dist/).
+      assert.equal(typeof tiles.gemm, 'string');
+      assert.ok(calibration.ms > 0);
       assert.deepEqual(out.shape, [2, 2]);
       // [1 2 3; 4 5 6] · [7 8; 9 10; 11 12]: small integers, exact in f32 on both builds.
       assert.deepEqual(out.values, [1 * 7 + 2 * 9 + 3 * 11, 1 * 8 + 2 * 10 + 3 * 12,

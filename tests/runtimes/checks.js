@@ -74,6 +74,25 @@ export const checks = [
     },
   },
   {
+    name: 'calibrates the tiles at load time and takes a saved choice',
+    async run(lp) {
+      const info = lp.backendInfo();
+      const gemm = Object.keys(info.calibration.gemm);
+      if (!(gemm.length >= 2 && gemm.includes(info.tiles.gemm))) {
+        throw new Error(`backendInfo(): GEMM tile ${info.tiles.gemm} not among the timed ${gemm.join(', ')}`);
+      }
+      if (!(info.calibration.ms > 0)) throw new Error(`calibration took ${info.calibration.ms} ms`);
+      const other = gemm.find((name) => name !== info.tiles.gemm);
+      await lp.ready({ tiles: { gemm: other, conv: info.tiles.conv } });
+      equal(lp.backendInfo().tiles.gemm, other, 'tiles after ready({tiles})');
+      const c = lp.matMul(lp.ones([9, 7]), lp.ones([7, 17]));
+      close(c.dataSync(), new Array(9 * 17).fill(7), 'matMul on another tile');
+      c.dispose();
+      await lp.ready({ tiles: info.tiles });
+      equal(lp.backendInfo().tiles.gemm, info.tiles.gemm, 'tiles restored');
+    },
+  },
+  {
     name: 'matMul gives known values',
     async run(lp) {
       const before = usage(lp);

@@ -1,0 +1,177 @@
+// Chooses the micro-kernel tiles for this machine at load time. Each build carries several GEMM
+// and conv tiles (scripts/gen-ukernels.mjs); which is fastest depends on the CPU (register count,
+// FMA latency and ports, shuffle ports) and on the engine's register allocator, so ready() times
+// every candidate on the blocks of assembly/kernels/calibrate.ts and keeps the fastest of each
+// kind. All tiles of one arithmetic give bit-identical results, so the choice changes speed only.
+//
+// The clock: the engine compiles a function with its baseline compiler first and its optimizing
+// one once the function is hot, in the background (V8: after a fraction of a ms of baseline
+// execution, then a few ms of compiling per tile), so early samples can be the baseline's, 3-5x
+// slower. So every candidate runs once (asking for its optimized code), the thread pauses 5 ms
+// for the compiler, then candidates are timed in rotating rounds for the rest of the budget and
+// each keeps its fastest sample. A sample is one call of 50-100 µs, more when the clock is coarse
+// (browsers without cross-origin isolation round performance.now() to 0.1 ms or more). On a very
+// busy machine some candidates may still run baseline code when the budget ends: they lose, and
+// the choice is the fastest of the optimized ones.
+import type { BuildName, Kernels } from './engine.js';
+import { CONV_TILES, GEMM_TILES } from './tiles.generated.js';
+
+/** The micro-kernel tiles in use, by name (backendInfo().tiles; ready({tiles}) takes it back). */
+export interface TileChoice {
+  /** The GEMM tile (matMul, dense layers, 1x1 convolutions, backward GEMMs), e.g. '2x16:splat'. */
+  gemm: string;
+  /** The implicit-GEMM convolution tile (conv2d, Winograd, their gradients), e.g. '4x8:splat'. */
+  conv: string;
+}
+
+export interface Calibration {
+  tiles: TileChoice;
+  /** How long the calibration took, ms (0 when the tiles were given). */
+  ms: number;
+  /** GFLOP/s each candidate reached on the calibration block (empty when the tiles were given). */
+  gemm: Record<string, number>;
+  conv: Record<string, number>;
+}
+
+/** ready()'s default budget for the calibration, ms. */
+export const CALIBRATION_BUDGET_MS = 18; // + teardown and selection: within 20 ms
+
+// A mul+add tile (relaxed build) must be this much faster than the fastest FMA tile to be chosen
+// (the samples of equal tiles differ by up to 3-4 % on a busy 2-core VM).
+const MULADD_MARGIN = 1.05;
+
+// Time kept for confirming the winner against the default, ms.
+const CONFIRM_MS = 1;
+
+// The pause after the candidates' first runs, ms.
+const COMPILE_PAUSE_MS = 5;
+
+// Flops of one calibrate_gemm / calibrate_conv repetition (assembly/kernels/calibrate.ts).
+const GEMM_BLOCK_FLOPS = 2 * 60 * 96 * 256;
+const CONV_BLOCK_FLOPS = 2 * 64 * 64 * 144;
+
+/** The tile names of a build. */
+export function tileNames(build: BuildName): { gemm: readonly string[]; conv: readonly string[] } {
+  return { gemm: GEMM_TILES[build], conv: CONV_TILES[build] };
+}
+
+/** The ids of a choice in this build; a clear Error for a name the build does not have. */
+export function tileIds(build: BuildName, tiles: TileChoice): { gemm: number; conv: number } {
+  const names = tileNames(build);
+  const id = (kind: 'gemm' | 'conv', name: unknown): number => {
+    const i = typeof name === 'string' ? names[kind].indexOf(name) : -1;
+    if (i < 0) {
+      throw new Error(`lepton: ready({tiles}): ${kind} tile ${JSON.stringify(name)} is not one of the ` +
+        `${build} build's: ${names[kind].join(', ')}`);
+    }
+    return i;
+  };
+  if (typeof tiles !== 'object' || tiles === null) {
+    throw new Error(`lepton: ready({tiles}): expected {gemm, conv} tile names (backendInfo().tiles), got ${String(tiles)}`);
+  }
+  return { gemm: id('gemm', tiles.gemm), conv: id('conv', tiles.conv) };
+}
+
+/** Selects tiles by id; ids are validated by the caller (tileIds). */
+export function applyTiles(k: Kernels, ids: { gemm: number; conv: number }): void {
+  if (k.set_tiles(ids.gemm, ids.conv) !== 0) throw new Error(`lepton: tile ids ${ids.gemm}, ${ids.conv} out of range`);
+}
+
+/** The smallest step of performance.now() seen in up to 2 ms, ms. */
+function clockStep(): number {
+  const start = performance.now();
+  let last = start, step = Infinity;
+  while (last - start < 2) {
+    const t = performance.now();
+    if (t > last) { step = Math.min(step, t - last); last = t; }
+    if (step <= 0.005) break;
+  }
+  return step;
+}
+
+interface Candidate { kind: 'gemm' | 'conv'; id: number; name: string; reps: number; flops: number; best: number }
+
+/**
+ * Times every tile of this build for about budgetMs and selects the fastest GEMM and conv
+ * tiles. Falls back to each kind's first tile (the build's default) when the calibration blocks
+ * cannot be allocated.
+ */
+export async function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRATION_BUDGET_MS): Promise<Calibration> {
+  const start = performance.now();
+  const names = tileNames(build);
+  const result: Calibration = { tiles: { gemm: names.gemm[0], conv: names.conv[0] }, ms: 0, gemm: {}, conv: {} };
+  if (k.calibration_setup() !== 0) {
+    applyTiles(k, { gemm: 0, conv: 0 });
+    result.ms = performance.now() - start;
+    return result;
+  }
+  try {
+    // A sample lasts about 50-100 µs, and 20 clock steps at least when the clock is coarse.
+    const step = clockStep();
+    const candidates: Candidate[] = [];
+    const add = (kind: 'gemm' | 'conv', list: readonly string[], flops: number, minReps: number, msPerRep: number) => {
+      if (list.length < 2) return;
+      const reps = Math.max(minReps, Math.ceil((20 * step) / msPerRep));
+      list.forEach((name, id) => candidates.push({ kind, id, name, reps, flops, best: Infinity }));
+    };
+    add('gemm', names.gemm, GEMM_BLOCK_FLOPS, 1, 0.05);
+    add('conv', names.conv, CONV_BLOCK_FLOPS, 3, 0.02);
+    const sample = (c: Candidate) => {
+      const t0 = performance.now();
+      if (c.kind === 'gemm') k.calibrate_gemm(c.id, c.reps);
+      else k.calibrate_conv(c.id, c.reps);
+      const ms = (performance.now() - t0) / c.reps;
+      if (ms > 0 && ms < c.best) c.best = ms;
+    };
+    // Compile every candidate (engines compile a function on its first call), then run each once
+    // on its block: the baseline code's first runs ask for the optimized code early.
+    for (const c of candidates) {
+      if (c.kind === 'gemm') k.calibrate_gemm(c.id, 0);
+      else k.calibrate_conv(c.id, 0);
+    }
+    for (const c of candidates) sample(c);
+    // Step aside while the optimizing compiler works in the background: on a busy machine it
+    // competes with this thread for a core (measured on a loaded 2-core VM: without the pause
+    // half the candidates were still running baseline code when the budget ran out).
+    await new Promise((resolve) => setTimeout(resolve, COMPILE_PAUSE_MS));
+    // Whole rounds while the fastest round so far still fits in the budget (less the confirmation).
+    let roundMs = Infinity;
+    for (let round = 1; ; round++) {
+      const t0 = performance.now();
+      if (t0 - start + (Number.isFinite(roundMs) ? roundMs : 0) > budgetMs - CONFIRM_MS) break;
+      // Rotate the order each round: no candidate always runs first (or after the slowest).
+      for (let i = 0; i < candidates.length; i++) sample(candidates[(i + round) % candidates.length]);
+      roundMs = Math.min(roundMs, performance.now() - t0);
+    }
+    for (const kind of ['gemm', 'conv'] as const) {
+      // The fastest of the build's own arithmetic, and of the mul+add tiles (relaxed build).
+      let native: Candidate | undefined, muladd: Candidate | undefined;
+      for (const c of candidates) {
+        if (c.kind !== kind || !Number.isFinite(c.best)) continue;
+        result[kind][c.name] = c.flops / c.best / 1e6;
+        if (c.name.endsWith(':muladd')) { if (muladd === undefined || c.best < muladd.best) muladd = c; }
+        else if (native === undefined || c.best < native.best) native = c;
+      }
+      // A mul+add tile gives other results (the SIMD128 build's), so it takes over only when
+      // clearly faster: noise alone must not flip a machine's results from one load to the next.
+      let winner = muladd !== undefined && (native === undefined || muladd.best * MULADD_MARGIN < native.best)
+        ? muladd : native;
+      // A winner other than the build's default must beat it again, head to head: a sample of the
+      // default taken while the machine was busy (or before its optimized code was in) must not
+      // hand the choice to a tile that is slower on this CPU.
+      const fallback = candidates.find((c) => c.kind === kind && c.id === 0);
+      if (winner !== undefined && fallback !== undefined && winner !== fallback) {
+        const w = { ...winner, best: Infinity }, d = { ...fallback, best: Infinity };
+        for (let i = 0; i < 2; i++) { sample(w); sample(d); }
+        const margin = winner.name.endsWith(':muladd') ? MULADD_MARGIN : 1;
+        if (!(w.best * margin < d.best)) winner = fallback;
+      }
+      if (winner !== undefined) result.tiles[kind] = winner.name;
+    }
+  } finally {
+    k.calibration_teardown();
+  }
+  applyTiles(k, tileIds(build, result.tiles));
+  result.ms = performance.now() - start;
+  return result;
+}

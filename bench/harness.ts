@@ -2,14 +2,19 @@
 // single-threaded. Each Lepton build runs in its own child process (a process loads one build),
 // and inside that process every shape is timed against tfjs in interleaved rounds
 // (bench/rounds.ts). Prints one table: shape, ms, GFLOP/s and the Lepton/tfjs speed ratio.
-//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv|dw|cnn|convgrad|train]
+//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv|dw|cnn|convgrad|train|tiles]
 // convgrad: the conv backward kernels against the forward conv of the same shape (both Lepton,
 // same process, interleaved), and the input gradient against tfjs-wasm's Conv2DBackpropInput.
 // train: one training step (batch 64, Adam) of the MLP and of the seed CNN against tfjs-wasm
 // (bench/train.ts, bench/tfjs_train.ts); samples/s = batch / step time.
+// tiles: every micro-kernel tile of each build against the machine's ceiling, measured in the same
+// rounds (bench/tiles.ts), the tiles ready() chose, and the core entry's start-up time
+// (bench/startup.mjs, a fresh process per build).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
+import { readFileSync } from 'node:fs';
+import type { TileReport } from './tiles.js';
 import { CNN_BATCHES, CNN_FLOPS_PER_SAMPLE, CONV_GRAD_SHAPES, TRAIN_BATCH, CONV_SHAPES, convFlops, DW_SHAPES, dwFlops, GEMM_SIZES,
   SMALL_M_GEMMS } from './shapes.js';
 
@@ -69,7 +74,23 @@ async function child(): Promise<void> {
     const { trainRows } = await import('./train.js');
     for (const r of await trainRows(TRAIN_BATCH)) run(r.name, r.flops, r.make());
   }
-  process.stdout.write(JSON.stringify(rows));
+  let tiles: TileReport | undefined;
+  if (want('tiles')) {
+    const { tileReport } = await import('./tiles.js');
+    tiles = tileReport(quick ? 3 : 5);
+  }
+  process.stdout.write(JSON.stringify({ rows, tiles }));
+}
+
+/** The CPU as `lscpu` names it: model name, and the family where /proc/cpuinfo tells it. */
+function cpuModel(): string {
+  const model = cpus()[0]?.model?.trim() ?? 'unknown CPU';
+  try {
+    const family = /^cpu family\s*:\s*(\d+)/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1];
+    return family ? `${model}, CPU family ${family}` : model;
+  } catch {
+    return model;
+  }
 }
 
 function table(rows: Row[]): string {
@@ -102,17 +123,30 @@ function refTable(rows: Row[]): string {
 async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   const rows: Row[] = [];
+  const tileReports: TileReport[] = [];
+  const startups: string[] = [];
   for (const build of ['simd', 'relaxed']) {
     const flags = build === 'relaxed' ? ['--experimental-wasm-relaxed-simd'] : [];
+    if (only === undefined || only === 'tiles') {
+      // Start-up in fresh processes (the median of 5): import, then ready() with its calibration.
+      const runs = Array.from({ length: 5 }, () => JSON.parse(execFileSync(process.execPath,
+        [...flags, fileURLToPath(new URL('./startup.mjs', import.meta.url))]).toString()));
+      const mid = (key: string) => runs.map((r) => r[key] as number).sort((a, b) => a - b)[2];
+      startups.push(`${build}: import ${mid('importMs').toFixed(1)} ms, ready() ${mid('readyMs').toFixed(1)} ms ` +
+        `(of which calibration ${mid('calibrationMs').toFixed(1)} ms); tiles chosen in the 5 runs: ` +
+        runs.map((r) => `${r.tiles.gemm} / ${r.tiles.conv}`).join(', '));
+    }
     process.stderr.write(`${build}: `);
     const out = execFileSync(process.execPath, [...flags, '--import', 'tsx', self, '--child', ...args],
       { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 }).toString();
     process.stderr.write('\n');
-    rows.push(...(JSON.parse(out) as Row[]));
+    const result = JSON.parse(out) as { rows: Row[]; tiles?: TileReport };
+    rows.push(...result.rows);
+    if (result.tiles) tileReports.push(result.tiles);
   }
   rows.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }) || a.build.localeCompare(b.build));
   console.log(`Lepton vs TensorFlow.js wasm (tfjs-backend-wasm, XNNPACK), one thread, Node ${process.version}, ` +
-    `${cpus()[0]?.model ?? 'unknown CPU'}; ratio > 1: Lepton is faster.\n`);
+    `${cpuModel()}; ratio > 1: Lepton is faster.\n`);
   const vsTfjs = rows.filter((r) => !r.ref), vsForward = rows.filter((r) => r.ref);
   if (vsTfjs.length > 0) console.log(table(vsTfjs));
   if (vsForward.length > 0) {
@@ -120,6 +154,13 @@ async function main(): Promise<void> {
       `2·N·OH·OW·KH·KW·CI·CO; kernel calls on arena buffers, nothing read back); ratio = backward / forward speed.\n`);
     console.log(refTable(vsForward));
   }
+  if (tileReports.length > 0) {
+    const { tileTables } = await import('./tiles.js');
+    console.log(`\nMicro-kernel tiles, GFLOP/s (fraction of the ceiling measured in the same rounds, median of rounds):\n`);
+    for (const r of tileReports) console.log(tileTables(r, cpuModel()) + '\n');
+  }
+  if (startups.length > 0) console.log(`Start-up of the core entry (dist/index.js), Node ${process.version}, ${cpuModel()}:\n\n` +
+    startups.map((s) => `- ${s}`).join('\n'));
 }
 
 if (args.includes('--child')) await child();

@@ -16,8 +16,8 @@ export interface TileReport {
   build: string;
   chosen: { gemm: string; conv: string };
   calibrationMs: number;
-  /** Median over rounds of each ceiling, GFLOP/s (relaxed: NaN in the SIMD128-only process). */
-  ceilings: { muladd: number; relaxed: number };
+  /** Median over rounds of each ceiling, GFLOP/s (relaxed: null in the SIMD128 build's process). */
+  ceilings: { muladd: number; relaxed: number | null };
   /** The ceiling of this build's arithmetic the fractions are taken against. */
   ceilingKind: 'muladd' | 'relaxed';
   /** Per tile and measurement ('kernel', 'gemm 256', ..., 'conv ...'): median GFLOP/s and median fraction of the ceiling. */
@@ -104,7 +104,7 @@ export function tileReport(rounds: number): TileReport {
   }
   return {
     build: info.build, chosen: info.tiles, calibrationMs: info.calibration.ms,
-    ceilings: { muladd: median(ceilings.muladd), relaxed: ceilings.relaxed.length ? median(ceilings.relaxed) : NaN },
+    ceilings: { muladd: median(ceilings.muladd), relaxed: ceilings.relaxed.length ? median(ceilings.relaxed) : null },
     ceilingKind,
     rows: items.map((it, i) => ({ kind: it.kind, tile: it.tile, what: it.what, gflops: median(gflops[i]), fraction: median(fractions[i]) })),
   };
@@ -116,9 +116,9 @@ export function tileTables(r: TileReport, cpu: string): string {
   const cell = (row: { gflops: number; fraction: number } | undefined) => row ? `${row.gflops.toFixed(1)} (${pct(row.fraction)})` : '–';
   const find = (kind: string, tile: string, what: string) => r.rows.find((x) => x.kind === kind && x.tile === tile && x.what === what);
   const out: string[] = [];
-  const ceil = r.ceilingKind === 'relaxed' ? r.ceilings.relaxed : r.ceilings.muladd;
+  const ceil = r.ceilingKind === 'relaxed' ? r.ceilings.relaxed ?? NaN : r.ceilings.muladd;
   out.push(`**${r.build} build**, ${cpu}: ceiling ${r.ceilings.muladd.toFixed(1)} GFLOP/s mul+add` +
-    (Number.isNaN(r.ceilings.relaxed) ? '' : `, ${r.ceilings.relaxed.toFixed(1)} relaxed_madd`) +
+    (r.ceilings.relaxed === null ? '' : `, ${r.ceilings.relaxed.toFixed(1)} relaxed_madd`) +
     ` (fractions below: of the ${r.ceilingKind === 'relaxed' ? 'relaxed_madd' : 'mul+add'} ceiling, ${ceil.toFixed(1)}). ` +
     `Calibration (${r.calibrationMs.toFixed(1)} ms) chose **${r.chosen.gemm}** for GEMM and **${r.chosen.conv}** for conv.\n`);
   const gemmTiles = [...new Set(r.rows.filter((x) => x.kind === 'gemm').map((x) => x.tile))];

@@ -7,12 +7,12 @@
 // The clock: the engine compiles a function with its baseline compiler first and its optimizing
 // one once the function is hot, in the background (V8: after a fraction of a ms of baseline
 // execution, then a few ms of compiling per tile), so early samples can be the baseline's, 3-5x
-// slower. So every candidate runs once (asking for its optimized code), the thread pauses 5 ms
-// for the compiler, then candidates are timed in rotating rounds for the rest of the budget and
+// slower. So every candidate runs once (asking for its optimized code), the thread sleeps 5 ms
+// for the compiler where it may (not on a browser's main thread), then candidates are timed in rotating rounds for the rest of the budget and
 // each keeps its fastest sample. A sample is one call of 50-100 µs, more when the clock is coarse
 // (browsers without cross-origin isolation round performance.now() to 0.1 ms or more). On a very
 // busy machine some candidates may still run baseline code when the budget ends: they lose, and
-// the choice is the fastest of the optimized ones.
+// the default stays unless it ran optimized code and another optimized tile beat it.
 import type { BuildName, Kernels } from './engine.js';
 import { CONV_TILES, GEMM_TILES } from './tiles.generated.js';
 
@@ -36,9 +36,10 @@ export interface Calibration {
 /** ready()'s default budget for the calibration, ms. */
 export const CALIBRATION_BUDGET_MS = 18; // + teardown and selection: within 20 ms
 
-// A mul+add tile (relaxed build) must be this much faster than the fastest FMA tile to be chosen
-// (the samples of equal tiles differ by up to 3-4 % on a busy 2-core VM).
-const MULADD_MARGIN = 1.05;
+// How much faster than the default a tile must be to replace it: 3 %, and 5 % for a mul+add tile
+// of the relaxed build, which changes the results (to the SIMD128 build's), so that noise alone
+// does not flip a machine's results from one load to the next.
+const margin = (c: { name: string; id: number }) => (c.id === 0 ? 1 : c.name.endsWith(':muladd') ? 1.05 : 1.03);
 
 // Time kept for confirming the winner against the default, ms.
 const CONFIRM_MS = 1;
@@ -89,14 +90,34 @@ function clockStep(): number {
   return step;
 }
 
-interface Candidate { kind: 'gemm' | 'conv'; id: number; name: string; reps: number; flops: number; best: number }
+/**
+ * Blocks this thread for ms without spinning (Atomics.wait), leaving the core to the engine's
+ * compiler threads. Not a timer: at start-up the event loop runs other tasks first (setTimeout(5)
+ * took 12-32 ms there). Where blocking is not allowed (a browser's main thread), no pause.
+ */
+function pause(ms: number): void {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  } catch {
+    // SharedArrayBuffer missing (no cross-origin isolation) or Atomics.wait refused.
+  }
+}
+
+interface Candidate {
+  kind: 'gemm' | 'conv'; id: number; name: string; reps: number; flops: number;
+  /** The fastest sample and the first (the engine's baseline code, where it tiers), ms per rep. */
+  best: number; first: number;
+}
+
+/** Seen running optimized code: at least 1/0.6 times faster than its first (baseline) run. */
+const optimized = (c: Candidate) => c.best < 0.6 * c.first;
 
 /**
  * Times every tile of this build for about budgetMs and selects the fastest GEMM and conv
  * tiles. Falls back to each kind's first tile (the build's default) when the calibration blocks
  * cannot be allocated.
  */
-export async function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRATION_BUDGET_MS): Promise<Calibration> {
+export function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRATION_BUDGET_MS): Calibration {
   const start = performance.now();
   const names = tileNames(build);
   const result: Calibration = { tiles: { gemm: names.gemm[0], conv: names.conv[0] }, ms: 0, gemm: {}, conv: {} };
@@ -112,7 +133,7 @@ export async function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRA
     const add = (kind: 'gemm' | 'conv', list: readonly string[], flops: number, minReps: number, msPerRep: number) => {
       if (list.length < 2) return;
       const reps = Math.max(minReps, Math.ceil((20 * step) / msPerRep));
-      list.forEach((name, id) => candidates.push({ kind, id, name, reps, flops, best: Infinity }));
+      list.forEach((name, id) => candidates.push({ kind, id, name, reps, flops, best: Infinity, first: Infinity }));
     };
     add('gemm', names.gemm, GEMM_BLOCK_FLOPS, 1, 0.05);
     add('conv', names.conv, CONV_BLOCK_FLOPS, 3, 0.02);
@@ -129,11 +150,17 @@ export async function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRA
       if (c.kind === 'gemm') k.calibrate_gemm(c.id, 0);
       else k.calibrate_conv(c.id, 0);
     }
-    for (const c of candidates) sample(c);
+    // The defaults run twice: the faster run is their baseline code's speed (the optimized code
+    // takes 2.5 ms or more to arrive) even when the machine is busy during one of them.
+    for (const c of [...candidates, ...candidates.filter((d) => d.id === 0)]) {
+      if (performance.now() - start > budgetMs - CONFIRM_MS) break; // the rest stay unmeasured
+      sample(c);
+      c.first = c.best;
+    }
     // Step aside while the optimizing compiler works in the background: on a busy machine it
     // competes with this thread for a core (measured on a loaded 2-core VM: without the pause
     // half the candidates were still running baseline code when the budget ran out).
-    await new Promise((resolve) => setTimeout(resolve, COMPILE_PAUSE_MS));
+    if (performance.now() - start + COMPILE_PAUSE_MS < budgetMs - CONFIRM_MS) pause(COMPILE_PAUSE_MS);
     // Whole rounds while the fastest round so far still fits in the budget (less the confirmation).
     let roundMs = Infinity;
     for (let round = 1; ; round++) {
@@ -144,27 +171,26 @@ export async function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRA
       roundMs = Math.min(roundMs, performance.now() - t0);
     }
     for (const kind of ['gemm', 'conv'] as const) {
-      // The fastest of the build's own arithmetic, and of the mul+add tiles (relaxed build).
-      let native: Candidate | undefined, muladd: Candidate | undefined;
+      const fallback = candidates.find((c) => c.kind === kind && c.id === 0);
+      let winner = fallback;
       for (const c of candidates) {
         if (c.kind !== kind || !Number.isFinite(c.best)) continue;
         result[kind][c.name] = c.flops / c.best / 1e6;
-        if (c.name.endsWith(':muladd')) { if (muladd === undefined || c.best < muladd.best) muladd = c; }
-        else if (native === undefined || c.best < native.best) native = c;
+        if (winner !== undefined && c.best * margin(c) < winner.best * margin(winner)) winner = c;
       }
-      // A mul+add tile gives other results (the SIMD128 build's), so it takes over only when
-      // clearly faster: noise alone must not flip a machine's results from one load to the next.
-      let winner = muladd !== undefined && (native === undefined || muladd.best * MULADD_MARGIN < native.best)
-        ? muladd : native;
-      // A winner other than the build's default must beat it again, head to head: a sample of the
-      // default taken while the machine was busy (or before its optimized code was in) must not
-      // hand the choice to a tile that is slower on this CPU.
-      const fallback = candidates.find((c) => c.kind === kind && c.id === 0);
+      // Another tile replaces the build's default only when the default ran optimized code (its
+      // baseline code makes the big tiles look fast: in a fresh V8 process most tiles' optimized
+      // code arrives 20-35 ms after their first run, often past the budget) and the winner beats
+      // it again, head to head, by the same margin (one sample of the default taken while the
+      // machine was busy must not hand the choice to a tile that is slower on this CPU).
       if (winner !== undefined && fallback !== undefined && winner !== fallback) {
-        const w = { ...winner, best: Infinity }, d = { ...fallback, best: Infinity };
-        for (let i = 0; i < 2; i++) { sample(w); sample(d); }
-        const margin = winner.name.endsWith(':muladd') ? MULADD_MARGIN : 1;
-        if (!(w.best * margin < d.best)) winner = fallback;
+        let confirmed = optimized(fallback) && performance.now() - start < budgetMs + 1;
+        if (confirmed) {
+          const w = { ...winner, best: Infinity }, d = { ...fallback, best: Infinity };
+          for (let i = 0; i < 3; i++) { sample(w); sample(d); }
+          confirmed = w.best * margin(winner) < d.best;
+        }
+        if (!confirmed) winner = fallback;
       }
       if (winner !== undefined) result.tiles[kind] = winner.name;
     }

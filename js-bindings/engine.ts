@@ -130,7 +130,7 @@ class Engine {
     const kernels = await instantiate(module, {});
     let calibration: Calibration;
     if (options.tiles === undefined) {
-      calibration = await calibrate(kernels, build);
+      calibration = calibrate(kernels, build);
     } else {
       const ids = options.tiles === 'default' ? { gemm: 0, conv: 0 } : tileIds(build, options.tiles);
       applyTiles(kernels, ids);

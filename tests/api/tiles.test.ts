@@ -38,13 +38,18 @@ describe('tiles chosen at load time', () => {
     assert.ok(names.gemm.includes(info.tiles.gemm), info.tiles.gemm);
     assert.ok(names.conv.includes(info.tiles.conv), info.tiles.conv);
     assert.ok(info.calibration.ms > 0);
-    assert.deepEqual(Object.keys(info.calibration.gemm), [...names.gemm]);
+    // Every timed candidate is one of the build's (on a very busy machine the budget can end
+    // before the last ones ran; the default always runs first).
+    const timed = Object.keys(info.calibration.gemm);
+    assert.ok(timed.includes(names.gemm[0]), 'the default GEMM tile was timed');
+    for (const name of timed) assert.ok(names.gemm.includes(name), name);
     for (const gflops of Object.values(info.calibration.gemm)) assert.ok(gflops > 0);
-    if (names.conv.length > 1) assert.deepEqual(Object.keys(info.calibration.conv), [...names.conv]);
+    for (const name of Object.keys(info.calibration.conv)) assert.ok(names.conv.includes(name), name);
     // The winner is the fastest of its arithmetic (a mul+add tile must be clearly faster), or the
     // build's default when the fastest failed to beat it again head to head.
     const native = names.gemm.filter((n) => !n.endsWith(':muladd'));
-    const best = native.reduce((a, b) => (info.calibration.gemm[b] > info.calibration.gemm[a] ? b : a));
+    const best = native.filter((n) => n in info.calibration.gemm)
+      .reduce((a, b) => (info.calibration.gemm[b] > info.calibration.gemm[a] ? b : a));
     if (!info.tiles.gemm.endsWith(':muladd')) assert.ok([best, names.gemm[0]].includes(info.tiles.gemm), info.tiles.gemm);
   });
 

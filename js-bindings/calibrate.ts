@@ -8,11 +8,12 @@
 // one once the function is hot, in the background (V8: after a fraction of a ms of baseline
 // execution, then a few ms of compiling per tile), so early samples can be the baseline's, 3-5x
 // slower. So every candidate runs once (asking for its optimized code), the thread sleeps 5 ms
-// for the compiler where it may (not on a browser's main thread), then candidates are timed in rotating rounds for the rest of the budget and
-// each keeps its fastest sample. A sample is one call of 50-100 µs, more when the clock is coarse
-// (browsers without cross-origin isolation round performance.now() to 0.1 ms or more). On a very
-// busy machine some candidates may still run baseline code when the budget ends: they lose, and
-// the default stays unless it ran optimized code and another optimized tile beat it.
+// for the compiler where it may (not on a browser's main thread), then the candidates are timed
+// in rotating rounds for the rest of the budget and each keeps its fastest sample. A sample is
+// one call of 50-100 µs, more when the clock is coarse (browsers without cross-origin isolation
+// round performance.now() to 0.1 ms or more). Candidates still running baseline code when the
+// budget ends lose; the build's default (the best tile on Zen 3 and Zen 5) stays unless it ran
+// optimized code and another tile beat it, in the rounds and again head to head.
 import type { BuildName, Kernels } from './engine.js';
 import { CONV_TILES, GEMM_TILES } from './tiles.generated.js';
 

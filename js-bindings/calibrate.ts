@@ -15,7 +15,7 @@
 // budget ends lose; the build's default (the best tile on Zen 3 and Zen 5) stays unless it ran
 // optimized code and another tile beat it, in the rounds and again head to head.
 import type { BuildName, Kernels } from './engine.js';
-import { CONV_TILES, GEMM_TILES } from './tiles.generated.js';
+import { CONV_TILES, GEMM_TILES, GEMM_UNTIMED } from './tiles.generated.js';
 
 /** The micro-kernel tiles in use, by name (backendInfo().tiles; ready({tiles}) takes it back). */
 export interface TileChoice {
@@ -131,10 +131,13 @@ export function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRATION_B
     // A sample lasts about 50-100 µs, and 20 clock steps at least when the clock is coarse.
     const step = clockStep();
     const candidates: Candidate[] = [];
+    const untimed: readonly string[] = GEMM_UNTIMED[build];
     const add = (kind: 'gemm' | 'conv', list: readonly string[], flops: number, minReps: number, msPerRep: number) => {
       if (list.length < 2) return;
       const reps = Math.max(minReps, Math.ceil((20 * step) / msPerRep));
-      list.forEach((name, id) => candidates.push({ kind, id, name, reps, flops, best: Infinity, first: Infinity }));
+      list.forEach((name, id) => {
+        if (kind === 'conv' || !untimed.includes(name)) candidates.push({ kind, id, name, reps, flops, best: Infinity, first: Infinity });
+      });
     };
     add('gemm', names.gemm, GEMM_BLOCK_FLOPS, 1, 0.05);
     add('conv', names.conv, CONV_BLOCK_FLOPS, 3, 0.02);

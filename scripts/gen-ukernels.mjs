@@ -23,8 +23,9 @@
 //   the pure ops sink to their uses), so everything loaded in one k step is live at once: MR
 //   broadcasts + NR/4 B vectors + MR·NR/4 accumulators must fit the 16 xmm registers of x64 or
 //   the loop spills (12-accumulator tiles: 27-29 GFLOP/s kernel-only on Zen 5, against 52-56).
-//   ARM64 has 32 vector registers: 3x16, 6x8 and 4x16 are there for it (and for engines that
-//   interleave loads).
+//   ARM64 has 32 vector registers: 6x8 is there for it (XNNPACK's wasmsimd choice for ARM; 3x16
+//   and 4x16 were measured here too and dropped from the builds: each tile ready() times delays
+//   the optimized code of all of them).
 // - A shuffle is pure, so V8 places each broadcast next to its uses and one temp register serves
 //   all rows: 5x8:shuffle keeps 10 accumulators without spilling; with relaxed_madd (latency-
 //   bound chains) it is the fastest tile on Zen 3 and Zen 5.
@@ -39,10 +40,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 
 const GEMM_TILES = {
   // Index 0 is the default before calibration (and under ready({tiles: 'default'})).
-  simd: ['2x16:splat', '4x8:splat', '5x8:shuffle', '3x16:splat', '6x8:splat', '4x16:splat'],
-  relaxed: ['5x8:shuffle', '4x8:splat', '2x16:splat', '6x8:splat', '4x16:splat',
-    '2x16:splat:muladd', '4x8:splat:muladd'],
+  simd: ['2x16:splat', '4x8:splat', '5x8:shuffle', '6x8:splat'],
+  relaxed: ['5x8:shuffle', '2x16:splat', '6x8:splat', '2x16:splat:muladd', '4x8:splat', '4x8:splat:muladd'],
 };
+// Tiles kept for the conv edges (below) that ready() does not time: every candidate timed makes
+// the engine's optimizing compiler take longer before any of them runs optimized code (V8: a few
+// ms per tile, published together), and these lose to 2x16 in each arithmetic on x64.
+const GEMM_UNTIMED = { simd: [], relaxed: ['4x8:splat', '4x8:splat:muladd'] };
 // The conv tiles read A in place through 4 row pointers per panel (conv.ts's indirection
 // buffer) and B from the 8-column panels the Winograd paths write too, so all are 4x8; each
 // has a GEMM tile of the same shape and arithmetic for the panels conv.ts gathers at the
@@ -356,6 +360,8 @@ function namesFile() {
     '// The micro-kernel tiles of each build, index = the tile id the wasm kernels take.',
     `export const GEMM_TILES = { simd: ${list(GEMM_TILES.simd)}, relaxed: ${list(GEMM_TILES.relaxed)} } as const;`,
     `export const CONV_TILES = { simd: ${list(CONV_TILES.simd)}, relaxed: ${list(CONV_TILES.relaxed)} } as const;`,
+    '/** GEMM tiles ready() does not time (they serve the conv edges). */',
+    `export const GEMM_UNTIMED = { simd: ${list(GEMM_UNTIMED.simd)}, relaxed: ${list(GEMM_UNTIMED.relaxed)} } as const;`,
     '',
   ].join('\n');
 }

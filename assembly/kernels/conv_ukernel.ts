@@ -25,10 +25,10 @@ import { clampBounds } from "./tile_util";
 
 /** The GEMM tile of conv tile `tile`'s shape and arithmetic (gathered edge panels). */
 export function conv_edge_gemm_tile(tile: i32): i32 {
-  // relaxed [1, 6], SIMD128 [1]
+  // relaxed [4, 5], SIMD128 [1]
   if (ASC_FEATURE_RELAXED_SIMD) {
-    if (tile == 1) return 6;
-    return 1;
+    if (tile == 1) return 5;
+    return 4;
   }
   return 1;
 }

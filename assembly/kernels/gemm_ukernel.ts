@@ -2,8 +2,8 @@
 //
 // The f32 GEMM micro-kernels: C[MR x NR] (+)= Apacked[MR x kc] · Bpanel[kc x NR], then an
 // optional clamp. Tiles per build (index = tile id; the reasons are in the generator):
-//   SIMD128: 2x16:splat, 4x8:splat, 5x8:shuffle, 3x16:splat, 6x8:splat, 4x16:splat
-//   relaxed: 5x8:shuffle, 4x8:splat, 2x16:splat, 6x8:splat, 4x16:splat, 2x16:splat:muladd, 4x8:splat:muladd
+//   SIMD128: 2x16:splat, 4x8:splat, 5x8:shuffle, 6x8:splat
+//   relaxed: 5x8:shuffle, 2x16:splat, 6x8:splat, 2x16:splat:muladd, 4x8:splat, 4x8:splat:muladd
 //
 //   A panel (pack_a):  k-major, MR floats per k         a[k*MR + r]
 //   B panel (pack_b):  NR bias floats, then NR per k    b[NR + k*NR + j]
@@ -16,44 +16,38 @@ import { clampTile, copyTile, edgeTile } from "./tile_util";
 
 /** Number of GEMM tiles in this build. */
 // @ts-ignore: decorator
-@inline export const GEMM_TILE_COUNT: i32 = ASC_FEATURE_RELAXED_SIMD ? 7 : 6;
+@inline export const GEMM_TILE_COUNT: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
 /** Rows (MR) of GEMM tile `tile`. */
 export function gemm_tile_mr(tile: i32): i32 {
-  // relaxed [5, 4, 2, 6, 4, 2, 4], SIMD128 [2, 4, 5, 3, 6, 4]
+  // relaxed [5, 2, 6, 2, 4, 4], SIMD128 [2, 4, 5, 6]
   if (ASC_FEATURE_RELAXED_SIMD) {
-    if (tile == 1) return 4;
-    if (tile == 2) return 2;
-    if (tile == 3) return 6;
+    if (tile == 1) return 2;
+    if (tile == 2) return 6;
+    if (tile == 3) return 2;
     if (tile == 4) return 4;
-    if (tile == 5) return 2;
-    if (tile == 6) return 4;
+    if (tile == 5) return 4;
     return 5;
   }
   if (tile == 1) return 4;
   if (tile == 2) return 5;
-  if (tile == 3) return 3;
-  if (tile == 4) return 6;
-  if (tile == 5) return 4;
+  if (tile == 3) return 6;
   return 2;
 }
 
 /** Columns (NR) of GEMM tile `tile`. */
 export function gemm_tile_nr(tile: i32): i32 {
-  // relaxed [8, 8, 16, 8, 16, 16, 8], SIMD128 [16, 8, 8, 16, 8, 16]
+  // relaxed [8, 16, 8, 16, 8, 8], SIMD128 [16, 8, 8, 8]
   if (ASC_FEATURE_RELAXED_SIMD) {
-    if (tile == 1) return 8;
-    if (tile == 2) return 16;
-    if (tile == 3) return 8;
-    if (tile == 4) return 16;
-    if (tile == 5) return 16;
-    if (tile == 6) return 8;
+    if (tile == 1) return 16;
+    if (tile == 2) return 8;
+    if (tile == 3) return 16;
+    if (tile == 4) return 8;
+    if (tile == 5) return 8;
     return 8;
   }
   if (tile == 1) return 8;
   if (tile == 2) return 8;
-  if (tile == 3) return 16;
-  if (tile == 4) return 8;
-  if (tile == 5) return 16;
+  if (tile == 3) return 8;
   return 16;
 }
 
@@ -253,72 +247,6 @@ function gemm_block_5x8_shuffle(c: usize, ldc: i32, aPacked: usize, bPacked: usi
   }
 }
 
-/** C[3 x 16] (+)= A panel[3 x kc] · B panel[kc x 16]. */
-// @ts-ignore: decorator
-@inline function gemm_ukernel_3x16_splat(kc: i32, a: usize, b: usize, c: usize, cStride: usize, accumulate: bool): void {
-  // The start: C (accumulate) or the bias head of the B panel, the same for every row.
-  const init = accumulate ? c : b;
-  const initStride = accumulate ? cStride : 0;
-  let acc0x0 = v128.load(init + 0 * initStride, 0), acc0x1 = v128.load(init + 0 * initStride, 16), acc0x2 = v128.load(init + 0 * initStride, 32), acc0x3 = v128.load(init + 0 * initStride, 48);
-  let acc1x0 = v128.load(init + 1 * initStride, 0), acc1x1 = v128.load(init + 1 * initStride, 16), acc1x2 = v128.load(init + 1 * initStride, 32), acc1x3 = v128.load(init + 1 * initStride, 48);
-  let acc2x0 = v128.load(init + 2 * initStride, 0), acc2x1 = v128.load(init + 2 * initStride, 16), acc2x2 = v128.load(init + 2 * initStride, 32), acc2x3 = v128.load(init + 2 * initStride, 48);
-  b += 64;
-  const bEnd = b + <usize>kc * 64;
-  while (b < bEnd) {
-    const vb0 = v128.load(b, 0); const vb1 = v128.load(b, 16); const vb2 = v128.load(b, 32); const vb3 = v128.load(b, 48);
-    const va0 = v128.load32_splat(a, 0);
-    acc0x0 = madd4(va0, vb0, acc0x0);
-    acc0x1 = madd4(va0, vb1, acc0x1);
-    acc0x2 = madd4(va0, vb2, acc0x2);
-    acc0x3 = madd4(va0, vb3, acc0x3);
-    const va1 = v128.load32_splat(a, 4);
-    acc1x0 = madd4(va1, vb0, acc1x0);
-    acc1x1 = madd4(va1, vb1, acc1x1);
-    acc1x2 = madd4(va1, vb2, acc1x2);
-    acc1x3 = madd4(va1, vb3, acc1x3);
-    const va2 = v128.load32_splat(a, 8);
-    acc2x0 = madd4(va2, vb0, acc2x0);
-    acc2x1 = madd4(va2, vb1, acc2x1);
-    acc2x2 = madd4(va2, vb2, acc2x2);
-    acc2x3 = madd4(va2, vb3, acc2x3);
-    a += 12; b += 64;
-  }
-  v128.store(c + 0 * cStride, acc0x0, 0); v128.store(c + 0 * cStride, acc0x1, 16); v128.store(c + 0 * cStride, acc0x2, 32); v128.store(c + 0 * cStride, acc0x3, 48);
-  v128.store(c + 1 * cStride, acc1x0, 0); v128.store(c + 1 * cStride, acc1x1, 16); v128.store(c + 1 * cStride, acc1x2, 32); v128.store(c + 1 * cStride, acc1x3, 48);
-  v128.store(c + 2 * cStride, acc2x0, 0); v128.store(c + 2 * cStride, acc2x1, 16); v128.store(c + 2 * cStride, acc2x2, 32); v128.store(c + 2 * cStride, acc2x3, 48);
-}
-
-/** gemm_packed_block with gemm_ukernel_3x16_splat inlined (the tile as a call of its own runs up to 17 % slower). */
-function gemm_block_3x16_splat(c: usize, ldc: i32, aPacked: usize, bPacked: usize, mc: i32,
-    n: i32, kc: i32, accumulate: bool, clamp: bool): void {
-  const cStride = <usize>ldc << 2;
-  const aPanelBytes = <usize>kc * 12;
-  const bPanelBytes = <usize>(kc + 1) * 64;
-  const edgeStride: usize = 64;
-  let bp = bPacked;
-  for (let j0 = 0; j0 < n; j0 += 16) {
-    const cols = min(16, n - j0);
-    let ap = aPacked;
-    let cRow = c + (<usize>j0 << 2);
-    for (let i0 = 0; i0 < mc; i0 += 3) {
-      const rows = min(3, mc - i0);
-      const edge = rows < 3 || cols < 16;
-      let target = cRow, stride = cStride;
-      if (edge) {
-        if (accumulate) copyTile(edgeTile, edgeStride, cRow, cStride, rows, cols);
-        target = edgeTile;
-        stride = edgeStride;
-      }
-      gemm_ukernel_3x16_splat(kc, ap, bp, target, stride, accumulate);
-      if (clamp) clampTile(target, stride, 3, 4);
-      if (edge) copyTile(cRow, cStride, edgeTile, edgeStride, rows, cols);
-      ap += aPanelBytes;
-      cRow += cStride * 3;
-    }
-    bp += bPanelBytes;
-  }
-}
-
 /** C[6 x 8] (+)= A panel[6 x kc] · B panel[kc x 8]. */
 // @ts-ignore: decorator
 @inline function gemm_ukernel_6x8_splat(kc: i32, a: usize, b: usize, c: usize, cStride: usize, accumulate: bool): void {
@@ -389,79 +317,6 @@ function gemm_block_6x8_splat(c: usize, ldc: i32, aPacked: usize, bPacked: usize
       if (edge) copyTile(cRow, cStride, edgeTile, edgeStride, rows, cols);
       ap += aPanelBytes;
       cRow += cStride * 6;
-    }
-    bp += bPanelBytes;
-  }
-}
-
-/** C[4 x 16] (+)= A panel[4 x kc] · B panel[kc x 16]. */
-// @ts-ignore: decorator
-@inline function gemm_ukernel_4x16_splat(kc: i32, a: usize, b: usize, c: usize, cStride: usize, accumulate: bool): void {
-  // The start: C (accumulate) or the bias head of the B panel, the same for every row.
-  const init = accumulate ? c : b;
-  const initStride = accumulate ? cStride : 0;
-  let acc0x0 = v128.load(init + 0 * initStride, 0), acc0x1 = v128.load(init + 0 * initStride, 16), acc0x2 = v128.load(init + 0 * initStride, 32), acc0x3 = v128.load(init + 0 * initStride, 48);
-  let acc1x0 = v128.load(init + 1 * initStride, 0), acc1x1 = v128.load(init + 1 * initStride, 16), acc1x2 = v128.load(init + 1 * initStride, 32), acc1x3 = v128.load(init + 1 * initStride, 48);
-  let acc2x0 = v128.load(init + 2 * initStride, 0), acc2x1 = v128.load(init + 2 * initStride, 16), acc2x2 = v128.load(init + 2 * initStride, 32), acc2x3 = v128.load(init + 2 * initStride, 48);
-  let acc3x0 = v128.load(init + 3 * initStride, 0), acc3x1 = v128.load(init + 3 * initStride, 16), acc3x2 = v128.load(init + 3 * initStride, 32), acc3x3 = v128.load(init + 3 * initStride, 48);
-  b += 64;
-  const bEnd = b + <usize>kc * 64;
-  while (b < bEnd) {
-    const vb0 = v128.load(b, 0); const vb1 = v128.load(b, 16); const vb2 = v128.load(b, 32); const vb3 = v128.load(b, 48);
-    const va0 = v128.load32_splat(a, 0);
-    acc0x0 = madd4(va0, vb0, acc0x0);
-    acc0x1 = madd4(va0, vb1, acc0x1);
-    acc0x2 = madd4(va0, vb2, acc0x2);
-    acc0x3 = madd4(va0, vb3, acc0x3);
-    const va1 = v128.load32_splat(a, 4);
-    acc1x0 = madd4(va1, vb0, acc1x0);
-    acc1x1 = madd4(va1, vb1, acc1x1);
-    acc1x2 = madd4(va1, vb2, acc1x2);
-    acc1x3 = madd4(va1, vb3, acc1x3);
-    const va2 = v128.load32_splat(a, 8);
-    acc2x0 = madd4(va2, vb0, acc2x0);
-    acc2x1 = madd4(va2, vb1, acc2x1);
-    acc2x2 = madd4(va2, vb2, acc2x2);
-    acc2x3 = madd4(va2, vb3, acc2x3);
-    const va3 = v128.load32_splat(a, 12);
-    acc3x0 = madd4(va3, vb0, acc3x0);
-    acc3x1 = madd4(va3, vb1, acc3x1);
-    acc3x2 = madd4(va3, vb2, acc3x2);
-    acc3x3 = madd4(va3, vb3, acc3x3);
-    a += 16; b += 64;
-  }
-  v128.store(c + 0 * cStride, acc0x0, 0); v128.store(c + 0 * cStride, acc0x1, 16); v128.store(c + 0 * cStride, acc0x2, 32); v128.store(c + 0 * cStride, acc0x3, 48);
-  v128.store(c + 1 * cStride, acc1x0, 0); v128.store(c + 1 * cStride, acc1x1, 16); v128.store(c + 1 * cStride, acc1x2, 32); v128.store(c + 1 * cStride, acc1x3, 48);
-  v128.store(c + 2 * cStride, acc2x0, 0); v128.store(c + 2 * cStride, acc2x1, 16); v128.store(c + 2 * cStride, acc2x2, 32); v128.store(c + 2 * cStride, acc2x3, 48);
-  v128.store(c + 3 * cStride, acc3x0, 0); v128.store(c + 3 * cStride, acc3x1, 16); v128.store(c + 3 * cStride, acc3x2, 32); v128.store(c + 3 * cStride, acc3x3, 48);
-}
-
-/** gemm_packed_block with gemm_ukernel_4x16_splat inlined (the tile as a call of its own runs up to 17 % slower). */
-function gemm_block_4x16_splat(c: usize, ldc: i32, aPacked: usize, bPacked: usize, mc: i32,
-    n: i32, kc: i32, accumulate: bool, clamp: bool): void {
-  const cStride = <usize>ldc << 2;
-  const aPanelBytes = <usize>kc * 16;
-  const bPanelBytes = <usize>(kc + 1) * 64;
-  const edgeStride: usize = 64;
-  let bp = bPacked;
-  for (let j0 = 0; j0 < n; j0 += 16) {
-    const cols = min(16, n - j0);
-    let ap = aPacked;
-    let cRow = c + (<usize>j0 << 2);
-    for (let i0 = 0; i0 < mc; i0 += 4) {
-      const rows = min(4, mc - i0);
-      const edge = rows < 4 || cols < 16;
-      let target = cRow, stride = cStride;
-      if (edge) {
-        if (accumulate) copyTile(edgeTile, edgeStride, cRow, cStride, rows, cols);
-        target = edgeTile;
-        stride = edgeStride;
-      }
-      gemm_ukernel_4x16_splat(kc, ap, bp, target, stride, accumulate);
-      if (clamp) clampTile(target, stride, 4, 4);
-      if (edge) copyTile(cRow, cStride, edgeTile, edgeStride, rows, cols);
-      ap += aPanelBytes;
-      cRow += cStride * 4;
     }
     bp += bPanelBytes;
   }
@@ -599,21 +454,18 @@ export function gemm_block(tile: i32, c: usize, ldc: i32, aPacked: usize, bPacke
     n: i32, kc: i32, accumulate: bool, clamp: bool): void {
   if (ASC_FEATURE_RELAXED_SIMD) {
     switch (tile) {
-      case 1: gemm_block_4x8_splat(c, ldc, aPacked, bPacked, mc, n, kc, accumulate, clamp); return;
-      case 2: gemm_block_2x16_splat(c, ldc, aPacked, bPacked, mc, n, kc, accumulate, clamp); return;
-      case 3: gemm_block_6x8_splat(c, ldc, aPacked, bPacked, mc, n, kc, accumulate, clamp); return;
-      case 4: gemm_block_4x16_splat(c, ldc, aPacked, bPacked, mc, n, kc, accumulate, clamp); return;
-      case 5: gemm_block_2x16_splat_muladd(c, ldc, aPacked, bPacked, mc, n, kc, accumulate, clamp); return;
-      case 6: gemm_block_4x8_splat_muladd(c, ldc, aPacked, bPacked, mc, n, kc, accumulate, clamp); return;
+      case 1: gemm_block_2x16_splat(c, ldc, aPacked, bPacked, mc, n, kc, accumulate, clamp); return;
+      case 2: gemm_block_6x8_splat(c, ldc, aPacked, bPacked, mc, n, kc, accumulate, clamp); return;
+      case 3: gemm_block_2x16_splat_muladd(c, ldc, aPacked, bPacked, mc, n, kc, accumulate, clamp); return;
+      case 4: gemm_block_4x8_splat(c, ldc, aPacked, bPacked, mc, n, kc, accumulate, clamp); return;
+      case 5: gemm_block_4x8_splat_muladd(c, ldc, aPacked, bPacked, mc, n, kc, accumulate, clamp); return;
       default: gemm_block_5x8_shuffle(c, ldc, aPacked, bPacked, mc, n, kc, accumulate, clamp);
     }
   } else {
     switch (tile) {
       case 1: gemm_block_4x8_splat(c, ldc, aPacked, bPacked, mc, n, kc, accumulate, clamp); return;
       case 2: gemm_block_5x8_shuffle(c, ldc, aPacked, bPacked, mc, n, kc, accumulate, clamp); return;
-      case 3: gemm_block_3x16_splat(c, ldc, aPacked, bPacked, mc, n, kc, accumulate, clamp); return;
-      case 4: gemm_block_6x8_splat(c, ldc, aPacked, bPacked, mc, n, kc, accumulate, clamp); return;
-      case 5: gemm_block_4x16_splat(c, ldc, aPacked, bPacked, mc, n, kc, accumulate, clamp); return;
+      case 3: gemm_block_6x8_splat(c, ldc, aPacked, bPacked, mc, n, kc, accumulate, clamp); return;
       default: gemm_block_2x16_splat(c, ldc, aPacked, bPacked, mc, n, kc, accumulate, clamp);
     }
   }

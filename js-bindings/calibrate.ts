@@ -57,8 +57,9 @@ export function tileNames(build: BuildName): { gemm: readonly string[]; conv: re
   return { gemm: GEMM_TILES[build], conv: CONV_TILES[build] };
 }
 
-/** The ids of a choice in this build; a clear Error for a name the build does not have. */
-export function tileIds(build: BuildName, tiles: TileChoice): { gemm: number; conv: number } {
+/** The ids of a choice in this build ('default': each kind's first); a clear Error for a name the build does not have. */
+export function tileIds(build: BuildName, tiles: TileChoice | 'default'): { gemm: number; conv: number } {
+  if (tiles === 'default') return { gemm: 0, conv: 0 };
   const names = tileNames(build);
   const id = (kind: 'gemm' | 'conv', name: unknown): number => {
     const i = typeof name === 'string' ? names[kind].indexOf(name) : -1;
@@ -75,8 +76,16 @@ export function tileIds(build: BuildName, tiles: TileChoice): { gemm: number; co
 }
 
 /** Selects tiles by id; ids are validated by the caller (tileIds). */
-export function applyTiles(k: Kernels, ids: { gemm: number; conv: number }): void {
+function applyTiles(k: Kernels, ids: { gemm: number; conv: number }): void {
   if (k.set_tiles(ids.gemm, ids.conv) !== 0) throw new Error(`lepton: tile ids ${ids.gemm}, ${ids.conv} out of range`);
+}
+
+/** Selects given tiles without timing them (a bad name throws and changes nothing). */
+export function useTiles(k: Kernels, build: BuildName, tiles: TileChoice | 'default'): Calibration {
+  const ids = tileIds(build, tiles);
+  applyTiles(k, ids);
+  const names = tileNames(build);
+  return { tiles: { gemm: names.gemm[ids.gemm], conv: names.conv[ids.conv] }, ms: 0, gemm: {}, conv: {} };
 }
 
 /** The smallest step of performance.now() seen in up to 2 ms, ms. */

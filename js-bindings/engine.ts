@@ -2,7 +2,7 @@
 // and the status-to-Error seam. Imports nothing runtime-specific at the top level.
 import { instantiate } from '../build/lepton.simd.js';
 import { PROBE_RELAXED_BASE64 } from './probe_relaxed.generated.js';
-import { applyTiles, calibrate, tileIds, tileNames, type Calibration, type TileChoice } from './calibrate.js';
+import { calibrate, tileIds, useTiles, type Calibration, type TileChoice } from './calibrate.js';
 
 /** The wasm exports, typed by the typings asc emits (both builds share one ABI). */
 export type Kernels = Awaited<ReturnType<typeof instantiate>>;
@@ -32,7 +32,8 @@ export interface ReadyOptions {
   /**
    * The micro-kernel tiles, skipping the load-time calibration (up to 20 ms): a choice saved
    * from backendInfo().tiles under the same build, or 'default' for each build's first tiles.
-   * Given to ready() once the engine is loaded, it switches tiles (results stay bit-identical).
+   * Given to ready() once the engine is loaded, it switches tiles (results stay bit-identical
+   * between tiles of one arithmetic; a ':muladd' tile gives the SIMD128 build's results).
    */
   tiles?: TileChoice | 'default';
 }
@@ -76,11 +77,6 @@ async function fetchWasm(url: URL): Promise<WebAssembly.Module> {
   return WebAssembly.compile(await response.arrayBuffer());
 }
 
-function namesOf(build: BuildName, ids: { gemm: number; conv: number }): TileChoice {
-  const names = tileNames(build);
-  return { gemm: names.gemm[ids.gemm], conv: names.conv[ids.conv] };
-}
-
 class Engine {
   kernels: Kernels | null = null;
   info: BackendInfo | null = null;
@@ -100,19 +96,15 @@ class Engine {
     }
     if (this.loading !== null && options.tiles !== undefined) {
       const tiles = options.tiles;
-      return this.loading.then(() => { this.useTiles(tiles); });
+      return this.loading.then(() => { this.setInfo(this.info!.build, useTiles(this.k, this.info!.build, tiles)); });
     }
     this.loading ??= this.load(options).catch((e) => { this.loading = null; this.build = null; throw e; });
     return this.loading;
   }
 
-  /** Selects given tiles (validated first: a bad name changes nothing). */
-  private useTiles(tiles: TileChoice | 'default'): void {
-    const info = this.info!;
-    const ids = tiles === 'default' ? { gemm: 0, conv: 0 } : tileIds(info.build, tiles);
-    applyTiles(this.k, ids);
-    info.tiles = namesOf(info.build, ids);
-    info.calibration = { ms: 0, gemm: {}, conv: {} };
+  private setInfo(build: BuildName, calibration: Calibration): void {
+    const { tiles, ...timings } = calibration;
+    this.info = { simd: true, relaxedSimd: build === 'relaxed', build, tiles, calibration: timings };
   }
 
   private async load(options: ReadyOptions): Promise<void> {
@@ -125,20 +117,12 @@ class Engine {
     }
     const base = options.wasmBase !== undefined ? new URL(options.wasmBase) :
       new URL('../build/', import.meta.url);
-    if (options.tiles !== undefined && options.tiles !== 'default') tileIds(build, options.tiles);
+    if (options.tiles !== undefined) tileIds(build, options.tiles); // a bad name fails before the fetch
     const module = await fetchWasm(new URL(`lepton.${build}.wasm`, base));
     const kernels = await instantiate(module, {});
-    let calibration: Calibration;
-    if (options.tiles === undefined) {
-      calibration = calibrate(kernels, build);
-    } else {
-      const ids = options.tiles === 'default' ? { gemm: 0, conv: 0 } : tileIds(build, options.tiles);
-      applyTiles(kernels, ids);
-      calibration = { tiles: namesOf(build, ids), ms: 0, gemm: {}, conv: {} };
-    }
+    const calibration = options.tiles === undefined ? calibrate(kernels, build) : useTiles(kernels, build, options.tiles);
     this.kernels = kernels;
-    const { tiles, ...timings } = calibration;
-    this.info = { simd: true, relaxedSimd: build === 'relaxed', build, tiles, calibration: timings };
+    this.setInfo(build, calibration);
   }
 
   /** A fresh Float32Array over [ptr, ptr + 4·length): never keep it past one call (memory.grow). */

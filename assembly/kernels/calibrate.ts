@@ -1,16 +1,15 @@
 // The blocks ready() times the tiles on (js-bindings/calibrate.ts): the inner loops of gemm_f32
 // and of the implicit-GEMM convolution on data the size they run on in practice, so the tile
 // that wins here wins in the whole kernels.
-//   GEMM: one packed A block of 60 rows (whole panels of every MR: 2, 3, 4, 5, 6) and KC = 256
+//   GEMM: one packed A block of 60 rows (whole panels of every MR: 2, 4, 5, 6) and KC = 256
 //     columns (60 KB, from L2 as in gemm_f32) against 96 packed B columns (6 or 12 panels, each
 //     16 or 8 KB, held in L1 while the A block streams past).
 //   conv: 64 output pixels (16 panels of 4) of a 3x3 convolution with 16 input channels (3
 //     segments of 48 floats, kc = 144) and 64 output channels (8 panels).
 // The data are small powers of two, so no sum overflows or turns subnormal.
 import { arena_alloc, arena_free } from "../arena";
-import { gemm_packed_block, packedBBytes } from "./gemm";
+import { gemm_packed_block, packedBBytes, STATUS_OK, STATUS_OOM } from "./gemm";
 import { conv_ukernel } from "./conv_ukernel";
-import { STATUS_OK, STATUS_OOM } from "./gemm";
 
 // @ts-ignore: decorator
 @inline const G_MC: i32 = 60;
@@ -49,7 +48,7 @@ export function calibration_setup(): i32 {
   const yBytes = <usize>(C_PIXELS * C_COUT) << 2;
   const rowsBytes = <usize>C_PIXELS << 2;
   const segsBytes: usize = 3 * 8;
-  const total = aBytes + bBytes + cBytes + xBytes + wBytes + yBytes + rowsBytes + 32;
+  const total = aBytes + bBytes + cBytes + xBytes + wBytes + yBytes + rowsBytes + segsBytes;
   scratch = arena_alloc(total);
   if (scratch == 0) return STATUS_OOM;
   gA = scratch; gB = gA + aBytes; gC = gB + bBytes;

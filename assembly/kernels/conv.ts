@@ -28,7 +28,7 @@ import { arena_alloc_scoped, arena_mark, arena_release } from "../arena";
 import { gemm_f32, gemm_packed_block, pack_b, packedABytes, packedBBytes, GEMM_KC,
   STATUS_OK, STATUS_OOM } from "./gemm";
 import { conv_edge_gemm_tile, conv_ukernel } from "./conv_ukernel";
-import { clampBounds, copyTile } from "./tile_util";
+import { copyTile, setClampBounds } from "./tile_util";
 import { convTile } from "./tiles";
 import { conv2d_winograd_f32 } from "./conv_winograd";
 import { activate, clampLo, clampHi, isClampActivation } from "./activation";
@@ -267,19 +267,17 @@ function convBlock(c: usize, cout: i32, i0: i32, mc: i32, k0: i32, k1: i32, segs
 export function conv_gemm_panels(c: usize, cout: i32, rows: usize, panels: i32, segs: usize,
     nseg: i32, b: usize, kc: i32, accumulate: bool, clamp: bool, lo: f32, hi: f32): void {
   const tile = convTile;
-  const nr = CONV_NR;
-  store<f32>(clampBounds, lo);
-  store<f32>(clampBounds, hi, 4);
+  setClampBounds(lo, hi);
   const cStride = <usize>cout << 2;
-  const fullPanels = cout / nr;
-  const tailCols = cout - fullPanels * nr;
+  const fullPanels = cout >> 3;
+  const tailCols = cout & 7;
   if (fullPanels > 0) {
     conv_ukernel(tile, panels, rows, fullPanels, segs, nseg, b, kc, c, cStride, accumulate, clamp);
   }
   if (tailCols == 0) return;
-  const cTail = c + (<usize>(fullPanels * nr) << 2);
-  const bTail = b + <usize>fullPanels * (<usize>(nr + kc * nr) << 2);
-  const tileStride = <usize>nr << 2;
+  const cTail = c + (<usize>(fullPanels << 3) << 2);
+  const bTail = b + <usize>fullPanels * (<usize>(CONV_NR + kc * CONV_NR) << 2);
+  const tileStride = <usize>CONV_NR << 2;
   for (let q = 0; q < panels; q++) {
     const rq = rows + (<usize>q << 4);
     if (load<u32>(rq) != 0) {

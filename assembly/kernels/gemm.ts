@@ -26,7 +26,7 @@
 
 import { arena_alloc_scoped, arena_mark, arena_release } from "../arena";
 import { gemm_block, gemm_tile_mr, gemm_tile_nr } from "./gemm_ukernel";
-import { clampBounds } from "./tile_util";
+import { setClampBounds } from "./tile_util";
 import { gemmTile } from "./tiles";
 import { activate, clampLo, clampHi, isClampActivation } from "./activation";
 import { storeTranspose4x4 } from "../simd";
@@ -183,8 +183,7 @@ export function pack_a(mr: i32, dst: usize, a: usize, mc: i32, kc: i32, i0: i32,
 export function gemm_packed_block(tile: i32, c: usize, ldc: i32, aPacked: usize,
     bPacked: usize, mc: i32, n: i32, kc: i32, accumulate: bool, clamp: bool, lo: f32,
     hi: f32): void {
-  store<f32>(clampBounds, lo);
-  store<f32>(clampBounds, hi, 4);
+  setClampBounds(lo, hi);
   gemm_block(tile, c, ldc, aPacked, bPacked, mc, n, kc, accumulate, clamp);
 }
 

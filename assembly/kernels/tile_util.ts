@@ -5,6 +5,13 @@ import { clamp4 } from "../simd";
 /** [lo, hi] of the fused clamp (relu, relu6), set by the caller before a clamping call. */
 export const clampBounds = memory.data(8, 8);
 
+/** Sets clampBounds. */
+// @ts-ignore: decorator
+@inline export function setClampBounds(lo: f32, hi: f32): void {
+  store<f32>(clampBounds, lo);
+  store<f32>(clampBounds, hi, 4);
+}
+
 /** Edge tiles (rows < MR or columns < NR) run here, then are copied out: 64 floats, the most any
  * tile has (the generator checks). */
 export const edgeTile = memory.data(64 * 4, 16);

@@ -39,3 +39,6 @@ export { maxpool2d_grad_nhwc_f32, avgpool2d_grad_nhwc_f32, global_avgpool2d_grad
 export { bias_grad_f32 } from "./autograd/bias_grad";
 export { set_tiles, gemm_tile_count, conv_tile_count, gemm_tile_in_use, conv_tile_in_use } from "./kernels/tiles";
 export { calibration_setup, calibration_teardown, calibrate_gemm, calibrate_conv } from "./kernels/calibrate";
+// Quantization-aware training: fake quantization and its straight-through gradient.
+export { fake_quant_f32 } from "./kernels/fake_quant";
+export { fake_quant_grad_f32 } from "./autograd/fake_quant_grad";

@@ -41,3 +41,7 @@ import { LayersModel, type ModelArgs } from './models/model.js';
 export function model(args: ModelArgs): LayersModel {
   return new LayersModel(args);
 }
+// Quantization-aware training (js-bindings/qat/): fake quantization with a straight-through gradient.
+export { quantizeAware, qatRanges, isQuantizeAware, type QuantizeAwareOptions } from './qat/quantize_aware.js';
+export { fakeQuant, type QuantRange } from './qat/fake_quant.js';
+export { FakeQuant } from './qat/layers.js';

@@ -125,7 +125,7 @@ export class Conv2D extends BaseConv {
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit, this.biasReg);
   }
   call(inputs: Tensor | Tensor[], kwargs: CallKwargs): Tensor {
-    return this.finish(fusedConv2d({ x: inputs as Tensor, filter: this.kernel!, strides: this.strides, pad: this.padding,
+    return this.finish(fusedConv2d({ x: inputs as Tensor, filter: this.kernelValue(this.kernel!), strides: this.strides, pad: this.padding,
       dilations: this.dilationRate, bias: this.bias, activation: fusedPart(this.activation) }), kwargs);
   }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), filters: this.filters }; }
@@ -156,7 +156,7 @@ export class DepthwiseConv2D extends BaseConv {
     if (this.useBias) this.bias = this.addWeight('bias', [c * this.depthMultiplier], this.biasInit, this.biasReg);
   }
   call(inputs: Tensor | Tensor[], kwargs: CallKwargs): Tensor {
-    return this.finish(fusedDepthwiseConv2d({ x: inputs as Tensor, filter: this.depthwiseKernel!, strides: this.strides,
+    return this.finish(fusedDepthwiseConv2d({ x: inputs as Tensor, filter: this.kernelValue(this.depthwiseKernel!), strides: this.strides,
       pad: this.padding, dilations: this.dilationRate, bias: this.bias, activation: fusedPart(this.activation) }), kwargs);
   }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), depthMultiplier: this.depthMultiplier }; }
@@ -184,9 +184,9 @@ export class SeparableConv2D extends DepthwiseConv2D {
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit, this.biasReg);
   }
   override call(inputs: Tensor | Tensor[], kwargs: CallKwargs): Tensor {
-    const mid = fusedDepthwiseConv2d({ x: inputs as Tensor, filter: this.depthwiseKernel!, strides: this.strides,
+    const mid = fusedDepthwiseConv2d({ x: inputs as Tensor, filter: this.kernelValue(this.depthwiseKernel!), strides: this.strides,
       pad: this.padding, dilations: this.dilationRate });
-    return this.finish(fusedConv2d({ x: mid, filter: this.pointwiseKernel!, strides: 1, pad: 'valid', bias: this.bias,
+    return this.finish(fusedConv2d({ x: mid, filter: this.kernelValue(this.pointwiseKernel!), strides: 1, pad: 'valid', bias: this.bias,
       activation: fusedPart(this.activation) }), kwargs);
   }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), filters: this.filters }; }

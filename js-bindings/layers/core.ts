@@ -73,7 +73,7 @@ export class Dense extends Layer {
   call(inputs: Tensor | Tensor[], kwargs: CallKwargs): Tensor {
     const x = inputs as Tensor;
     const flat = x.rank > 2 ? reshape(x, [-1, x.shape[x.rank - 1]]) : x;
-    let y = fusedMatMul({ a: flat, b: this.kernel!, bias: this.bias, activation: fusedPart(this.activation) });
+    let y = fusedMatMul({ a: flat, b: this.kernelValue(this.kernel!), bias: this.bias, activation: fusedPart(this.activation) });
     if (x.rank > 2) y = reshape(y, [...x.shape.slice(0, -1), this.units]);
     return finish(this.activation, y, kwargs);
   }

@@ -79,6 +79,11 @@ export abstract class Layer {
   protected penalties: [Variable, Regularizer][] = [];
   /** Where this layer was applied to symbolic tensors. */
   readonly inboundNodes: LayerNode[] = [];
+  /**
+   * What call() computes with instead of a kernel weight (not biases): quantization-aware training
+   * sets a fake quantizer here (js-bindings/qat/). Null: the weight itself.
+   */
+  kernelTransform: ((kernel: Variable) => Tensor) | null = null;
 
   constructor(readonly className: string, args: LayerArgs = {}) {
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name.length === 0)) {
@@ -152,6 +157,11 @@ export abstract class Layer {
     (trainable ? this.trainableList : this.nonTrainableList).push(v);
     if (regularizer !== null) this.penalties.push([v, regularizer]);
     return v;
+  }
+
+  /** A kernel weight as call() uses it: through kernelTransform when one is set. */
+  protected kernelValue(kernel: Variable): Tensor {
+    return this.kernelTransform === null ? kernel : this.kernelTransform(kernel);
   }
 
   get trainableWeights(): Variable[] { return this.trainable ? [...this.trainableList] : []; }

@@ -82,6 +82,9 @@ export class LayersModel {
 
   get layers(): Layer[] { return [...this.layerList]; }
 
+  /** The layer applications in execution order (input layers excluded), for tools that rewrite models. */
+  get graphNodes(): readonly LayerNode[] { return this.nodes; }
+
   getLayer(nameOrIndex: string | number): Layer {
     const layer = typeof nameOrIndex === 'number' ? this.layers[nameOrIndex] : this.layers.find((l) => l.name === nameOrIndex);
     if (layer === undefined) throw new Error(`getLayer: no layer ${JSON.stringify(nameOrIndex)} in model '${this.name}'`);

@@ -39,3 +39,6 @@ export { maxpool2d_grad_nhwc_f32, avgpool2d_grad_nhwc_f32, global_avgpool2d_grad
 export { bias_grad_f32 } from "./autograd/bias_grad";
 export { set_tiles, gemm_tile_count, conv_tile_count, gemm_tile_in_use, conv_tile_in_use } from "./kernels/tiles";
 export { calibration_setup, calibration_teardown, calibrate_gemm, calibrate_conv } from "./kernels/calibrate";
+// Pruning: magnitude threshold (nth_element), masks, 2:4, zero counts; the sparse-weight GEMM (CSC).
+export { kth_smallest_f32, magnitude_mask_f32, apply_mask_f32, mask_2of4_f32, count_zeros_f32 } from "./kernels/prune";
+export { gemm_sparse_f32, csc_count_f32, csc_pack_f32 } from "./kernels/gemm_sparse";

@@ -41,3 +41,5 @@ import { LayersModel, type ModelArgs } from './models/model.js';
 export function model(args: ModelArgs): LayersModel {
   return new LayersModel(args);
 }
+// Pruning (magnitude during fit, 2:4, structured) and the sparse inference path; distillation.
+export { prune, stripPruning, pruning, PruningController, type PruneArgs, type ScheduleArgs, type SparsityReport } from './prune/index.js';

@@ -42,4 +42,5 @@ export function model(args: ModelArgs): LayersModel {
   return new LayersModel(args);
 }
 // Pruning (magnitude during fit, 2:4, structured) and the sparse inference path; distillation.
-export { prune, stripPruning, pruning, PruningController, type PruneArgs, type ScheduleArgs, type SparsityReport } from './prune/index.js';
+export { prune, stripPruning, pruneStructured, pruning, PruningController, type PruneArgs, type ScheduleArgs, type SparsityReport,
+  type StructuredPruneArgs } from './prune/index.js';

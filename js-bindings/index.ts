@@ -44,3 +44,4 @@ export function model(args: ModelArgs): LayersModel {
 // Pruning (magnitude during fit, 2:4, structured) and the sparse inference path; distillation.
 export { prune, stripPruning, pruneStructured, pruning, PruningController, type PruneArgs, type ScheduleArgs, type SparsityReport,
   type StructuredPruneArgs } from './prune/index.js';
+export { distill, distillationLoss, type DistillArgs, type DistillLossArgs } from './distill.js';

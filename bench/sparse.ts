@@ -4,6 +4,14 @@
 // batch 1 and 256, sparsity 50-95 % (unstructured, seeded). Ratio > 1: sparse is faster.
 // `npm run bench -- --only sparse` (harness.ts) prints the rows and, per shape, the crossover:
 // the lowest sparsity from which sparse wins; js-bindings/prune/sparse_dense.ts uses it.
+//
+// Last run (--quick, 3 rounds; AMD EPYC, CPU family 26, 2 shared cores, Node 20), sparse/dense
+// speed at 50/70/80/90/95 % zeros:
+//   simd     1x128x1600   0.68 1.02 1.35 2.56 4.57    256x128x1600  0.86 1.45 1.98 3.44 5.59
+//            1x512x512    0.50 0.93 1.50 2.10 3.51    256x512x512   0.98 1.61 2.35 4.34 8.54
+//   relaxed  1x128x1600   0.48 0.81 1.10 2.36 4.21    256x128x1600  0.52 0.88 1.28 2.41 4.24
+//            1x512x512    0.45 0.71 1.06 1.86 3.48    256x512x512   0.61 1.02 1.51 3.09 5.89
+// Crossover: about 70-80 % zeros; the relaxed build's dense GEMM (fused madd) moves it up.
 import * as lp from '../js-bindings/index.js';
 import { mulberry32 } from '../js-bindings/data/random.js';
 

@@ -19,16 +19,25 @@ import { assertDtype, fmt } from '../util.js';
 export interface CscWeights { k: number; n: number; nnz: number; sparsity: number; colStart: Tensor; rowIdx: Tensor; values: Tensor }
 
 /**
- * Sparsity from which the sparse kernel beats gemm_f32 for a batch of `rows`: measured by
- * `npm run bench -- --only sparse` (bench/README.md) on K=1600 N=128 and K=N=512; batch 1 (a
- * matrix-vector product, the dense path streams W once) needs fewer zeros than batch 256, where
- * the dense packed micro-kernel reaches its full speed.
+ * Sparsity from which the sparse kernel beats gemm_f32, per build, for batch 1 (up to 8 rows: the
+ * dense path is a matrix-vector product streaming W once) and larger batches. Measured with
+ * `node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts --quick --only sparse` on
+ * K=1600 N=128 and K=N=512 at batch 1 and 256 (figures in bench/sparse.ts): the lowest measured sparsity
+ * (of 50/70/80/90/95 %) that won on both shapes, or the midpoint where one shape won at 70 %.
  */
-export const SPARSE_CROSSOVER = { batch1: 0.7, batchMany: 0.8 };
+export const SPARSE_CROSSOVER = {
+  simd: { batch1: 0.75, batchMany: 0.7 },
+  relaxed: { batch1: 0.8, batchMany: 0.75 },
+};
 
-/** Whether a kernel of this sparsity runs faster sparse for a batch of `rows`. */
+function crossover(): { batch1: number; batchMany: number } {
+  return SPARSE_CROSSOVER[engine.info?.build ?? 'relaxed'];
+}
+
+/** Whether a kernel of this sparsity runs faster sparse for a batch of `rows`, on the loaded build. */
 export function sparseWins(sparsity: number, rows: number): boolean {
-  return sparsity >= (rows <= 8 ? SPARSE_CROSSOVER.batch1 : SPARSE_CROSSOVER.batchMany);
+  const c = crossover();
+  return sparsity >= (rows <= 8 ? c.batch1 : c.batchMany);
 }
 
 /** The CSC form of a float32 [K, N] matrix (persistent tensors; dispose with disposeCsc). */
@@ -90,7 +99,7 @@ function unsparsify(layer: Dense): void {
 }
 
 export interface SparsifyArgs {
-  /** Kernels with fewer zeros stay dense (default: the batch-1 crossover, SPARSE_CROSSOVER.batch1). */
+  /** Kernels with fewer zeros stay dense (default: the loaded build's lower crossover, SPARSE_CROSSOVER). */
   minSparsity?: number;
 }
 
@@ -101,7 +110,7 @@ export interface SparsifyArgs {
 export function sparsify(model: LayersModel, args: SparsifyArgs = {}): string[] {
   const op = 'pruning.sparsify';
   if (!(model instanceof LayersModel)) throw new Error(`${op}: expects a model, got ${String(model)}`);
-  const minSparsity = args.minSparsity ?? SPARSE_CROSSOVER.batch1;
+  const minSparsity = args.minSparsity ?? Math.min(crossover().batch1, crossover().batchMany);
   if (typeof minSparsity !== 'number' || !(minSparsity >= 0 && minSparsity <= 1)) {
     throw new Error(`${op}: minSparsity must be in [0, 1], got ${String(args.minSparsity)}`);
   }

@@ -42,3 +42,6 @@ export { calibration_setup, calibration_teardown, calibrate_gemm, calibrate_conv
 // Quantization-aware training: fake quantization and its straight-through gradient.
 export { fake_quant_f32 } from "./kernels/fake_quant";
 export { fake_quant_grad_f32 } from "./autograd/fake_quant_grad";
+// Pruning: magnitude threshold (nth_element), masks, 2:4, zero counts; the sparse-weight GEMM (CSC).
+export { kth_smallest_f32, magnitude_mask_f32, apply_mask_f32, mask_2of4_f32, count_zeros_f32 } from "./kernels/prune";
+export { gemm_sparse_f32, csc_count_f32, csc_pack_f32 } from "./kernels/gemm_sparse";

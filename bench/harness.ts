@@ -2,7 +2,7 @@
 // single-threaded. Each Lepton build runs in its own child process (a process loads one build),
 // and inside that process every shape is timed against tfjs in interleaved rounds
 // (bench/rounds.ts). Prints one table: shape, ms, GFLOP/s and the Lepton/tfjs speed ratio.
-//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv|dw|cnn|convgrad|train|tiles]
+//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv|dw|cnn|convgrad|train|tiles|sparse]
 // convgrad: the conv backward kernels against the forward conv of the same shape (both Lepton,
 // same process, interleaved), and the input gradient against tfjs-wasm's Conv2DBackpropInput.
 // train: one training step (batch 64, Adam) of the MLP and of the seed CNN against tfjs-wasm
@@ -10,6 +10,7 @@
 // tiles: every micro-kernel tile of each build against the machine's ceiling, measured in the same
 // rounds (bench/tiles.ts), the tiles ready() chose, and the core entry's start-up time
 // (bench/startup.mjs, a fresh process per build).
+// sparse: the sparse-weight GEMM against the dense one on pruned weights, and the crossover (bench/sparse.ts).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
@@ -73,6 +74,10 @@ async function child(): Promise<void> {
   if (want('train')) {
     const { trainRows } = await import('./train.js');
     for (const r of await trainRows(TRAIN_BATCH)) run(r.name, r.flops, r.make());
+  }
+  if (want('sparse')) {
+    const { sparseCases } = await import('./sparse.js');
+    for (const c of sparseCases()) run(c.name, c.flops, c.make(), 'Lepton dense GEMM');
   }
   let tiles: TileReport | undefined;
   if (want('tiles')) {
@@ -147,12 +152,20 @@ async function main(): Promise<void> {
   rows.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }) || a.build.localeCompare(b.build));
   console.log(`Lepton vs TensorFlow.js wasm (tfjs-backend-wasm, XNNPACK), one thread, Node ${process.version}, ` +
     `${cpuModel()}; ratio > 1: Lepton is faster.\n`);
-  const vsTfjs = rows.filter((r) => !r.ref), vsForward = rows.filter((r) => r.ref);
+  const vsTfjs = rows.filter((r) => !r.ref), vsForward = rows.filter((r) => r.ref && r.ref !== 'Lepton dense GEMM');
   if (vsTfjs.length > 0) console.log(table(vsTfjs));
   if (vsForward.length > 0) {
     console.log(`\nBackward kernels against the forward convolution of the same shape (same FLOP count, ` +
       `2·N·OH·OW·KH·KW·CI·CO; kernel calls on arena buffers, nothing read back); ratio = backward / forward speed.\n`);
     console.log(refTable(vsForward));
+  }
+  if (rows.some((r) => r.ref === 'Lepton dense GEMM')) {
+    const { crossoverLines } = await import('./sparse.js');
+    console.log(`\nSparse-weight GEMM (CSC) against the dense GEMM on the same pruned weights, bias + relu fused ` +
+      `(GFLOP/s counted as dense, 2·M·N·K); ratio = sparse / dense speed.\n`);
+    console.log(refTable(rows.filter((r) => r.ref === 'Lepton dense GEMM')));
+    console.log(`\nCrossover per build and shape:\n\n` +
+      crossoverLines(rows).map((l) => `- ${l}`).join('\n'));
   }
   if (tileReports.length > 0) {
     const { tileTables } = await import('./tiles.js');

@@ -45,3 +45,7 @@ export function model(args: ModelArgs): LayersModel {
 export { quantizeAware, qatRanges, isQuantizeAware, type QuantizeAwareOptions } from './qat/quantize_aware.js';
 export { fakeQuant, type QuantRange } from './qat/fake_quant.js';
 export { FakeQuant } from './qat/layers.js';
+// Pruning (magnitude during fit, 2:4, structured) and the sparse inference path; distillation.
+export { prune, stripPruning, pruneStructured, pruning, PruningController, type PruneArgs, type ScheduleArgs, type SparsityReport,
+  type StructuredPruneArgs } from './prune/index.js';
+export { distill, distillationLoss, type DistillArgs, type DistillLossArgs } from './distill.js';

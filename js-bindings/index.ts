@@ -41,3 +41,4 @@ import { LayersModel, type ModelArgs } from './models/model.js';
 export function model(args: ModelArgs): LayersModel {
   return new LayersModel(args);
 }
+export * as io from './io/index.js';

@@ -134,6 +134,7 @@ export class Dropout extends Layer {
       throw new Error(`Dropout: rate must be a number in [0, 1), got ${String(args.rate)}`);
     }
     if (args.noiseShape !== undefined) throw new Error('Dropout: noiseShape is not supported');
+    if (args.seed !== undefined && !Number.isSafeInteger(args.seed)) throw new Error(`Dropout: seed must be an integer, got ${String(args.seed)}`);
     this.rate = args.rate;
     this.seed = args.seed;
   }

@@ -1,4 +1,7 @@
 // The Node/Deno/Bun entry of lepton-wasm: the core API plus the helpers that read files.
+// (The core build has no Node types on purpose, see data/mnist_node.ts; `npm run typecheck`
+// checks this import against @types/node.)
+// @ts-ignore: Node types are not part of the core build
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { load, save, type SaveOptions } from './io/index.js';
 import type { LayersModel } from './models/model.js';

@@ -103,11 +103,11 @@ describe('io.load: the tensor table', () => {
   });
   it('sparse blocks (nnz, mask)', () => {
     const sparseIndex = (j: Json) => j.tensors.findIndex((t) => t.encoding === 'sparse');
-    bad(edit(base, (j) => { const t = j.tensors[sparseIndex(j)]; t.nnz = t.shape[0] + 1; }), /nnz must be an integer in \[0, 16\]/);
-    bad(edit(base, (j) => { const t = j.tensors[sparseIndex(j)]; t.nnz = 1; t.length += 4; }), /bad sparse block: mask has 0 nonzero elements but nnz is 1/);
+    bad(edit(base, (j) => { const t = j.tensors[sparseIndex(j)] as Record<string, any>; t.nnz = t.shape[0] + 1; }), /nnz must be an integer in \[0, 16\]/);
+    bad(edit(base, (j) => { const t = j.tensors[sparseIndex(j)] as Record<string, any>; t.nnz = 1; t.length += 4; }), /bad sparse block: mask has 0 nonzero elements but nnz is 1/);
     // A mask bit past the last element (bias of 3: mask byte 0b1000).
     const j0 = parseFile(base).json;
-    const last = j0.tensors.find((t) => t.encoding === 'sparse' && t.shape[0] === 3)!;
+    const last = j0.tensors.find((t) => t.encoding === 'sparse' && (t.shape as number[])[0] === 3)!;
     const file = base.slice();
     file[last.offset as number] = 0b1000;
     bad(rechecksum(file), /mask has bits set past the last element/);

@@ -1,19 +1,20 @@
 // The layer registry: className → a factory that rebuilds the layer from its getConfig(). Every
 // layer in lp.layers is registered; other modules add theirs with registerLayer. Weights come
 // from the file, so rebuilt layers initialize with zeros (no random numbers drawn, the engine's
-// seed sequence is left alone) and get no regularizers (getConfig records initializer names only).
+// seed sequence is left alone) under the initializer names the file gives, so that getConfig()
+// round-trips; regularizers come back from their JSON ({className: 'L1L2', config}).
 import { Layer, Dense, Flatten, Reshape, Dropout, Activation, Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D,
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Add, Concatenate,
   Multiply, InputLayer } from '../layers/index.js';
 
+import { zeros } from '../ops/creation.js';
+import type { Initializer } from '../layers/initializers.js';
+
 export type LayerFactory = (config: Record<string, unknown>) => Layer;
 
-/** Config keys naming initializers: replaced by 'zeros' when a file is loaded. */
+/** Config keys naming initializers: zeros under the same name when a file is loaded. */
 const INITIALIZER_KEYS = ['kernelInitializer', 'biasInitializer', 'depthwiseInitializer', 'pointwiseInitializer',
   'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer'];
-/** Config keys naming regularizers or constraints: dropped (a loaded model trains without penalties). */
-const DROPPED_KEYS = ['kernelRegularizer', 'biasRegularizer', 'depthwiseRegularizer', 'pointwiseRegularizer',
-  'betaRegularizer', 'gammaRegularizer'];
 
 // `new (C as any)(args)`: the constructors validate their arguments, which come from the file.
 type LayerClass = new (args: never) => Layer;
@@ -33,6 +34,7 @@ const KEY_TYPES: Record<string, 'string' | 'boolean' | 'number'> = {
   name: 'string', activation: 'string', dtype: 'string', trainable: 'boolean', useBias: 'boolean', center: 'boolean',
   scale: 'boolean', units: 'number', filters: 'number', rate: 'number', momentum: 'number', epsilon: 'number',
   axis: 'number', depthMultiplier: 'number', seed: 'number', batchSize: 'number',
+  ...Object.fromEntries(INITIALIZER_KEYS.map((k) => [k, 'string'])),
 };
 const DTYPES = ['float32', 'int32', 'bool'];
 
@@ -46,8 +48,10 @@ export function loadArgs(config: Record<string, unknown>): Record<string, unknow
     throw new Error(`config.dtype must be one of ${DTYPES.join(', ')}, got ${JSON.stringify(config.dtype)}`);
   }
   const args: Record<string, unknown> = { ...config };
-  for (const k of INITIALIZER_KEYS) args[k] = 'zeros';
-  for (const k of DROPPED_KEYS) delete args[k];
+  for (const k of INITIALIZER_KEYS) {
+    const className = (config[k] as string | undefined) ?? 'Zeros';
+    args[k] = { className, apply: (shape: number[]) => zeros(shape), getConfig: () => ({}) } satisfies Initializer;
+  }
   return args;
 }
 

@@ -8,7 +8,7 @@ import { seedOf } from '../ops/creation.js';
 import { assertPositiveInt } from '../util.js';
 import { Layer, singleShape, type CallKwargs, type LayerArgs, type SymbolicShape } from './layer.js';
 import { getInitializer, type Initializer, type InitializerName } from './initializers.js';
-import { getRegularizer, type Regularizer } from './regularizers.js';
+import { getRegularizer, serializeRegularizer, type Regularizer } from './regularizers.js';
 import { activationName, applyNamed, applyRest, fusedPart, type ActivationName } from './activations.js';
 
 export interface DenseArgs extends LayerArgs {
@@ -80,7 +80,8 @@ export class Dense extends Layer {
 
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), units: this.units, activation: this.activation, useBias: this.useBias,
-      kernelInitializer: this.kernelInit.className, biasInitializer: this.biasInit.className };
+      kernelInitializer: this.kernelInit.className, biasInitializer: this.biasInit.className,
+      kernelRegularizer: serializeRegularizer(this.kernelReg), biasRegularizer: serializeRegularizer(this.biasReg) };
   }
 }
 

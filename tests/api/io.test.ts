@@ -193,6 +193,27 @@ describe('io: optimizer state, training resumes exactly', () => {
     });
   }
 
+  it('regularizers come back from the file, so a regularized model resumes exactly too', async () => {
+    const x = lp.randomNormal([8, 5, 5, 2], 0, 1, 'float32', 41);
+    const y = lp.oneHot(lp.tensor(Int32Array.from({ length: 8 }, (_, i) => i % 2), [8], 'int32'), 2);
+    const m = lp.sequential([
+      lp.layers.conv2d({ filters: 3, kernelSize: 3, kernelRegularizer: 'l2', biasRegularizer: lp.regularizers.l1l2({ l1: 0.02, l2: 0.03 }), inputShape: [5, 5, 2] }),
+      lp.layers.batchNormalization({ gammaRegularizer: 'l1' }),
+      lp.layers.flatten(),
+      lp.layers.dense({ units: 2, activation: 'softmax', kernelRegularizer: 'l1' }),
+    ]);
+    m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    await m.trainOnBatch(x, y);
+    const back = lp.io.load(lp.io.save(m, { includeOptimizer: true }));
+    assert.deepEqual(back.layers.map((l) => l.getConfig()), m.layers.map((l) => l.getConfig()));
+    assert.deepEqual(back.layers[0].getConfig().biasRegularizer, { className: 'L1L2', config: { l1: 0.02, l2: 0.03 } });
+    assert.deepEqual(await back.trainOnBatch(x, y), await m.trainOnBatch(x, y));
+    back.weights.forEach((w, i) => assert.ok(sameBytes(bytesOf(w), bytesOf(m.weights[i])), `weight ${i}`));
+    lp.dispose([x, y]);
+    m.dispose();
+    back.dispose();
+  });
+
   it('a custom loss cannot be saved with the optimizer', () => {
     const m = mlp();
     m.compile({ optimizer: 'sgd', loss: (a: lp.Tensor, b: lp.Tensor) => lp.mean(lp.square(lp.sub(a, b))) });

@@ -14,6 +14,7 @@ import type { SavedTensor } from './types.js';
 interface LayersConfig { modelTopology: unknown; weights: string[]; training?: unknown }
 
 function save(model: LayersModel, opts: SaveOptions): { config: LayersConfig; tensors: SavedTensor[] } {
+  if (model.outputs.length === 0) throw new Error('io.save: the model has no layers');
   const modelTopology = saveTopology(model);
   const weights = model.weights;
   const tensors: SavedTensor[] = weights.map((v) => {

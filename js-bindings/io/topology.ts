@@ -134,7 +134,10 @@ export function loadTopology(raw: unknown, built: Layer[]): LayersModel {
     if (!(first.layer instanceof InputLayer)) fail('a Sequential model starts with its InputLayer');
     const model = new Sequential({ name: name as string });
     model.add(first.layer);
-    for (const { json, layer } of rest) wrap(json, () => model.add(layer));
+    for (const { json, layer } of rest) {
+      if (layer instanceof InputLayer) fail(`a Sequential model has one InputLayer, first; '${json.name}' is another`);
+      wrap(json, () => model.add(layer));
+    }
     return model;
   }
   const outputsOf = applyNodes(entries, layers);

@@ -139,6 +139,7 @@ describe('io.load: the topology and the weights', () => {
     bad(topo(base, (l) => { l[1].config = [1]; }), /config must be an object/);
     bad(edit(base, (j) => { j.config.modelTopology.className = 'Graph'; }), /topology: expected \{className: 'Sequential' \| 'Model', config\}/);
     bad(topo(base, (l) => { l.reverse(); }), /a Sequential model starts with its InputLayer/);
+    bad(topo(base, (l) => { l.push({ ...l[0], name: 'second_input' }); }), /a Sequential model has one InputLayer, first; 'second_input' is another/);
   });
   it('references and cycles in a functional graph', () => {
     bad(topo(graph, (l) => { l[2].inboundNodes[0].inputs[0][0] = 'ghost'; }), /refers to node 0 of 'ghost', which does not exist/);

@@ -49,3 +49,4 @@ export { FakeQuant } from './qat/layers.js';
 export { prune, stripPruning, pruneStructured, pruning, PruningController, type PruneArgs, type ScheduleArgs, type SparsityReport,
   type StructuredPruneArgs } from './prune/index.js';
 export { distill, distillationLoss, type DistillArgs, type DistillLossArgs } from './distill.js';
+export * as io from './io/index.js';

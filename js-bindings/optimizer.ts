@@ -161,6 +161,16 @@ export abstract class Optimizer {
     }
   }
 
+  /** The scalars beside the per-variable state that an exact resume needs (io.save). */
+  getStepState(): Record<string, number> {
+    return { iterations: this.iterations };
+  }
+
+  /** Restores getStepState()'s scalars (io.load). */
+  setStepState(s: Record<string, number>): void {
+    this.iterations = s.iterations;
+  }
+
   /** Frees the state blocks. */
   dispose(): void {
     for (const slots of this.state.values()) for (const t of slots) t.dispose();

@@ -57,6 +57,14 @@ export class AdamOptimizer extends Optimizer {
     this.accBeta1 = Math.fround(this.accBeta1 * this.beta1);
     this.accBeta2 = Math.fround(this.accBeta2 * this.beta2);
   }
+  override getStepState(): Record<string, number> {
+    return { ...super.getStepState(), accBeta1: this.accBeta1, accBeta2: this.accBeta2 };
+  }
+  override setStepState(s: Record<string, number>): void {
+    super.setStepState(s);
+    this.accBeta1 = s.accBeta1;
+    this.accBeta2 = s.accBeta2;
+  }
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon,
       ...(this.weightDecay ? { weightDecay: this.weightDecay } : {}) };

@@ -9,7 +9,7 @@ import { pad } from '../ops/layout.js';
 import { assertPositiveInt } from '../util.js';
 import { Layer, singleShape, type CallKwargs, type LayerArgs, type SymbolicShape } from './layer.js';
 import { getInitializer, type Initializer, type InitializerName } from './initializers.js';
-import { getRegularizer, type Regularizer } from './regularizers.js';
+import { getRegularizer, serializeRegularizer, type Regularizer } from './regularizers.js';
 import { activationName, applyRest, fusedPart, type ActivationName } from './activations.js';
 
 type RegArg = 'l1' | 'l2' | 'l1l2' | Regularizer;
@@ -100,7 +100,8 @@ abstract class BaseConv extends Layer {
 
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
-      dilationRate: this.dilationRate, activation: this.activation, useBias: this.useBias };
+      dilationRate: this.dilationRate, activation: this.activation, useBias: this.useBias,
+      biasInitializer: this.biasInit.className, biasRegularizer: serializeRegularizer(this.biasReg) };
   }
 }
 
@@ -128,7 +129,10 @@ export class Conv2D extends BaseConv {
     return this.finish(fusedConv2d({ x: inputs as Tensor, filter: this.kernelValue(this.kernel!), strides: this.strides, pad: this.padding,
       dilations: this.dilationRate, bias: this.bias, activation: fusedPart(this.activation) }), kwargs);
   }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), filters: this.filters }; }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), filters: this.filters, kernelInitializer: this.kernelInit.className,
+      kernelRegularizer: serializeRegularizer(this.kernelReg) };
+  }
 }
 
 export class DepthwiseConv2D extends BaseConv {
@@ -159,7 +163,10 @@ export class DepthwiseConv2D extends BaseConv {
     return this.finish(fusedDepthwiseConv2d({ x: inputs as Tensor, filter: this.kernelValue(this.depthwiseKernel!), strides: this.strides,
       pad: this.padding, dilations: this.dilationRate, bias: this.bias, activation: fusedPart(this.activation) }), kwargs);
   }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), depthMultiplier: this.depthMultiplier }; }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), depthMultiplier: this.depthMultiplier, depthwiseInitializer: this.depthwiseInit.className,
+      depthwiseRegularizer: serializeRegularizer(this.depthwiseReg) };
+  }
 }
 
 export class SeparableConv2D extends DepthwiseConv2D {
@@ -189,7 +196,10 @@ export class SeparableConv2D extends DepthwiseConv2D {
     return this.finish(fusedConv2d({ x: mid, filter: this.kernelValue(this.pointwiseKernel!), strides: 1, pad: 'valid', bias: this.bias,
       activation: fusedPart(this.activation) }), kwargs);
   }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), filters: this.filters }; }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), filters: this.filters, pointwiseInitializer: this.pointwiseInit.className,
+      pointwiseRegularizer: serializeRegularizer(this.pointwiseReg) };
+  }
 }
 
 export class ZeroPadding2D extends Layer {

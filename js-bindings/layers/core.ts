@@ -8,7 +8,7 @@ import { seedOf } from '../ops/creation.js';
 import { assertPositiveInt } from '../util.js';
 import { Layer, singleShape, type CallKwargs, type LayerArgs, type SymbolicShape } from './layer.js';
 import { getInitializer, type Initializer, type InitializerName } from './initializers.js';
-import { getRegularizer, type Regularizer } from './regularizers.js';
+import { getRegularizer, serializeRegularizer, type Regularizer } from './regularizers.js';
 import { activationName, applyNamed, applyRest, fusedPart, type ActivationName } from './activations.js';
 
 export interface DenseArgs extends LayerArgs {
@@ -80,7 +80,8 @@ export class Dense extends Layer {
 
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), units: this.units, activation: this.activation, useBias: this.useBias,
-      kernelInitializer: this.kernelInit.className, biasInitializer: this.biasInit.className };
+      kernelInitializer: this.kernelInit.className, biasInitializer: this.biasInit.className,
+      kernelRegularizer: serializeRegularizer(this.kernelReg), biasRegularizer: serializeRegularizer(this.biasReg) };
   }
 }
 
@@ -134,6 +135,7 @@ export class Dropout extends Layer {
       throw new Error(`Dropout: rate must be a number in [0, 1), got ${String(args.rate)}`);
     }
     if (args.noiseShape !== undefined) throw new Error('Dropout: noiseShape is not supported');
+    if (args.seed !== undefined && !Number.isSafeInteger(args.seed)) throw new Error(`Dropout: seed must be an integer, got ${String(args.seed)}`);
     this.rate = args.rate;
     this.seed = args.seed;
   }

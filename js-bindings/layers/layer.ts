@@ -66,6 +66,20 @@ export function checkShapeList(layer: string, arg: string, shape: unknown, allow
   }
 }
 
+/** While set (io.load), the bytes that new weights may still take: a file cannot make its layers allocate more than it holds. */
+let weightBudget: { left: number } | null = null;
+
+/** Runs fn with new weights limited to `bytes` in all (past it, addWeight throws before allocating). */
+export function withWeightBudget<T>(bytes: number, fn: () => T): T {
+  const outer = weightBudget;
+  weightBudget = { left: bytes };
+  try {
+    return fn();
+  } finally {
+    weightBudget = outer;
+  }
+}
+
 export abstract class Layer {
   readonly name: string;
   trainable: boolean;
@@ -151,6 +165,13 @@ export abstract class Layer {
   /** Adds a weight variable named `${layer}/${name}`, initialized now. */
   protected addWeight(name: string, shape: number[], initializer: Initializer, regularizer: Regularizer | null = null,
       trainable = true): Variable {
+    if (weightBudget !== null) {
+      const bytes = shape.reduce((a, d) => a * d, 4);
+      if (!(bytes <= weightBudget.left)) {
+        throw new Error(`${this.name} (${this.className}): weight '${name}' [${shape}] needs ${bytes} bytes, more than the ${weightBudget.left} left`);
+      }
+      weightBudget.left -= bytes;
+    }
     const value = tidy(() => initializer.apply(shape));
     const v = variable(value, trainable && this.trainable, uniqueVariableName(`${this.name}/${name}`));
     value.dispose();

@@ -8,7 +8,7 @@ import { batchNorm } from '../ops/normalization.js';
 import { batchNormTraining } from '../ops/nn.js';
 import { Layer, singleShape, type CallKwargs, type LayerArgs, type SymbolicShape } from './layer.js';
 import { getInitializer, type Initializer, type InitializerName } from './initializers.js';
-import { getRegularizer, type Regularizer } from './regularizers.js';
+import { getRegularizer, serializeRegularizer, type Regularizer } from './regularizers.js';
 
 type InitArg = InitializerName | Initializer;
 
@@ -99,6 +99,9 @@ export class BatchNormalization extends Layer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), axis: -1, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale };
+    return { ...super.getConfig(), axis: -1, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale,
+      betaInitializer: this.inits.beta.className, gammaInitializer: this.inits.gamma.className,
+      movingMeanInitializer: this.inits.movingMean.className, movingVarianceInitializer: this.inits.movingVariance.className,
+      betaRegularizer: serializeRegularizer(this.regs.beta), gammaRegularizer: serializeRegularizer(this.regs.gamma) };
   }
 }

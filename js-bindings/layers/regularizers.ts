@@ -5,6 +5,8 @@ import { abs, square } from '../ops/unary.js';
 import { add, mul } from '../ops/binary.js';
 import { sum } from '../ops/reduce.js';
 
+export interface SerializedRegularizer { className: string; config: unknown }
+
 export interface Regularizer {
   readonly className: string;
   apply(weight: Tensor): Tensor;
@@ -38,10 +40,23 @@ export const regularizers = {
   l1l2: ({ l1 = 0.01, l2 = 0.01 }: { l1?: number; l2?: number } = {}) => l1l2(l1, l2),
 };
 
-/** A Regularizer from a name ('l1', 'l2', 'l1l2' with factor 0.01), the object itself, or none. */
-export function getRegularizer(layer: string, arg: string, value: string | Regularizer | null | undefined): Regularizer | null {
+/** A regularizer as JSON for a layer's getConfig ({className, config}; undefined for none). */
+export function serializeRegularizer(r: Regularizer | null): { className: string; config: Record<string, unknown> } | undefined {
+  return r === null ? undefined : { className: r.className, config: r.getConfig() };
+}
+
+/**
+ * A Regularizer from a name ('l1', 'l2', 'l1l2' with factor 0.01), the object itself, its JSON
+ * ({className: 'L1L2', config: {l1, l2}}, as getConfig writes it), or none.
+ */
+export function getRegularizer(layer: string, arg: string, value: string | Regularizer | SerializedRegularizer | null | undefined): Regularizer | null {
   if (value === undefined || value === null) return null;
-  if (typeof value === 'object' && typeof value.apply === 'function') return value;
+  if (typeof value === 'object' && typeof (value as Regularizer).apply === 'function') return value as Regularizer;
+  const json = value as SerializedRegularizer;
+  if (typeof value === 'object' && json.className === 'L1L2' && json.config !== null && typeof json.config === 'object') {
+    const { l1 = 0, l2 = 0 } = json.config as { l1?: number; l2?: number };
+    return l1l2(l1, l2);
+  }
   if (typeof value === 'string' && Object.hasOwn(regularizers, value)) {
     return regularizers[value as keyof typeof regularizers]();
   }

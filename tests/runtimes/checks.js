@@ -181,6 +181,30 @@ export const checks = [
     },
   },
   {
+    name: 'saves and loads a model file (same predictions; a corrupted file is refused)',
+    async run(lp) {
+      const before = usage(lp);
+      const x = lp.input({ shape: [5, 5, 2] });
+      const c = lp.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(x);
+      const sum = lp.layers.add().apply([c, lp.layers.conv2d({ filters: 3, kernelSize: 1 }).apply(x)]);
+      const y = lp.layers.dense({ units: 2 }).apply(lp.layers.flatten().apply(sum));
+      const model = lp.model({ inputs: x, outputs: y });
+      const file = lp.io.save(model);
+      const back = lp.io.load(file.buffer.slice(0));
+      const input = lp.tensor(values(50, 9), [1, 5, 5, 2]);
+      const [a, b] = [model.predict(input), back.predict(input)];
+      const [va, vb] = [a.dataSync(), b.dataSync()];
+      for (let i = 0; i < va.length; i++) if (!Object.is(va[i], vb[i])) fail(`prediction ${i}: ${va[i]} vs ${vb[i]} after load`);
+      const corrupted = file.slice();
+      corrupted[corrupted.length - 9] ^= 1;
+      throws(() => lp.io.load(corrupted), /io\.load: checksum mismatch/, 'a flipped bit');
+      lp.dispose([input, a, b]);
+      model.dispose();
+      back.dispose();
+      equal(usage(lp), before, 'memory at the end');
+    },
+  },
+  {
     name: 'recovers from out of memory',
     async run(lp) {
       const before = usage(lp);

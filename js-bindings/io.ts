@@ -1,0 +1,2 @@
+// lp.io (DESIGN.md's io.ts): the implementation lives in io/.
+export * from './io/index.js';

@@ -1,0 +1,144 @@
+// The model file container: one binary with a JSON header and 16-byte aligned tensor blocks.
+//
+//   offset 0        8          12          16                16+H      align16
+//   ┌───────────────┬──────────┬───────────┬──────────────────┬─────────┬──────────────────────┬─────────┐
+//   │ magic (8)     │ version  │ header    │ header: UTF-8    │ zero    │ tensor blocks, each  │ CRC-32  │
+//   │ 89 L E P T O N│ u32 LE   │ length H  │ JSON (kind,      │ padding │ at a 16-aligned      │ u32 LE  │
+//   │ 1A            │ (1)      │ u32 LE    │ config, tensors) │         │ offset from byte 0   │ of all  │
+//   └───────────────┴──────────┴───────────┴──────────────────┴─────────┴──────────────────────┴─────────┘
+//
+// The header's tensor table gives each tensor's name, dtype, shape, absolute offset, stored
+// length, encoding (dense or sparse, sparse.ts) and quantization parameters, which the container
+// checks and passes through without interpreting them. The reader checks magic, version and
+// header length, parses and checks the header (schema.ts) against the file's length, then the
+// checksum, before a single tensor byte is copied.
+import { crc32 } from './crc32.js';
+import { checkHeader, jsonDepth, LIMITS } from './schema.js';
+import { countNonzero, decodeSparse, encodeSparse, sparseLength } from './sparse.js';
+import { DTYPE_BYTES, type FileHeader, type SavedTensor, type TensorEntry } from './types.js';
+
+export const MAGIC = Uint8Array.of(0x89, 0x4C, 0x45, 0x50, 0x54, 0x4F, 0x4E, 0x1A);
+export const FORMAT_VERSION = 1;
+/** Magic, version and header length. */
+const PREAMBLE = 16;
+const CHECKSUM = 4;
+/** Longest JSON header accepted. */
+export const MAX_HEADER_BYTES = 64 * 1024 * 1024;
+
+const align16 = (n: number) => Math.ceil(n / 16) * 16;
+
+export interface WriteOptions {
+  /** Store a tensor sparse when that is smaller (default true). */
+  sparse?: boolean;
+}
+
+/** The file bytes for a model kind's config and tensors. */
+export function writeContainer(op: string, kind: string, config: unknown, tensors: SavedTensor[], opts: WriteOptions = {}): Uint8Array {
+  const useSparse = opts.sparse ?? true;
+  const entries: TensorEntry[] = [];
+  const blocks: { bytes: Uint8Array; sparse: boolean; esize: number; n: number }[] = [];
+  for (const t of tensors) {
+    const esize = DTYPE_BYTES[t.dtype];
+    if (esize === undefined) throw new Error(`${op}: tensor '${t.name}' has unknown dtype ${String(t.dtype)}`);
+    const n = t.shape.reduce((a, d) => a * d, 1);
+    if (t.bytes.length !== n * esize) {
+      throw new Error(`${op}: tensor '${t.name}' [${t.shape}] ${t.dtype} needs ${n * esize} bytes, got ${t.bytes.length}`);
+    }
+    const nnz = useSparse ? countNonzero(t.bytes, esize, n) : n;
+    const sparse = useSparse && sparseLength(n, nnz, esize) < n * esize;
+    entries.push({ name: t.name, dtype: t.dtype, shape: [...t.shape], offset: 0, length: sparse ? sparseLength(n, nnz, esize) : n * esize,
+      encoding: sparse ? 'sparse' : 'dense', ...(sparse ? { nnz } : {}), ...(t.quantization ? { quantization: t.quantization } : {}) });
+    blocks.push({ bytes: t.bytes, sparse, esize, n });
+  }
+  // Offsets depend on the header's length, which depends on the offsets' digits: lay out for a
+  // guessed length and retry with the length that came out until it fits (the length only
+  // grows, so this ends, in two or three rounds).
+  let header = new Uint8Array(0);
+  let dataStart = 0;
+  for (let guess = 0; ; guess = header.length) {
+    dataStart = align16(PREAMBLE + guess);
+    let at = dataStart;
+    for (const e of entries) { e.offset = at; at = align16(at + e.length); }
+    header = new TextEncoder().encode(JSON.stringify({ kind, config, tensors: entries }));
+    if (PREAMBLE + header.length <= dataStart) break;
+  }
+  const last = entries.length === 0 ? dataStart : entries[entries.length - 1].offset + entries[entries.length - 1].length;
+  const total = align16(last) + CHECKSUM;
+  const out = new Uint8Array(total);
+  out.set(MAGIC, 0);
+  const view = new DataView(out.buffer);
+  view.setUint32(8, FORMAT_VERSION, true);
+  // The header is padded with spaces up to the data (JSON ignores them), so H = dataStart - 16.
+  out.fill(0x20, PREAMBLE, dataStart);
+  out.set(header, PREAMBLE);
+  view.setUint32(12, dataStart - PREAMBLE, true);
+  entries.forEach((e, i) => {
+    const b = blocks[i];
+    if (b.sparse) encodeSparse(b.bytes, b.esize, b.n, out.subarray(e.offset, e.offset + e.length));
+    else out.set(b.bytes, e.offset);
+  });
+  view.setUint32(total - CHECKSUM, crc32(out, 0, total - CHECKSUM), true);
+  return out;
+}
+
+export interface Container {
+  header: FileHeader;
+  fileBytes: number;
+  headerBytes: number;
+  /** The dense bytes of one table entry (a fresh, aligned copy). */
+  read(entry: TensorEntry): SavedTensor;
+}
+
+/** Parses and checks a file; throws `${op}: ...` naming the first thing wrong. */
+export function readContainer(op: string, input: Uint8Array | ArrayBuffer): Container {
+  if (!(input instanceof Uint8Array) && !(input instanceof ArrayBuffer)) {
+    throw new Error(`${op}: expects the file's bytes as a Uint8Array or ArrayBuffer, got ${input === null ? 'null' : typeof input}`);
+  }
+  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+  const len = bytes.length;
+  if (len < PREAMBLE + CHECKSUM || MAGIC.some((b, i) => bytes[i] !== b)) {
+    throw new Error(`${op}: not a Lepton model file (bad magic)${len < PREAMBLE + CHECKSUM ? ` (only ${len} bytes)` : ''}`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, len);
+  const version = view.getUint32(8, true);
+  if (version !== FORMAT_VERSION) throw new Error(`${op}: unsupported format version ${version} (this reader knows ${FORMAT_VERSION})`);
+  const headerLength = view.getUint32(12, true);
+  if (headerLength > MAX_HEADER_BYTES) throw new Error(`${op}: header length ${headerLength} is more than the limit ${MAX_HEADER_BYTES}`);
+  if (PREAMBLE + headerLength > len - CHECKSUM) {
+    throw new Error(`${op}: truncated file: the header needs bytes ${PREAMBLE}..${PREAMBLE + headerLength} but the file has ${len}`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREAMBLE, PREAMBLE + headerLength));
+  } catch {
+    throw new Error(`${op}: the header is not valid UTF-8`);
+  }
+  if (jsonDepth(text) > LIMITS.depth) throw new Error(`${op}: the header nests deeper than ${LIMITS.depth} levels`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${op}: the header is not valid JSON (${(e as Error).message})`);
+  }
+  const dataStart = align16(PREAMBLE + headerLength);
+  const dataEnd = len - CHECKSUM;
+  const header = checkHeader(op, json, dataStart, dataEnd);
+  const stored = view.getUint32(len - CHECKSUM, true);
+  if (crc32(bytes, 0, len - CHECKSUM) !== stored) throw new Error(`${op}: checksum mismatch (file corrupted)`);
+  return {
+    header, fileBytes: len, headerBytes: headerLength,
+    read(e) {
+      const src = bytes.subarray(e.offset, e.offset + e.length);
+      const n = e.shape.reduce((a, d) => a * d, 1);
+      let dense: Uint8Array;
+      if (e.encoding === 'dense') dense = src.slice();
+      else {
+        const r = decodeSparse(src, DTYPE_BYTES[e.dtype], n, e.nnz!);
+        if (typeof r === 'string') throw new Error(`${op}: tensor '${e.name}': bad sparse block: ${r}`);
+        dense = r;
+      }
+      return { name: e.name, dtype: e.dtype, shape: [...e.shape], bytes: dense,
+        ...(e.quantization ? { quantization: e.quantization } : {}) };
+    },
+  };
+}

@@ -1,0 +1,117 @@
+// lp.io: model files. save(model) → bytes, load(bytes) → model, inspect(bytes) → the header,
+// loadFromUrl(url) through fetch; file helpers for Node/Deno/Bun are in ../node.ts. One binary
+// format for every model kind (container.ts); kinds.ts says which code saves and loads which model.
+import { readContainer, writeContainer, FORMAT_VERSION } from './container.js';
+import { kindFor, kindNamed, kindNames, registerModelKind, type ModelKind, type SaveOptions } from './kinds.js';
+import { layersKind } from './layers_kind.js';
+import type { LayersModel } from '../models/model.js';
+import { DTYPE_BYTES, type FileDType, type TensorEntry } from './types.js';
+
+export { registerModelKind, type ModelKind, type SaveOptions } from './kinds.js';
+export { registerLayer, type LayerFactory } from './registry.js';
+export { FORMAT_VERSION, MAGIC } from './container.js';
+export type { FileDType, Quantization, SavedTensor, TensorEntry, Encoding } from './types.js';
+
+registerModelKind('layers', layersKind);
+
+/** The model file's bytes. */
+export function save(model: unknown, opts: SaveOptions = {}): Uint8Array {
+  if (opts === null || typeof opts !== 'object') throw new Error('io.save: options must be an object');
+  const found = kindFor(model);
+  if (found === undefined) {
+    throw new Error(`io.save: cannot save ${model === null ? 'null' : typeof model === 'object' ? model.constructor?.name ?? 'object' : typeof model} ` +
+      `(known model kinds: ${kindNames().join(', ')})`);
+  }
+  const [kind, impl] = found;
+  const { config, tensors } = impl.save(model, opts);
+  const names = new Set<string>();
+  for (const t of tensors) {
+    if (!(t.bytes instanceof Uint8Array) || !Object.hasOwn(DTYPE_BYTES, t.dtype) || !Array.isArray(t.shape)) {
+      throw new Error(`io.save: the ${kind} kind gave a malformed tensor '${String(t.name)}'`);
+    }
+    if (names.has(t.name)) throw new Error(`io.save: two tensors are named '${t.name}'`);
+    names.add(t.name);
+  }
+  return writeContainer('io.save', kind, config, tensors, opts);
+}
+
+/** The model in a file (bytes from save; M: the model's type, a LayersModel unless another kind was saved); throws `io.load: ...` for anything wrong with the file. */
+export function load<M = LayersModel>(bytes: Uint8Array | ArrayBuffer): M {
+  const c = readContainer('io.load', bytes);
+  const impl = kindNamed(c.header.kind);
+  if (impl === undefined) {
+    throw new Error(`io.load: unknown model kind '${c.header.kind}' (known: ${kindNames().join(', ')}; register it with io.registerModelKind)`);
+  }
+  const tensors = c.header.tensors.map((e) => c.read(e));
+  try {
+    return impl.load(c.header.config, tensors) as M;
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (message.startsWith('io.load')) throw e;
+    throw new Error(`io.load: ${c.header.kind} model: ${message}`);
+  }
+}
+
+export interface FileInfo {
+  formatVersion: number;
+  kind: string;
+  fileBytes: number;
+  headerBytes: number;
+  config: unknown;
+  tensors: TensorEntry[];
+  /** Stored bytes per dtype (sparse tensors count their mask and packed values). */
+  bytesByDtype: Partial<Record<FileDType, number>>;
+}
+
+/** The checked header of a file, without building the model (sizes, tensor table, config). */
+export function inspect(bytes: Uint8Array | ArrayBuffer): FileInfo {
+  const c = readContainer('io.inspect', bytes);
+  const bytesByDtype: Partial<Record<FileDType, number>> = {};
+  for (const t of c.header.tensors) bytesByDtype[t.dtype] = (bytesByDtype[t.dtype] ?? 0) + t.length;
+  return { formatVersion: FORMAT_VERSION, kind: c.header.kind, fileBytes: c.fileBytes, headerBytes: c.headerBytes,
+    config: c.header.config, tensors: c.header.tensors, bytesByDtype };
+}
+
+export interface LoadFromUrlOptions {
+  /** Largest file accepted, in bytes (default 512 MiB). */
+  maxBytes?: number;
+}
+
+/** Fetches a model file (global fetch) and loads it; refuses bodies over maxBytes before reading them whole. */
+export async function loadFromUrl<M = LayersModel>(url: string | URL, init?: RequestInit, opts: LoadFromUrlOptions = {}): Promise<M> {
+  const max = opts.maxBytes ?? 512 * 1024 * 1024;
+  if (!Number.isSafeInteger(max) || max <= 0) throw new Error(`io.loadFromUrl: maxBytes must be a positive integer, got ${String(opts.maxBytes)}`);
+  const response = await fetch(url, init);
+  if (!response.ok) throw new Error(`io.loadFromUrl: ${String(url)}: HTTP ${response.status} ${response.statusText}`);
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (declared > max) throw new Error(`io.loadFromUrl: ${String(url)} is ${declared} bytes, more than maxBytes ${max}`);
+  const bytes = await readBody(response, max, String(url));
+  return load<M>(bytes);
+}
+
+/** The body, read in chunks so that a server lying about (or omitting) Content-Length cannot exceed max. */
+async function readBody(response: Response, max: number, url: string): Promise<Uint8Array> {
+  const tooBig = () => new Error(`io.loadFromUrl: ${url} is more than maxBytes ${max}`);
+  if (response.body === null) {
+    const buffer = new Uint8Array(await response.arrayBuffer());
+    if (buffer.length > max) throw tooBig();
+    return buffer;
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > max) {
+      await reader.cancel();
+      throw tooBig();
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) { out.set(c, at); at += c.length; }
+  return out;
+}

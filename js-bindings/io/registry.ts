@@ -1,0 +1,73 @@
+// The layer registry: className → a factory that rebuilds the layer from its getConfig(). Every
+// layer in lp.layers is registered; other modules add theirs with registerLayer. Weights come
+// from the file, so rebuilt layers initialize with zeros (no random numbers drawn, the engine's
+// seed sequence is left alone) under the initializer names the file gives, so that getConfig()
+// round-trips; regularizers come back from their JSON ({className: 'L1L2', config}).
+import { Layer, Dense, Flatten, Reshape, Dropout, Activation, Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D,
+  MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Add, Concatenate,
+  Multiply, InputLayer } from '../layers/index.js';
+
+import { zeros } from '../ops/creation.js';
+import type { Initializer } from '../layers/initializers.js';
+
+export type LayerFactory = (config: Record<string, unknown>) => Layer;
+
+/** Config keys naming initializers: zeros under the same name when a file is loaded. */
+const INITIALIZER_KEYS = ['kernelInitializer', 'biasInitializer', 'depthwiseInitializer', 'pointwiseInitializer',
+  'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer'];
+
+// `new (C as any)(args)`: the constructors validate their arguments, which come from the file.
+type LayerClass = new (args: never) => Layer;
+const builtins: [string, LayerClass][] = [
+  ['Dense', Dense], ['Flatten', Flatten], ['Reshape', Reshape], ['Dropout', Dropout], ['Activation', Activation],
+  ['Conv2D', Conv2D], ['DepthwiseConv2D', DepthwiseConv2D], ['SeparableConv2D', SeparableConv2D],
+  ['ZeroPadding2D', ZeroPadding2D], ['MaxPooling2D', MaxPooling2D], ['AveragePooling2D', AveragePooling2D],
+  ['GlobalAveragePooling2D', GlobalAveragePooling2D], ['GlobalMaxPooling2D', GlobalMaxPooling2D],
+  ['BatchNormalization', BatchNormalization], ['Add', Add], ['Concatenate', Concatenate], ['Multiply', Multiply],
+  ['InputLayer', InputLayer],
+];
+
+const registry = new Map<string, LayerFactory>();
+
+/** Types of the config keys the built-in layers share, checked before a constructor sees them. */
+const KEY_TYPES: Record<string, 'string' | 'boolean' | 'number'> = {
+  name: 'string', activation: 'string', dtype: 'string', trainable: 'boolean', useBias: 'boolean', center: 'boolean',
+  scale: 'boolean', units: 'number', filters: 'number', rate: 'number', momentum: 'number', epsilon: 'number',
+  axis: 'number', depthMultiplier: 'number', seed: 'number', batchSize: 'number',
+  ...Object.fromEntries(INITIALIZER_KEYS.map((k) => [k, 'string'])),
+};
+const DTYPES = ['float32', 'int32', 'bool'];
+
+/** The constructor arguments for a config read from a file (types of the shared keys checked). */
+export function loadArgs(config: Record<string, unknown>): Record<string, unknown> {
+  for (const [key, type] of Object.entries(KEY_TYPES)) {
+    const v = config[key];
+    if (v !== undefined && typeof v !== type) throw new Error(`config.${key} must be a ${type}, got ${JSON.stringify(v)?.slice(0, 60)}`);
+  }
+  if (config.dtype !== undefined && !DTYPES.includes(config.dtype as string)) {
+    throw new Error(`config.dtype must be one of ${DTYPES.join(', ')}, got ${JSON.stringify(config.dtype)}`);
+  }
+  const args: Record<string, unknown> = { ...config };
+  for (const k of INITIALIZER_KEYS) {
+    const className = (config[k] as string | undefined) ?? 'Zeros';
+    args[k] = { className, apply: (shape: number[]) => zeros(shape), getConfig: () => ({}) } satisfies Initializer;
+  }
+  return args;
+}
+
+for (const [name, C] of builtins) registry.set(name, (config) => new (C as new (args: unknown) => Layer)(loadArgs(config)));
+
+/** Registers (or replaces) how a layer class is rebuilt from its config when a model file is loaded. */
+export function registerLayer(className: string, factory: LayerFactory): void {
+  if (typeof className !== 'string' || className.length === 0) throw new Error('io.registerLayer: className must be a non-empty string');
+  if (typeof factory !== 'function') throw new Error(`io.registerLayer: the factory for '${className}' must be a function`);
+  registry.set(className, factory);
+}
+
+export function layerFactory(className: string): LayerFactory | undefined {
+  return registry.get(className);
+}
+
+export function registeredLayers(): string[] {
+  return [...registry.keys()];
+}

@@ -8,14 +8,15 @@
 //   └───────────────┴──────────┴───────────┴──────────────────┴─────────┴──────────────────────┴─────────┘
 //
 // The header's tensor table gives each tensor's name, dtype, shape, absolute offset, stored
-// length, encoding (dense or sparse, sparse.ts) and quantization parameters, which the container
+// length, encoding (dense, sparse (sparse.ts) or huffman (huffman.ts)) and quantization parameters, which the container
 // checks and passes through without interpreting them. The reader checks magic, version and
 // header length, parses and checks the header (schema.ts) against the file's length, then the
 // checksum, before a single tensor byte is copied.
 import { crc32 } from './crc32.js';
 import { checkHeader, jsonDepth, LIMITS } from './schema.js';
 import { countNonzero, decodeSparse, encodeSparse, sparseLength } from './sparse.js';
-import { DTYPE_BYTES, type FileHeader, type SavedTensor, type TensorEntry } from './types.js';
+import { decodeHuffman, encodeHuffman } from './huffman.js';
+import { DTYPE_BYTES, type Encoding, type FileHeader, type SavedTensor, type TensorEntry } from './types.js';
 
 export const MAGIC = Uint8Array.of(0x89, 0x4C, 0x45, 0x50, 0x54, 0x4F, 0x4E, 0x1A);
 export const FORMAT_VERSION = 1;
@@ -30,13 +31,16 @@ const align16 = (n: number) => Math.ceil(n / 16) * 16;
 export interface WriteOptions {
   /** Store a tensor sparse when that is smaller (default true). */
   sparse?: boolean;
+  /** Store a one-byte tensor (int8 weights) Huffman-coded when that is smaller (default true). */
+  huffman?: boolean;
 }
 
 /** The file bytes for a model kind's config and tensors. */
 export function writeContainer(op: string, kind: string, config: unknown, tensors: SavedTensor[], opts: WriteOptions = {}): Uint8Array {
   const useSparse = opts.sparse ?? true;
+  const useHuffman = opts.huffman ?? true;
   const entries: TensorEntry[] = [];
-  const blocks: { bytes: Uint8Array; sparse: boolean; esize: number; n: number }[] = [];
+  const blocks: { bytes: Uint8Array; encoding: Encoding; esize: number; n: number }[] = [];
   for (const t of tensors) {
     const esize = DTYPE_BYTES[t.dtype];
     if (esize === undefined) throw new Error(`${op}: tensor '${t.name}' has unknown dtype ${String(t.dtype)}`);
@@ -44,11 +48,15 @@ export function writeContainer(op: string, kind: string, config: unknown, tensor
     if (t.bytes.length !== n * esize) {
       throw new Error(`${op}: tensor '${t.name}' [${t.shape}] ${t.dtype} needs ${n * esize} bytes, got ${t.bytes.length}`);
     }
+    // The smallest of the encodings that apply: dense, sparse (zero-heavy), huffman (one-byte dtypes).
     const nnz = useSparse ? countNonzero(t.bytes, esize, n) : n;
-    const sparse = useSparse && sparseLength(n, nnz, esize) < n * esize;
-    entries.push({ name: t.name, dtype: t.dtype, shape: [...t.shape], offset: 0, length: sparse ? sparseLength(n, nnz, esize) : n * esize,
-      encoding: sparse ? 'sparse' : 'dense', ...(sparse ? { nnz } : {}), ...(t.quantization ? { quantization: t.quantization } : {}) });
-    blocks.push({ bytes: t.bytes, sparse, esize, n });
+    const huffman = useHuffman && esize === 1 ? encodeHuffman(t.bytes) : null;
+    const sizes: [Encoding, number][] = [['dense', n * esize], ['sparse', useSparse ? sparseLength(n, nnz, esize) : Infinity],
+      ['huffman', huffman?.length ?? Infinity]];
+    const [encoding, length] = sizes.reduce((best, c) => (c[1] < best[1] ? c : best));
+    entries.push({ name: t.name, dtype: t.dtype, shape: [...t.shape], offset: 0, length, encoding,
+      ...(encoding === 'sparse' ? { nnz } : {}), ...(t.quantization ? { quantization: t.quantization } : {}) });
+    blocks.push({ bytes: encoding === 'huffman' ? huffman! : t.bytes, encoding, esize, n });
   }
   // Offsets depend on the header's length, which depends on the offsets' digits: lay out for a
   // guessed length and retry with the length that came out until it fits (the length only
@@ -74,7 +82,7 @@ export function writeContainer(op: string, kind: string, config: unknown, tensor
   view.setUint32(12, dataStart - PREAMBLE, true);
   entries.forEach((e, i) => {
     const b = blocks[i];
-    if (b.sparse) encodeSparse(b.bytes, b.esize, b.n, out.subarray(e.offset, e.offset + e.length));
+    if (b.encoding === 'sparse') encodeSparse(b.bytes, b.esize, b.n, out.subarray(e.offset, e.offset + e.length));
     else out.set(b.bytes, e.offset);
   });
   view.setUint32(total - CHECKSUM, crc32(out, 0, total - CHECKSUM), true);
@@ -133,8 +141,8 @@ export function readContainer(op: string, input: Uint8Array | ArrayBuffer): Cont
       let dense: Uint8Array;
       if (e.encoding === 'dense') dense = src.slice();
       else {
-        const r = decodeSparse(src, DTYPE_BYTES[e.dtype], n, e.nnz!);
-        if (typeof r === 'string') throw new Error(`${op}: tensor '${e.name}': bad sparse block: ${r}`);
+        const r = e.encoding === 'sparse' ? decodeSparse(src, DTYPE_BYTES[e.dtype], n, e.nnz!) : decodeHuffman(src, n);
+        if (typeof r === 'string') throw new Error(`${op}: tensor '${e.name}': bad ${e.encoding} block: ${r}`);
         dense = r;
       }
       return { name: e.name, dtype: e.dtype, shape: [...e.shape], bytes: dense,

@@ -15,7 +15,9 @@
 // stream's bytes; checked before allocating), that no code runs past the end, and that only the
 // padding is left after the n-th element.
 
-const LENGTHS_BYTES = 128;
+/** The code-length table at the start of a block. */
+export const HUFFMAN_TABLE_BYTES = 128;
+const LENGTHS_BYTES = HUFFMAN_TABLE_BYTES;
 const MAX_BITS = 15;
 
 /** Code lengths (≤ MAX_BITS) for the byte counts: Huffman's, rebuilt on halved counts while too long. */

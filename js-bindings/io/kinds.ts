@@ -8,6 +8,8 @@ export interface SaveOptions {
   includeOptimizer?: boolean;
   /** Store tensors with many zeros sparse when that is smaller (default true). */
   sparse?: boolean;
+  /** Store one-byte tensors (int8 weights) Huffman-coded when that is smaller (default true). */
+  huffman?: boolean;
 }
 
 export interface ModelKind<M = unknown> {

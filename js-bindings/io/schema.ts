@@ -1,8 +1,9 @@
 // Checks of a model file's JSON header, which is untrusted: every field's type and range, every
 // tensor's size against its shape and dtype (overflow-safe), offsets inside the data region,
 // 16-aligned and not overlapping. Nothing is allocated or read from the data before this passes.
-import { DTYPE_BYTES, ZERO_POINT_RANGE, type FileDType, type FileHeader, type Quantization, type TensorEntry } from './types.js';
+import { DTYPE_BYTES, ZERO_POINT_RANGE, type Encoding, type FileDType, type FileHeader, type Quantization, type TensorEntry } from './types.js';
 import { sparseLength } from './sparse.js';
+import { HUFFMAN_TABLE_BYTES } from './huffman.js';
 
 export const LIMITS = {
   /** Tensors in one file. */
@@ -76,7 +77,9 @@ function checkEntry(op: string, raw: unknown, index: number, dataStart: number, 
   }
   const shape = [...e.shape as number[]];
   const encoding = e.encoding ?? 'dense';
-  if (encoding !== 'dense' && encoding !== 'sparse') fail(`encoding must be 'dense' or 'sparse', got ${JSON.stringify(e.encoding)}`);
+  if (encoding !== 'dense' && encoding !== 'sparse' && encoding !== 'huffman') {
+    fail(`encoding must be 'dense', 'sparse' or 'huffman', got ${JSON.stringify(e.encoding)?.slice(0, 40)}`);
+  }
   if (!isInt(e.offset, 0, Number.MAX_SAFE_INTEGER) || !isInt(e.length, 0, Number.MAX_SAFE_INTEGER)) fail('offset and length must be non-negative integers');
   const offset = e.offset as number, length = e.length as number;
   const n = elementCount(shape);
@@ -85,6 +88,12 @@ function checkEntry(op: string, raw: unknown, index: number, dataStart: number, 
   let nnz: number | undefined;
   if (encoding === 'dense') {
     if (length !== n * esize) fail(`shape [${shape}] of ${dtype} needs ${n * esize} bytes, the table says ${length}`);
+  } else if (encoding === 'huffman') {
+    // Every element costs at least one bit: more than 8 per stored byte cannot be in the block.
+    if (esize !== 1) fail(`the huffman encoding is for one-byte dtypes, not ${dtype}`);
+    if (length < HUFFMAN_TABLE_BYTES || n > (length - HUFFMAN_TABLE_BYTES) * 8) {
+      fail(`huffman shape [${shape}] cannot be held in ${length} bytes`);
+    }
   } else {
     if (!isInt(e.nnz, 0, n)) fail(`nnz must be an integer in [0, ${n}], got ${JSON.stringify(e.nnz)}`);
     nnz = e.nnz as number;
@@ -97,7 +106,7 @@ function checkEntry(op: string, raw: unknown, index: number, dataStart: number, 
     fail(`truncated file: needs bytes ${offset}..${offset + length} but the data ends at ${dataEnd}`);
   }
   const quantization = e.quantization === undefined ? undefined : checkQuantization(fail, e.quantization, dtype, shape);
-  return { name: e.name as string, dtype, shape, offset, length, encoding: encoding as 'dense' | 'sparse', ...(nnz === undefined ? {} : { nnz }),
+  return { name: e.name as string, dtype, shape, offset, length, encoding: encoding as Encoding, ...(nnz === undefined ? {} : { nnz }),
     ...(quantization === undefined ? {} : { quantization }) };
 }
 

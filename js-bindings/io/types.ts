@@ -27,8 +27,11 @@ export interface SavedTensor {
   quantization?: Quantization;
 }
 
-/** 'sparse': a bitmask of the nonzero elements (bit i of byte i>>3), then the nonzero elements packed. */
-export type Encoding = 'dense' | 'sparse';
+/**
+ * 'sparse': a bitmask of the nonzero elements (bit i of byte i>>3), then the nonzero elements packed.
+ * 'huffman' (one-byte dtypes): a canonical Huffman code of the bytes (huffman.ts).
+ */
+export type Encoding = 'dense' | 'sparse' | 'huffman';
 
 /** One row of the header's tensor table. */
 export interface TensorEntry {

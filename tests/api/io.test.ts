@@ -141,13 +141,20 @@ describe('io: model kinds', () => {
     assert.equal(new DataView(file.buffer).getUint32(file.length - 4, true), crc32Ref(file.subarray(0, file.length - 4)));
   });
 
-  it('a 50%-pruned int8 tensor is stored in about half (+1/8 for the mask)', () => {
+  it('a 50%-pruned int8 tensor is stored in about half: sparse without huffman, smaller still with it', () => {
     const n = 4096;
     const bytes = rand(n, 5).map((v, i) => (i % 2 === 0 ? 0 : v | 1));
-    const file = lp.io.save(new RawModel([{ name: 'q', dtype: 'int8', shape: [64, 64], bytes, quantization: { scale: [0.1], zeroPoint: [0] } }], 'p'));
-    const entry = lp.io.inspect(file).tensors[0];
+    const model = new RawModel([{ name: 'q', dtype: 'int8', shape: [64, 64], bytes, quantization: { scale: [0.1], zeroPoint: [0] } }], 'p');
+    const plain = lp.io.save(model, { huffman: false });
+    const entry = lp.io.inspect(plain).tensors[0];
     assert.equal(entry.encoding, 'sparse');
     assert.equal(entry.length, n / 8 + n / 2);
+    assert.deepEqual([...lp.io.load<RawModel>(plain).tensors[0].bytes], [...bytes]);
+    // Huffman: a zero costs one bit (no mask), a kept byte its value's entropy (here about 7 bits).
+    const file = lp.io.save(model);
+    const coded = lp.io.inspect(file).tensors[0];
+    assert.equal(coded.encoding, 'huffman');
+    assert.ok(coded.length < entry.length, `${coded.length} < ${entry.length}`);
     assert.deepEqual([...lp.io.load<RawModel>(file).tensors[0].bytes], [...bytes]);
   });
 

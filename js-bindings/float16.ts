@@ -56,3 +56,14 @@ export function decodeFloat16(bits: Uint16Array): Float32Array {
   for (let i = 0; i < bits.length; i++) out[i] = fromFloat16Bits(bits[i]);
   return out;
 }
+
+/** LayersModels whose float32 weights are stored as float16 in model files (quantize mode 'float16'). */
+const float16Models = new WeakSet<object>();
+
+export function markFloat16(model: object): void {
+  float16Models.add(model);
+}
+
+export function isFloat16(model: object): boolean {
+  return float16Models.has(model);
+}

@@ -8,6 +8,7 @@ import { LayersModel } from '../models/model.js';
 import { withWeightBudget, type Layer } from '../layers/layer.js';
 import { loadTopology, saveTopology } from './topology.js';
 import { loadTraining, saveTraining } from './training_state.js';
+import { decodeFloat16, encodeFloat16, isFloat16, markFloat16 } from '../float16.js';
 import type { ModelKind, SaveOptions } from './kinds.js';
 import type { SavedTensor } from './types.js';
 
@@ -17,9 +18,15 @@ function save(model: LayersModel, opts: SaveOptions): { config: LayersConfig; te
   if (model.outputs.length === 0) throw new Error('io.save: the model has no layers');
   const modelTopology = saveTopology(model);
   const weights = model.weights;
+  // A float16 model (quantize mode 'float16') stores its float32 weights as binary16.
+  const half = isFloat16(model);
   const tensors: SavedTensor[] = weights.map((v) => {
     v.assertLive('io.save');
     if (v.dtype !== 'float32' && v.dtype !== 'int32') throw new Error(`io.save: weight '${v.name}' is ${v.dtype}; only float32 and int32 weights are saved`);
+    if (half && v.dtype === 'float32') {
+      const bits = encodeFloat16(new Float32Array(engine.k.memory.buffer, v.ptr, v.size));
+      return { name: v.name, dtype: 'float16', shape: [...v.shape], bytes: new Uint8Array(bits.buffer) };
+    }
     return { name: v.name, dtype: v.dtype, shape: [...v.shape], bytes: new Uint8Array(engine.k.memory.buffer, v.ptr, v.byteLength).slice() };
   });
   const config: LayersConfig = { modelTopology, weights: weights.map((v) => v.name) };
@@ -40,9 +47,14 @@ function load(raw: unknown, tensors: SavedTensor[]): LayersModel {
   const saved = config.weights.map((name, i) => {
     const t = typeof name === 'string' ? byName.get(name) : undefined;
     if (t === undefined) throw new Error(`io.load: weight ${i} (${JSON.stringify(name)?.slice(0, 80)}) is not in the tensor table`);
-    if (t.dtype !== 'float32' && t.dtype !== 'int32') throw new Error(`io.load: weight '${t.name}' must be float32 or int32, got ${t.dtype}`);
+    if (t.dtype === 'float16') {
+      const bits = new Uint16Array(t.bytes.buffer, t.bytes.byteOffset, t.bytes.length / 2);
+      return { ...t, dtype: 'float32' as const, bytes: new Uint8Array(decodeFloat16(bits).buffer) };
+    }
+    if (t.dtype !== 'float32' && t.dtype !== 'int32') throw new Error(`io.load: weight '${t.name}' must be float32, float16 or int32, got ${t.dtype}`);
     return t;
   });
+  const half = config.weights.some((name) => byName.get(name)?.dtype === 'float16');
   const budget = saved.reduce((a, t) => a + t.bytes.length, 0);
   const built: Layer[] = [];
   let model: LayersModel | null = null;
@@ -61,6 +73,7 @@ function load(raw: unknown, tensors: SavedTensor[]): LayersModel {
     // Byte copies straight into the variables' blocks (the views are made after every allocation).
     vars.forEach((v, i) => new Uint8Array(engine.k.memory.buffer, v.ptr, v.byteLength).set(saved[i].bytes));
     if (config.training !== undefined) loadTraining(model, config.training, byName);
+    if (half) markFloat16(model);
     return model;
   } catch (e) {
     model?.dispose();

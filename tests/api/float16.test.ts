@@ -37,3 +37,39 @@ describe('float16 conversions', () => {
     assert.ok(Number.isNaN(fromFloat16Bits(toFloat16Bits(NaN))));
   });
 });
+
+describe('float16 models', async () => {
+  const lp = await import('../../js-bindings/index.js');
+  const { quantizeFloat16 } = await import('../../js-bindings/quantize/float16.js');
+  await lp.ready();
+
+  it('store weights in half the bytes and predict as the rounded model does, after a reload too', () => {
+    const model = lp.sequential([
+      lp.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu', inputShape: [10, 10, 1], kernelInitializer: lp.initializers.glorotUniform({ seed: 1 }) }),
+      lp.layers.flatten(),
+      lp.layers.dense({ units: 4, activation: 'softmax', kernelInitializer: lp.initializers.glorotUniform({ seed: 2 }) }),
+    ]);
+    const half = quantizeFloat16(model);
+    const f32File = lp.io.save(model), f16File = lp.io.save(half);
+    const weightBytes = model.countParams() * 4;
+    assert.ok(f32File.length - f16File.length >= weightBytes / 2 - 64, `${f32File.length} → ${f16File.length}`);
+    for (const v of half.weights) {
+      for (const x of v.dataSync()) assert.equal(fromFloat16Bits(toFloat16Bits(x)), x, 'weights are binary16 values');
+    }
+    const back = lp.io.load<lp.LayersModel>(f16File);
+    assert.equal(lp.io.save(back).length, f16File.length, 'a loaded float16 model saves as float16 again');
+    const x = lp.randomUniform([3, 10, 10, 1], 0, 1, 'float32', 3);
+    const [a, b, c] = [half, back, model].map((m) => (m.predict(x) as lp.Tensor).dataSync());
+    assert.deepEqual([...a], [...b]);
+    for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - c[i]) < 2e-3, `${a[i]} vs ${c[i]}`);
+    for (const m of [model, half, back]) m.dispose();
+    x.dispose();
+  });
+
+  it('a weight beyond float16 range is a clear error', () => {
+    const model = lp.sequential([lp.layers.dense({ units: 2, inputShape: [2] })]);
+    model.layers[0].setWeights([lp.tensor([[1e6, 0], [0, 1]]), lp.tensor([0, 0])]);
+    assert.throws(() => quantizeFloat16(model), /quantize: weight '.*' holds 1000000, beyond float16's range/);
+    model.dispose();
+  });
+});

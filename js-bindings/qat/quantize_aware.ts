@@ -7,6 +7,7 @@ import { LayersModel } from '../models/model.js';
 import { input } from '../layers/input.js';
 import type { Layer, SymbolicTensor } from '../layers/layer.js';
 import { FakeQuant, weightQuantizer } from './layers.js';
+import { load, save } from '../io/index.js';
 import type { QuantRange } from './fake_quant.js';
 
 /** The layers whose kernels the int8 model quantizes (and whose outputs it requantizes). */
@@ -23,12 +24,8 @@ export interface QuantizeAwareOptions {
 export const DEFAULT_ACTIVATION_RANGE: QuantRange = { qmin: 0, qmax: 127 };
 export const DEFAULT_WEIGHT_QMAX = 127;
 
-/**
- * A new model for quantization-aware training, built from a copy of `model`'s layers
- * (`copyModel`: the caller's model is left untouched).
- */
-export function quantizeAware(model: LayersModel, options: QuantizeAwareOptions = {},
-    copyModel: (m: LayersModel) => LayersModel = (m) => m): LayersModel {
+/** A new model for quantization-aware training, built on a copy of `model` (which is left untouched). */
+export function quantizeAware(model: LayersModel, options: QuantizeAwareOptions = {}): LayersModel {
   const op = 'quantizeAware';
   if (!(model instanceof LayersModel)) throw new Error(`${op}: expects a LayersModel (lp.sequential or lp.model), got ${String(model)}`);
   if (model.inputs.length === 0) throw new Error(`${op}: the model has no layers (build it first)`);
@@ -41,7 +38,7 @@ export function quantizeAware(model: LayersModel, options: QuantizeAwareOptions 
   if (!model.graphNodes.some((n) => QUANTIZED_KERNEL_LAYERS.has(n.layer.className))) {
     throw new Error(`${op}: the model has no layer to quantize (${[...QUANTIZED_KERNEL_LAYERS].join(', ')})`);
   }
-  const source = copyModel(model);
+  const source = load<LayersModel>(save(model));
   const fq = (s: SymbolicTensor, name: string) => new FakeQuant({ range, name: `${name}/quant` }).apply(s) as SymbolicTensor;
   const map = new Map<number, SymbolicTensor>();
   const inputs = source.inputs.map((s) => {

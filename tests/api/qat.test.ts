@@ -74,6 +74,9 @@ describe('quantizeAware', () => {
         assert.ok(Math.abs(viaTransform[i] - Math.round(k[i] / scale) * scale) <= 1e-6 * m, `kernel [${r}, ${c}]`);
       }
     }
+    // The original model was copied, not changed: its kernels differ from the fine-tuned ones.
+    assert.notDeepEqual([...model.layers.find((l) => l.className === 'Dense')!.weights[0].dataSync()], [...k]);
+    assert.equal(model.layers.find((l) => l.className === 'Dense')!.kernelTransform, null);
     // Quantized and float forward passes agree closely.
     const pq = qat.predict(x) as lp.Tensor, pf = model.predict(x) as lp.Tensor;
     const a = pq.dataSync(), b = pf.dataSync();

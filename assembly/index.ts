@@ -39,3 +39,10 @@ export { maxpool2d_grad_nhwc_f32, avgpool2d_grad_nhwc_f32, global_avgpool2d_grad
 export { bias_grad_f32 } from "./autograd/bias_grad";
 export { set_tiles, gemm_tile_count, conv_tile_count, gemm_tile_in_use, conv_tile_in_use } from "./kernels/tiles";
 export { calibration_setup, calibration_teardown, calibrate_gemm, calibrate_conv } from "./kernels/calibrate";
+// int8 inference (js-bindings/quantize/): quantize/dequantize, weight packing, the int8 GEMM,
+// convolutions and pooling; qs8 activations are 7-bit (assembly/kernels/int8/qgemm.ts says why).
+export { quantize_f32_qs8, dequantize_qs8_f32, quantize_weights_qc8w, minmax_f32, histogram_f32 } from "./kernels/int8/quant";
+export { qgemm_packed_bytes, pack_qc8w, gemm_qs8_qc8w } from "./kernels/int8/qgemm";
+export { conv2d_nhwc_qs8_qc8w } from "./kernels/int8/qconv";
+export { depthwise_conv2d_nhwc_qs8_qc8w } from "./kernels/int8/qdwconv";
+export { maxpool2d_nhwc_qs8, avgpool2d_nhwc_qs8 } from "./kernels/int8/qpool";

@@ -41,3 +41,5 @@ import { LayersModel, type ModelArgs } from './models/model.js';
 export function model(args: ModelArgs): LayersModel {
   return new LayersModel(args);
 }
+// Post-training quantization (int8 / dynamic) and the QuantizedModel.
+export { quantize, QuantizedModel, type QuantizeArgs } from './quantize/index.js';

@@ -135,6 +135,26 @@ export function fromArtifacts(config: unknown, tensors: unknown): QuantizedModel
         if (x.q || !names.includes(s.name as string)) bad(`${what}: unknown activation ${JSON.stringify(s.name)}`);
         return { op: 'activation', layer, in: s.in as number, out: write(s.out, { q: false, shape: x.shape }, `${what}.out`), name: s.name as string };
       }
+      case 'pool_f32': {
+        const x = read(s.in, `${what}.in`);
+        const kind = s.kind as 'max' | 'avg' | 'global';
+        const pair = (v: unknown, name: string): [number, number] => {
+          const p = shapeOf(v, `${what}.${name}`);
+          if (p.length !== 2) bad(`${what}.${name} must be [h, w]`);
+          return [p[0], p[1]];
+        };
+        const poolSize = pair(s.poolSize, 'poolSize'), strides = pair(s.strides, 'strides');
+        if (!['max', 'avg', 'global'].includes(kind) || (s.padding !== 'same' && s.padding !== 'valid') || x.q || x.shape.length !== 3) {
+          bad(`${what}: bad pooling attributes`);
+        }
+        const [h, w, ch] = x.shape;
+        const outHW = kind === 'global' ? [] : s.padding === 'same' ? [Math.ceil(h / strides[0]), Math.ceil(w / strides[1])]
+          : [Math.ceil((h - poolSize[0] + 1) / strides[0]), Math.ceil((w - poolSize[1] + 1) / strides[1])];
+        const shape = [...outHW, ch];
+        if (!sameShape(shape, shapeOf(s.shape, `${what}.shape`)) || shape.some((d) => !(d >= 1))) bad(`${what}: shape does not match the pooling`);
+        return { op: 'pool_f32', layer, in: s.in as number, out: write(s.out, { q: false, shape }, `${what}.out`), kind, poolSize, strides,
+          padding: s.padding as 'same' | 'valid', shape };
+      }
       case 'dense': case 'conv2d': case 'depthwise':
         return matStep(s, what, layer, mode, byName, read, write);
       default:

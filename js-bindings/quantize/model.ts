@@ -4,6 +4,7 @@ import { engine } from '../engine.js';
 import { Tensor, tidy } from '../tensor.js';
 import { concat, slice } from '../ops/layout.js';
 import { reshape } from '../ops/creation.js';
+import { avgPool, globalAveragePool2d, maxPool } from '../ops/pool.js';
 import { applyNamed } from '../layers/activations.js';
 import { fmt } from '../util.js';
 import { affineParams, paramsBlock, fixedPoint, QMAX, QMIN } from './params.js';
@@ -110,6 +111,11 @@ export class QuantizedModel {
           break;
         }
         case 'activation': vals[s.out] = applyNamed(s.name, vals[s.in] as Tensor); break;
+        case 'pool_f32': {
+          const t = vals[s.in] as Tensor;
+          vals[s.out] = s.kind === 'global' ? globalAveragePool2d(t) : (s.kind === 'max' ? maxPool : avgPool)(t, s.poolSize, s.strides, s.padding);
+          break;
+        }
         case 'layer': {
           const ins = s.in.map((i) => vals[i] as Tensor);
           vals[s.out] = s.node.layer.call(s.node.listInput ? ins : ins[0], { training: false });

@@ -22,8 +22,9 @@ export function affineParams(min: number, max: number): QParams {
 }
 
 /**
- * Per-channel fixed-point multipliers m[c] and one shift with m[c] / 2^shift ≈ real[c] (all
- * ≥ 0): the largest shift ≤ 62 that keeps every m[c] < 2^31.
+ * Per-channel fixed-point multipliers m[c] and one shift with m[c] / 2^shift ≈ real[c] (all in
+ * [0, 1)): the largest shift <= 62 that keeps every m[c] < 2^31, at least 31 (the kernels rely
+ * on it). A multiplier of 1 or more throws: the planner then keeps that layer's output in f32.
  */
 export function fixedPoint(real: ArrayLike<number>): { mult: Int32Array; shift: number } {
   let big = 0;
@@ -32,8 +33,8 @@ export function fixedPoint(real: ArrayLike<number>): { mult: Int32Array; shift: 
     big = Math.max(big, real[i]);
   }
   let shift = 62;
-  while (shift > 1 && big * 2 ** shift >= 2 ** 31 - 1) shift--;
-  if (big * 2 ** shift >= 2 ** 31 - 1) throw new Error(`quantize: requantization scale ${big} is too large`);
+  while (shift > 31 && Math.round(big * 2 ** shift) > 2 ** 31 - 1) shift--;
+  if (Math.round(big * 2 ** shift) > 2 ** 31 - 1) throw new Error(`quantize: requantization scale ${big} is not below 1`);
   const mult = new Int32Array(real.length);
   for (let i = 0; i < real.length; i++) mult[i] = Math.round(real[i] * 2 ** shift);
   return { mult, shift };

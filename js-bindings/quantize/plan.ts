@@ -130,7 +130,7 @@ export function plan(model: LayersModel, mode: Mode, ranges: Map<number, [number
       // int8 out when the next layers take int8: not for the model's output, a non-fusable
       // activation, or dynamic mode (f32 activations between layers)
       const fused = FUSABLE.has(activation);
-      const outQ = mode === 'int8' && fused && !isOutput(outSym) ? rangeQp(outSym) : null;
+      let outQ = mode === 'int8' && fused && !isOutput(outSym) ? rangeQp(outSym) : null;
       const { w, b } = foldedWeights(l, bnNode === null ? null : bnNode.layer as BatchNormalization);
       let k: number, n: number, geom: ConvGeom | undefined, depthMultiplier = 0;
       if (l instanceof Dense) {
@@ -145,6 +145,13 @@ export function plan(model: LayersModel, mode: Mode, ranges: Map<number, [number
         }
       }
       const { q, scale } = quantizeWeights(`quantize: ${l.name}`, w, k, n);
+      // the requantization needs sx·sw[c] / sy < 1; otherwise this layer writes f32 and a
+      // quantize follows (rare: an output range much narrower than its input's)
+      let requantizeAfter: QParams | null = null;
+      if (outQ !== null && x.qp !== undefined && scale.some((sw) => (x.qp!.scale * sw) / outQ!.scale >= 0.999)) {
+        requantizeAfter = outQ;
+        outQ = null;
+      }
       const bias = b === null ? new Float32Array(n) : (b.dataSync() as Float32Array);
       if (bnNode !== null) { w.dispose(); b?.dispose(); }
       const op = l instanceof Dense ? 'dense' : depthMultiplier > 0 ? 'depthwise' : 'conv2d';
@@ -155,6 +162,12 @@ export function plan(model: LayersModel, mode: Mode, ranges: Map<number, [number
         wq: q, scale, bias, weightShape: [...w.shape] };
       steps.push(step);
       values.set(outSym.id, out);
+      if (requantizeAfter !== null) {
+        const qv: Value = { slot: slots++, q: true, qp: requantizeAfter, shape: outShape };
+        steps.push({ op: 'quantize', layer: l.name, in: out.slot, out: qv.slot, qp: requantizeAfter });
+        values.set(outSym.id, qv);
+        continue;
+      }
       if (!fused) {
         // a final softmax runs in f32 after the dequantize by design; anything else is a fallback
         if (mode === 'int8' && !(activation === 'softmax' && isOutput(outSym))) {
@@ -185,6 +198,15 @@ export function plan(model: LayersModel, mode: Mode, ranges: Map<number, [number
       const out: Value = { slot: slots++, q: true, qp: x.qp, shape: dims(nd.outputs[0]) };
       steps.push({ op: layer instanceof MaxPooling2D ? 'maxpool' : 'avgpool', layer: layer.name, in: x.slot, out: out.slot, geom: g,
         shape: out.shape });
+      values.set(nd.outputs[0].id, out);
+      continue;
+    }
+    if (mode === 'dynamic' && (pool || layer instanceof GlobalAveragePooling2D)) {
+      const l = layer as MaxPooling2D;
+      const out: Value = { slot: slots++, q: false, shape: dims(nd.outputs[0]) };
+      steps.push({ op: 'pool_f32', layer: layer.name, in: v.slot, out: out.slot, shape: out.shape,
+        kind: layer instanceof MaxPooling2D ? 'max' : pool ? 'avg' : 'global', poolSize: pool ? l.poolSize : [1, 1],
+        strides: pool ? l.strides : [1, 1], padding: pool ? l.padding : 'valid' });
       values.set(nd.outputs[0].id, out);
       continue;
     }

@@ -30,5 +30,8 @@ export type Step =
   | { op: 'maxpool' | 'avgpool'; layer: string; in: number; out: number; geom: ConvGeom; shape: number[] }
   | { op: 'reshape'; layer: string; in: number; out: number; shape: number[] }
   | { op: 'activation'; layer: string; in: number; out: number; name: string }
+  /** f32 pooling (dynamic mode): window and strides [h, w]; global: the whole image. */
+  | { op: 'pool_f32'; layer: string; in: number; out: number; kind: 'max' | 'avg' | 'global'; poolSize: [number, number];
+      strides: [number, number]; padding: 'same' | 'valid'; shape: number[] }
   /** A layer that runs in f32 (not serializable). */
   | { op: 'layer'; layer: string; in: number[]; out: number; node: LayerNode };

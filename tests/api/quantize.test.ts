@@ -9,6 +9,7 @@ import * as lp from '../../js-bindings/index.js';
 import { engine } from '../../js-bindings/engine.js';
 import { expectError, noLeak } from '../helpers/api.js';
 import { fromArtifacts, toArtifacts } from '../../js-bindings/quantize/index.js';
+import { dequantizeTensor, quantizeTensor } from '../../js-bindings/quantize/kernels.js';
 
 function mnistCnn(): lp.LayersModel {
   return lp.sequential([
@@ -86,9 +87,15 @@ describe('quantize (int8) on the MNIST-style CNN', () => {
     });
   }
 
-  it('dynamic mode (int8 weights, activations per batch) agrees with f32', () => {
+  it('dynamic mode (int8 weights, activations per batch) agrees with f32, and round-trips', () => {
     const q = lp.quantize(model, { mode: 'dynamic' });
-    const y = q.predict(test);
+    assert.deepEqual(q.steps.map((s) => s.op), ['conv2d', 'pool_f32', 'conv2d', 'pool_f32', 'reshape', 'dense', 'dense', 'activation']);
+    const art = toArtifacts(q);
+    const back = fromArtifacts(JSON.parse(JSON.stringify(art.config)), art.tensors);
+    const y = q.predict(test), y2 = back.predict(test);
+    assert.deepEqual(y.dataSync(), y2.dataSync());
+    lp.dispose(y2);
+    back.dispose();
     const { argmax, maxAbs } = compare(ref, y);
     assert.ok(argmax >= 0.95, `argmax agreement ${argmax}`);
     assert.ok(maxAbs < 0.03, `max abs error ${maxAbs}`);
@@ -231,6 +238,22 @@ describe('quantize: other layers', () => {
     for (let i = 0; i < r.length; i++) assert.ok(Math.abs(r[i] - v[i]) < 0.05 * span, `${i}: ${r[i]} vs ${v[i]}`);
     lp.dispose([cal, ref, y]);
     q.dispose();
+  });
+});
+
+describe('int8 tensors', () => {
+  before(async () => { await lp.ready(); });
+  it('hold one byte per value and read back as Int8Array', () => {
+    noLeak(() => lp.tidy(() => {
+      const x = lp.tensor([-1, 0, 0.5, 2.5, 100], [5]);
+      const q = quantizeTensor('test', x, [5], { scale: 0.5, zeroPoint: 10 });
+      assert.equal(q.t.dtype, 'int8');
+      assert.equal(q.t.byteLength, 5);
+      const bytes = q.t.dataSync();
+      assert.ok(bytes instanceof Int8Array);
+      assert.deepEqual(Array.from(bytes), [8, 10, 11, 15, 127]);
+      assert.deepEqual(Array.from(dequantizeTensor('test', q).dataSync()), [-1, 0, 0.5, 2.5, 58.5]);
+    }));
   });
 });
 

@@ -9,7 +9,7 @@ import { conv_qs8_ref, gemm_qs8_ref, type QConvGeometry } from './int8_ref.js';
 import { block, guardedOut, putBytes, randomI8, randomOutput, readOut } from './int8_helpers.js';
 import { convGeometry } from '../ref/conv_ref.js';
 
-interface GemmCase { m: number; n: number; k: number; stride?: number; f32Out: boolean; seed: number }
+interface GemmCase { m: number; n: number; k: number; stride?: number; f32Out: boolean; seed: number; nearOne?: boolean }
 const gemmCases: GemmCase[] = [];
 let seed = 1;
 for (const m of AWKWARD) for (const n of [1, 7, 8, 17, 33]) for (const k of [1, 3, 4, 17, 65]) {
@@ -17,6 +17,7 @@ for (const m of AWKWARD) for (const n of [1, 7, 8, 17, 33]) for (const k of [1, 
 }
 for (const k of [3, 33]) gemmCases.push({ m: 5, n: 9, k, stride: k + 5, f32Out: false, seed: seed++ }); // padded rows
 gemmCases.push({ m: 33, n: 65, k: 300, f32Out: false, seed: seed++ });
+for (const k of [1, 3, 7]) gemmCases.push({ m: 9, n: 17, k, f32Out: false, seed: seed++, nearOne: true }); // shift 31
 gemmCases.push({ m: 7, n: 200, k: 1000, f32Out: true, seed: seed++ }); // several N-blocks
 const shapeRand = rng(77);
 for (let i = 0; i < 12; i++) {
@@ -30,7 +31,8 @@ function runGemm(k: Kernels, c: GemmCase): { got: number[]; want: number[] } {
   const a = randomI8(rand, c.m * stride, 0, 127);
   const w = randomI8(rand, c.k * c.n, -127, 127);
   const zx = randInt(rand, 0, 127);
-  const p = randomOutput(rand, c.n, c.k, c.f32Out);
+  const p = randomOutput(rand, c.n, c.k, c.f32Out, c.nearOne);
+  if (c.nearOne) assert.equal((p as { shift: number }).shift, 31);
   const mark = k.arena_mark();
   const pa = putBytes(k, a), pw = putBytes(k, w), pp = putBytes(k, block(c.n, p));
   const packed = k.arena_alloc(Number(k.qgemm_packed_bytes(c.k, c.n)));
@@ -100,7 +102,8 @@ function runConv(k: Kernels, c: ConvCase): { got: number[]; want: number[] } {
   return { got, want: conv_qs8_ref(x, f, g, co, zx, p, c.mult) };
 }
 
-const gemmLabel = (c: GemmCase) => `m=${c.m} n=${c.n} k=${c.k}${c.stride ? ` stride=${c.stride}` : ''} ${c.f32Out ? 'f32' : 'qs8'} out`;
+const gemmLabel = (c: GemmCase) => `m=${c.m} n=${c.n} k=${c.k}${c.stride ? ` stride=${c.stride}` : ''} ${c.f32Out ? 'f32' : 'qs8'} out` +
+  (c.nearOne ? ', multipliers near 1' : '');
 const convLabel = (c: ConvCase) => `${c.mult > 0 ? `depthwise x${c.mult}` : `co=${c.co}`} n=${c.n} ${c.h}x${c.w}x${c.c} ` +
   `k=${c.kh}x${c.kw} s=${c.s} d=${c.d} ${c.pad} ${c.f32Out ? 'f32' : 'qs8'} out`;
 

@@ -27,12 +27,16 @@ export const randomI8 = (rand: () => number, n: number, lo: number, hi: number):
   Int8Array.from({ length: n }, () => randInt(rand, lo, hi));
 
 /** Random output-stage parameters: int8 out (with relu-like clamps sometimes) or f32 out. */
-export function randomOutput(rand: () => number, n: number, k: number, f32Out: boolean): Qs8Output | F32Output {
+export function randomOutput(rand: () => number, n: number, k: number, f32Out: boolean, nearOne = false): Qs8Output | F32Output {
   if (f32Out) {
     return { sx: 0.01 + rand() * 0.05, sw: Float32Array.from({ length: n }, () => 0.001 + rand() * 0.02),
       fbias: Float32Array.from({ length: n }, () => rand() * 2 - 1), fmin: rand() < 0.5 ? 0 : -Infinity, fmax: Infinity };
   }
-  const real = Float64Array.from({ length: n }, () => (0.2 + rand() * 2) / (40 * 127 * Math.sqrt(k)));
+  // nearOne: multipliers up to 0.99 (shift 31, the edge of the fixed-point range) and small biases
+  const real = Float64Array.from({ length: n }, () => (nearOne ? 0.5 + rand() * 0.49 : (0.2 + rand() * 2) / (40 * 127 * Math.sqrt(k))));
+  if (nearOne) {
+    return { bias: Int32Array.from({ length: n }, () => randInt(rand, -100, 100)), ...fixedPoint(real), zy: randInt(rand, 0, 127), qmin: 0, qmax: 127 };
+  }
   const { mult, shift } = fixedPoint(real);
   const zy = randInt(rand, 0, 127);
   const relu = rand() < 0.5;

@@ -41,7 +41,7 @@ export function epilogue_ref(acc: number, c: number, p: Qs8Output | F32Output): 
   if ('mult' in p) {
     const s = BigInt(p.shift);
     let v = Number((BigInt(acc) * BigInt(p.mult[c]) + (1n << (s - 1n))) >> s);
-    v = Math.max(-32768, Math.min(32767, v));
+    v = Math.max(-(2 ** 24), Math.min(2 ** 24, v));
     return Math.min(p.qmax, Math.max(p.qmin, v + p.zy));
   }
   const y = f(f(f(acc) * f(f(p.sx) * f(p.sw[c]))) + f(p.fbias[c]));

@@ -19,27 +19,55 @@ import { qgemmRun } from "./qgemm";
 // @ts-ignore: decorator
 @inline const CHUNK: i32 = 128;
 
+/** Copies n bytes (memory.copy is a runtime call in V8: too slow for a tap of a few channels). */
+// @ts-ignore: decorator
+@inline function copyBytes(dst: usize, src: usize, n: usize): void {
+  for (; n >= 16; n -= 16, dst += 16, src += 16) v128.store(dst, v128.load(src));
+  for (; n >= 4; n -= 4, dst += 4, src += 4) store<u32>(dst, load<u32>(src));
+  for (; n > 0; n--, dst++, src++) store<u8>(dst, load<u8>(src));
+}
+
+/** Sets n bytes to v. */
+// @ts-ignore: decorator
+@inline function fillBytes(dst: usize, v: i32, n: usize): void {
+  const vv = i8x16.splat(<i8>v);
+  for (; n >= 16; n -= 16, dst += 16) v128.store(dst, vv);
+  for (; n > 0; n--, dst++) store<u8>(dst, <u8>v);
+}
+
 /** Gathers rows [p0, p0 + rows) of the im2col matrix (pixel p = (b·OH + oy)·OW + ox). */
 function im2colRows(col: usize, kp: usize, x: usize, p0: i32, rows: i32, h: i32, w: i32, c: i32,
     kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, oh: i32, ow: i32,
     zx: i32): void {
   const pix = <usize>c;
   const kUsed = <usize>(kh * kw) * pix;
+  // (ox, oy, b) of pixel p0, then stepped: integer division costs tens of cycles a row
+  let ox = p0 % ow, t0 = p0 / ow, oy = t0 % oh, b = t0 / oh;
   for (let r = 0; r < rows; r++) {
-    const p = p0 + r;
-    const ox = p % ow, t = p / ow, oy = t % oh, b = t / oh;
+    if (r > 0 && ++ox == ow) { ox = 0; if (++oy == oh) { oy = 0; b++; } }
     const xb = x + <usize>b * <usize>h * <usize>w * pix;
     let dst = col + <usize>r * kp;
+    const ix0 = ox * sw - pl;
+    // with dilation 1 and the window inside the row, a window row is one contiguous run
+    const runs = dw == 1 && ix0 >= 0 && ix0 + kw <= w;
     for (let ky = 0; ky < kh; ky++) {
       const iy = oy * sh - pt + ky * dh;
-      for (let kx = 0; kx < kw; kx++, dst += pix) {
-        const ix = ox * sw - pl + kx * dw;
-        if (iy < 0 || iy >= h || ix < 0 || ix >= w) memory.fill(dst, <u8>zx, pix);
-        else memory.copy(dst, xb + (<usize>iy * <usize>w + <usize>ix) * pix, pix);
+      if (iy < 0 || iy >= h) {
+        fillBytes(dst, zx, <usize>kw * pix);
+        dst += <usize>kw * pix;
+      } else if (runs) {
+        copyBytes(dst, xb + (<usize>iy * <usize>w + <usize>ix0) * pix, <usize>kw * pix);
+        dst += <usize>kw * pix;
+      } else {
+        for (let kx = 0; kx < kw; kx++, dst += pix) {
+          const ix = ix0 + kx * dw;
+          if (ix < 0 || ix >= w) fillBytes(dst, zx, pix);
+          else copyBytes(dst, xb + (<usize>iy * <usize>w + <usize>ix) * pix, pix);
+        }
       }
     }
     // the K padding meets zero weights; fill it so no stale bytes ever enter a dot
-    if (kp > kUsed) memory.fill(dst, 0, kp - kUsed);
+    if (kp > kUsed) fillBytes(dst, 0, kp - kUsed);
   }
 }
 

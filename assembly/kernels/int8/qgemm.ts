@@ -26,7 +26,7 @@
 // Memory: reads up to 3 bytes past a's last row (times a zero weight); out must not alias a.
 // Sources: XNNPACK qs8-gemm c4 wasmsdot / wasmusdot and c2 wasmsimd-dot16x2 micro-kernels.
 
-import { paramsStride, bias4, storeOutput4 } from "./requant";
+import { paramsStride, bias4, storeOutput4, requantSetup, requantRow8, Requant, PARAMS_HEADER } from "./requant";
 
 // @ts-ignore: decorator
 @inline const MR: i32 = 4;
@@ -35,6 +35,9 @@ import { paramsStride, bias4, storeOutput4 } from "./requant";
 /** Weight bytes per N-block: the panels a block of rows streams through stay in L2. */
 // @ts-ignore: decorator
 @inline const NBLOCK_BYTES: usize = 96 * 1024;
+
+/** Scratch for the requantization constants (static: the kernels allocate nothing managed). */
+const REQUANT = memory.data(offsetof<Requant>(), 16);
 
 /** Bytes of the packed form of a K×N weight matrix. */
 export function qgemm_packed_bytes(k: i32, n: i32): usize {
@@ -133,18 +136,59 @@ function ukernel_4x8(o0: usize, o1: usize, o2: usize, o3: usize, a0: usize, a1: 
       acc3x0123 = dotGroup16(acc3x0123, vb0123, p0, p1); acc3x4567 = dotGroup16(acc3x4567, vb4567, p0, p1);
     }
   }
-  const esz: usize = f32Out ? 4 : 1;
-  const n0 = min(nc, 4), n1 = nc - 4;
-  storeOutput4(o3, acc3x0123, params, stride, c, n0, f32Out);
-  storeOutput4(o2, acc2x0123, params, stride, c, n0, f32Out);
-  storeOutput4(o1, acc1x0123, params, stride, c, n0, f32Out);
-  storeOutput4(o0, acc0x0123, params, stride, c, n0, f32Out);
-  if (n1 > 0) {
-    storeOutput4(o3 + (esz << 2), acc3x4567, params, stride, c + 4, n1, f32Out);
-    storeOutput4(o2 + (esz << 2), acc2x4567, params, stride, c + 4, n1, f32Out);
-    storeOutput4(o1 + (esz << 2), acc1x4567, params, stride, c + 4, n1, f32Out);
-    storeOutput4(o0 + (esz << 2), acc0x4567, params, stride, c + 4, n1, f32Out);
+  if (!f32Out) {
+    const r = changetype<Requant>(REQUANT);
+    requantSetup(r, params);
+    const m0 = v128.load(params + PARAMS_HEADER + stride + (c << 2));
+    const m1 = v128.load(params + PARAMS_HEADER + stride + (c << 2), 16);
+    // rows 3..0: clamped rows alias lower ones, whose own store comes last
+    requantRow8(o3, acc3x0123, acc3x4567, m0, m1, r, nc);
+    requantRow8(o2, acc2x0123, acc2x4567, m0, m1, r, nc);
+    requantRow8(o1, acc1x0123, acc1x4567, m0, m1, r, nc);
+    requantRow8(o0, acc0x0123, acc0x4567, m0, m1, r, nc);
+    return;
   }
+  const n0 = min(nc, 4), n1 = nc - 4;
+  storeOutput4(o3, acc3x0123, params, stride, c, n0, true);
+  storeOutput4(o2, acc2x0123, params, stride, c, n0, true);
+  storeOutput4(o1, acc1x0123, params, stride, c, n0, true);
+  storeOutput4(o0, acc0x0123, params, stride, c, n0, true);
+  if (n1 > 0) {
+    storeOutput4(o3 + 16, acc3x4567, params, stride, c + 4, n1, true);
+    storeOutput4(o2 + 16, acc2x4567, params, stride, c + 4, n1, true);
+    storeOutput4(o1 + 16, acc1x4567, params, stride, c + 4, n1, true);
+    storeOutput4(o0 + 16, acc0x4567, params, stride, c + 4, n1, true);
+  }
+}
+
+/** One row, one panel: the tile for a single leftover row (batch-1 dense layers), so M = 1 does
+ *  not compute four copies of its row. Same integers as ukernel_4x8. */
+function ukernel_1x8(o0: usize, a0: usize, panel: usize, kp: i32, zx: i32, params: usize, stride: usize,
+    c: usize, nc: i32, f32Out: bool): void {
+  const nzx = i32x4.splat(-zx);
+  let acc0x0123 = i32x4.add(bias4(params, c), i32x4.mul(nzx, v128.load(panel)));
+  let acc0x4567 = i32x4.add(bias4(params, c + 4), i32x4.mul(nzx, v128.load(panel, 16)));
+  let w = panel + 32;
+  const end = w + (<usize>kp << 3);
+  for (let a = a0; w < end; w += 32, a += 4) {
+    const vb0123 = v128.load(w), vb4567 = v128.load(w, 16);
+    if (ASC_FEATURE_RELAXED_SIMD) {
+      const va0 = i32x4.splat(load<i32>(a));
+      acc0x0123 = dotGroup(acc0x0123, vb0123, va0); acc0x4567 = dotGroup(acc0x4567, vb4567, va0);
+    } else {
+      const p0 = pair16(a, 0), p1 = pair16(a, 2);
+      acc0x0123 = dotGroup16(acc0x0123, vb0123, p0, p1); acc0x4567 = dotGroup16(acc0x4567, vb4567, p0, p1);
+    }
+  }
+  if (!f32Out) {
+    const r = changetype<Requant>(REQUANT);
+    requantSetup(r, params);
+    requantRow8(o0, acc0x0123, acc0x4567, v128.load(params + PARAMS_HEADER + stride + (c << 2)),
+      v128.load(params + PARAMS_HEADER + stride + (c << 2), 16), r, nc);
+    return;
+  }
+  storeOutput4(o0, acc0x0123, params, stride, c, min(nc, 4), true);
+  if (nc > 4) storeOutput4(o0 + 16, acc0x4567, params, stride, c + 4, nc - 4, true);
 }
 
 /** The GEMM on raw pointers, no checks (conv2d_nhwc_qs8_qc8w calls it per im2col chunk). */
@@ -167,6 +211,13 @@ export function qgemmRun(out: usize, a: usize, aStride: usize, packed: usize, m:
       const a2 = a + <usize>r2 * aStride, a3 = a + <usize>r3 * aStride;
       const o0 = out + <usize>m0 * outRow, o1 = out + <usize>r1 * outRow;
       const o2 = out + <usize>r2 * outRow, o3 = out + <usize>r3 * outRow;
+      if (m0 == m - 1) {
+        for (let p = pb; p < pe; p++) {
+          const c = <usize>(p * NR);
+          ukernel_1x8(o0 + c * esz, a0, packed + <usize>p * panelBytes, kp, zx, params, stride, c, min(NR, n - <i32>c), f32Out);
+        }
+        continue;
+      }
       for (let p = pb; p < pe; p++) {
         const c = <usize>(p * NR);
         ukernel_4x8(o0 + c * esz, o1 + c * esz, o2 + c * esz, o3 + c * esz, a0, a1, a2, a3,

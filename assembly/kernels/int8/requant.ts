@@ -13,9 +13,9 @@
 //   │ fbias  f32[NP]   f32 out: float bias                                      │
 //   └──────────────────────────────────────────────────────────────────┘
 //
-//   mode 0 (qs8 out): y = clamp(zy + ((acc·m[c] + 2^(shift-1)) >> shift), qmin, qmax)
-//     acc·m[c] is exact in i64 (|acc| < 2^31, 0 <= m < 2^31), the rounding is half-up, and the
-//     result is clamped to ±2^15 before it is narrowed to i32 (exact, as qmin/qmax lie inside).
+//   mode 0 (qs8 out): y = clamp(zy + clamp((acc·m[c] + 2^(shift-1)) >> shift, ±2^24), qmin, qmax)
+//     acc·m[c] is exact in i64 (|acc| < 2^31, 0 <= m < 2^31), the rounding is half-up; with
+//     31 <= shift <= 62 (a real multiplier below 1) the shifted value fits in i32.
 //     One shift per layer, not per channel: wasm SIMD has no per-lane variable shift; JS picks
 //     the largest shift that keeps every m[c] < 2^31, so the channel with the largest real
 //     multiplier keeps 31 bits and one 2^10 times smaller still keeps 21.
@@ -36,23 +36,67 @@
   return <usize>((n + 7) & ~7) << 2;
 }
 
+/**
+ * The requantization constants of a parameter block, splatted once per tile (the loads cannot
+ * be hoisted by V8 across the stores to out, which may alias as far as it knows).
+ */
+@unmanaged export class Requant {
+  rnd: v128; bias: v128; zy: v128; qmin: v128; qmax: v128; shift: i32;
+}
+
+/** Reads the header of a qs8-out parameter block into r (a caller-owned scratch struct). */
+// @ts-ignore: decorator
+@inline export function requantSetup(r: Requant, params: usize): void {
+  const shift = load<i32>(params, 4);
+  r.shift = shift;
+  r.rnd = i64x2.splat((<i64>1 << <i64>(shift - 1)) + (<i64>1 << 62));
+  r.bias = i32x4.splat(<i32>(<i64>1 << <i64>(62 - shift)));
+  r.zy = i32x4.splat(load<i32>(params, 8));
+  r.qmin = i32x4.splat(load<i32>(params, 12));
+  r.qmax = i32x4.splat(load<i32>(params, 16));
+}
+
+/** Requantizes acc (4 channels, multipliers m) to i32 lanes holding int8 values. */
+// @ts-ignore: decorator
+@inline export function requantWith(acc: v128, m: v128, rnd: v128, shift: i32, bias: v128, zy: v128, qmin: v128,
+    qmax: v128): v128 {
+  // x64 has no 64-bit arithmetic right shift before AVX-512 (V8 emulates i64x2.shr_s slowly), so
+  // the product is biased by 2^62 to be non-negative and shifted logically; the bias comes out
+  // as 2^(62 − shift) in the low 32 bits, subtracted modulo 2^32 (exact: |result| < 2^31 since
+  // shift >= 31, which params.ts guarantees).
+  const lo = i64x2.shr_u(i64x2.add(i64x2.extmul_low_i32x4_s(acc, m), rnd), shift);
+  const hi = i64x2.shr_u(i64x2.add(i64x2.extmul_high_i32x4_s(acc, m), rnd), shift);
+  let q = i32x4.sub(v128.shuffle<i32>(lo, hi, 0, 2, 4, 6), bias);
+  // ±2^24 first, so that adding the zero point cannot wrap
+  q = i32x4.min_s(i32x4.max_s(q, i32x4.splat(-(1 << 24))), i32x4.splat(1 << 24));
+  return i32x4.min_s(i32x4.max_s(i32x4.add(q, zy), qmin), qmax);
+}
+
 /** Requantizes acc (channels c..c+3) to i32 lanes holding int8 values. */
 // @ts-ignore: decorator
 @inline export function requant4(acc: v128, params: usize, stride: usize, c: usize): v128 {
   const shift = load<i32>(params, 4);
-  const m = v128.load(params + PARAMS_HEADER + stride + (c << 2));
-  const rnd = i64x2.splat(<i64>1 << <i64>(shift - 1));
-  let lo = i64x2.shr_s(i64x2.add(i64x2.extmul_low_i32x4_s(acc, m), rnd), shift);
-  let hi = i64x2.shr_s(i64x2.add(i64x2.extmul_high_i32x4_s(acc, m), rnd), shift);
-  const big = i64x2.splat(32767), small = i64x2.splat(-32768);
-  lo = v128.bitselect(big, lo, i64x2.gt_s(lo, big));
-  lo = v128.bitselect(small, lo, i64x2.lt_s(lo, small));
-  hi = v128.bitselect(big, hi, i64x2.gt_s(hi, big));
-  hi = v128.bitselect(small, hi, i64x2.lt_s(hi, small));
-  let q = v128.shuffle<i32>(lo, hi, 0, 2, 4, 6);
-  q = i32x4.add(q, i32x4.splat(load<i32>(params, 8)));
-  q = i32x4.max_s(q, i32x4.splat(load<i32>(params, 12)));
-  return i32x4.min_s(q, i32x4.splat(load<i32>(params, 16)));
+  return requantWith(acc, v128.load(params + PARAMS_HEADER + stride + (c << 2)),
+    i64x2.splat((<i64>1 << <i64>(shift - 1)) + (<i64>1 << 62)), shift, i32x4.splat(<i32>(<i64>1 << <i64>(62 - shift))),
+    i32x4.splat(load<i32>(params, 8)), i32x4.splat(load<i32>(params, 12)), i32x4.splat(load<i32>(params, 16)));
+}
+
+/** Stores the low `count` (1..8) bytes of v at out. */
+// @ts-ignore: decorator
+@inline export function storeBytes8(out: usize, v: v128, count: i32): void {
+  if (count == 8) { v128.store_lane<i64>(out, v, 0); return; }
+  if (count & 4) { v128.store_lane<i32>(out, v, 0); v = i64x2.shr_u(v, 32); out += 4; }
+  if (count & 2) { v128.store_lane<i16>(out, v, 0); v = i64x2.shr_u(v, 16); out += 2; }
+  if (count & 1) v128.store_lane<i8>(out, v, 0);
+}
+
+/** Requantizes 8 channels of one row (accumulators a, b; multipliers ma, mb) and stores `count`. */
+// @ts-ignore: decorator
+@inline export function requantRow8(out: usize, a: v128, b: v128, ma: v128, mb: v128, r: Requant, count: i32): void {
+  const qa = requantWith(a, ma, r.rnd, r.shift, r.bias, r.zy, r.qmin, r.qmax);
+  const qb = requantWith(b, mb, r.rnd, r.shift, r.bias, r.zy, r.qmin, r.qmax);
+  const h = i16x8.narrow_i32x4_s(qa, qb);
+  storeBytes8(out, i8x16.narrow_i16x8_s(h, h), count);
 }
 
 /** Dequantizes acc (channels c..c+3) with the fused bias and clamp of mode 1. */

@@ -87,17 +87,17 @@ export function pack_qc8w(packed: usize, w: usize, k: i32, n: i32): i32 {
   return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w, a)));
 }
 
-// SIMD128: a block's low half holds k-pair 0 of channels 0-3, the high half k-pair 1.
+// SIMD128: a block's low half (widened: wlo) holds k-pair 0 of channels 0-3, the high half k-pair 1.
 // @ts-ignore: decorator
-@inline function dotGroup16(acc: v128, w: v128, a01: v128, a23: v128): v128 {
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(w), a01));
-  return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(w), a23));
+@inline function dot16(acc: v128, wlo: v128, whi: v128, a01: v128, a23: v128): v128 {
+  return i32x4.add(i32x4.add(acc, i32x4.dot_i16x8_s(wlo, a01)), i32x4.dot_i16x8_s(whi, a23));
 }
 
-/** Pair (a[k], a[k+1]) of a row, widened and repeated over 4 lanes, for dot_i16x8_s. */
+/** A row's group of 4 activations widened to i16 (twice over); pairOf picks (a0, a1) or (a2, a3)
+ *  repeated over the 4 i32 lanes, for dot_i16x8_s. */
 // @ts-ignore: decorator
-@inline function pair16(p: usize, offset: usize): v128 {
-  return i16x8.extend_low_i8x16_s(i16x8.splat(load<i16>(p + offset)));
+@inline function group16(p: usize): v128 {
+  return i16x8.extend_low_i8x16_s(v128.load32_splat(p));
 }
 
 /**
@@ -119,21 +119,24 @@ function ukernel_4x8(o0: usize, o1: usize, o2: usize, o3: usize, a0: usize, a1: 
   for (; w < end; w += 32, off += 4) {
     const vb0123 = v128.load(w), vb4567 = v128.load(w, 16);
     if (ASC_FEATURE_RELAXED_SIMD) {
-      const va0 = i32x4.splat(load<i32>(a0 + off)), va1 = i32x4.splat(load<i32>(a1 + off));
-      const va2 = i32x4.splat(load<i32>(a2 + off)), va3 = i32x4.splat(load<i32>(a3 + off));
+      const va0 = v128.load32_splat(a0 + off), va1 = v128.load32_splat(a1 + off);
+      const va2 = v128.load32_splat(a2 + off), va3 = v128.load32_splat(a3 + off);
       acc0x0123 = dotGroup(acc0x0123, vb0123, va0); acc0x4567 = dotGroup(acc0x4567, vb4567, va0);
       acc1x0123 = dotGroup(acc1x0123, vb0123, va1); acc1x4567 = dotGroup(acc1x4567, vb4567, va1);
       acc2x0123 = dotGroup(acc2x0123, vb0123, va2); acc2x4567 = dotGroup(acc2x4567, vb4567, va2);
       acc3x0123 = dotGroup(acc3x0123, vb0123, va3); acc3x4567 = dotGroup(acc3x4567, vb4567, va3);
     } else {
-      let p0 = pair16(a0, off), p1 = pair16(a0, off + 2);
-      acc0x0123 = dotGroup16(acc0x0123, vb0123, p0, p1); acc0x4567 = dotGroup16(acc0x4567, vb4567, p0, p1);
-      p0 = pair16(a1, off); p1 = pair16(a1, off + 2);
-      acc1x0123 = dotGroup16(acc1x0123, vb0123, p0, p1); acc1x4567 = dotGroup16(acc1x4567, vb4567, p0, p1);
-      p0 = pair16(a2, off); p1 = pair16(a2, off + 2);
-      acc2x0123 = dotGroup16(acc2x0123, vb0123, p0, p1); acc2x4567 = dotGroup16(acc2x4567, vb4567, p0, p1);
-      p0 = pair16(a3, off); p1 = pair16(a3, off + 2);
-      acc3x0123 = dotGroup16(acc3x0123, vb0123, p0, p1); acc3x4567 = dotGroup16(acc3x4567, vb4567, p0, p1);
+      // the weights widened once per group, shared by the 4 rows
+      const w0lo = i16x8.extend_low_i8x16_s(vb0123), w0hi = i16x8.extend_high_i8x16_s(vb0123);
+      const w1lo = i16x8.extend_low_i8x16_s(vb4567), w1hi = i16x8.extend_high_i8x16_s(vb4567);
+      let g = group16(a0 + off), p0 = v128.shuffle<i32>(g, g, 0, 0, 0, 0), p1 = v128.shuffle<i32>(g, g, 1, 1, 1, 1);
+      acc0x0123 = dot16(acc0x0123, w0lo, w0hi, p0, p1); acc0x4567 = dot16(acc0x4567, w1lo, w1hi, p0, p1);
+      g = group16(a1 + off); p0 = v128.shuffle<i32>(g, g, 0, 0, 0, 0); p1 = v128.shuffle<i32>(g, g, 1, 1, 1, 1);
+      acc1x0123 = dot16(acc1x0123, w0lo, w0hi, p0, p1); acc1x4567 = dot16(acc1x4567, w1lo, w1hi, p0, p1);
+      g = group16(a2 + off); p0 = v128.shuffle<i32>(g, g, 0, 0, 0, 0); p1 = v128.shuffle<i32>(g, g, 1, 1, 1, 1);
+      acc2x0123 = dot16(acc2x0123, w0lo, w0hi, p0, p1); acc2x4567 = dot16(acc2x4567, w1lo, w1hi, p0, p1);
+      g = group16(a3 + off); p0 = v128.shuffle<i32>(g, g, 0, 0, 0, 0); p1 = v128.shuffle<i32>(g, g, 1, 1, 1, 1);
+      acc3x0123 = dot16(acc3x0123, w0lo, w0hi, p0, p1); acc3x4567 = dot16(acc3x4567, w1lo, w1hi, p0, p1);
     }
   }
   if (!f32Out) {
@@ -173,11 +176,12 @@ function ukernel_1x8(o0: usize, a0: usize, panel: usize, kp: i32, zx: i32, param
   for (let a = a0; w < end; w += 32, a += 4) {
     const vb0123 = v128.load(w), vb4567 = v128.load(w, 16);
     if (ASC_FEATURE_RELAXED_SIMD) {
-      const va0 = i32x4.splat(load<i32>(a));
+      const va0 = v128.load32_splat(a);
       acc0x0123 = dotGroup(acc0x0123, vb0123, va0); acc0x4567 = dotGroup(acc0x4567, vb4567, va0);
     } else {
-      const p0 = pair16(a, 0), p1 = pair16(a, 2);
-      acc0x0123 = dotGroup16(acc0x0123, vb0123, p0, p1); acc0x4567 = dotGroup16(acc0x4567, vb4567, p0, p1);
+      const g = group16(a), p0 = v128.shuffle<i32>(g, g, 0, 0, 0, 0), p1 = v128.shuffle<i32>(g, g, 1, 1, 1, 1);
+      acc0x0123 = dot16(acc0x0123, i16x8.extend_low_i8x16_s(vb0123), i16x8.extend_high_i8x16_s(vb0123), p0, p1);
+      acc0x4567 = dot16(acc0x4567, i16x8.extend_low_i8x16_s(vb4567), i16x8.extend_high_i8x16_s(vb4567), p0, p1);
     }
   }
   if (!f32Out) {

@@ -4,6 +4,7 @@
 import { QuantizedModel } from './model.js';
 import { QMAX, QMIN, type QParams } from './params.js';
 import type { ConvGeom } from './kernels.js';
+import { MAX_K } from './plan.js';
 import type { MatStep, Step } from './steps.js';
 
 export interface ArtifactTensor {
@@ -171,7 +172,7 @@ function matStep(s: Record<string, unknown>, what: string, layer: string, mode: 
     read: (v: unknown, what: string) => Slot, write: (v: unknown, slot: Slot, what: string) => number): MatStep {
   const op = s.op as MatStep['op'];
   const x = read(s.in, `${what}.in`);
-  const k = int(s.k, 1, MAX_DIM, `${what}.k`), n = int(s.n, 1, MAX_DIM, `${what}.n`);
+  const k = int(s.k, 1, MAX_K, `${what}.k`), n = int(s.n, 1, MAX_DIM, `${what}.n`);
   if (k * n > MAX_ELEMENTS) bad(`${what}: weights too large`);
   const inQ = mode === 'dynamic' ? null : qparams(s.inQ, `${what}.inQ`);
   if (x.q !== (inQ !== null)) bad(`${what}: input has the wrong kind (int8 / float)`);

@@ -12,7 +12,8 @@ import { dequantizeTensor, packWeights, persistentBytes, qconv, qgemm, qpool, qu
 import type { MatStep, Step } from './steps.js';
 import type { Mode } from './plan.js';
 
-/** The parameter block of a conv / dense step (requant.ts's layout). */
+/** The parameter block of a conv / dense step (requant.ts's layout). The int32 bias is kept within
+ *  ±2^30 (qgemm.ts's MAX_K bound needs it; a bias that large saturates the output anyway). */
 function stepParams(s: MatStep): Uint8Array {
   const sx = s.inQ?.scale ?? 1;
   if (s.outQ === null) {
@@ -21,7 +22,7 @@ function stepParams(s: MatStep): Uint8Array {
   }
   const sy = s.outQ.scale, zy = s.outQ.zeroPoint;
   const { mult, shift } = fixedPoint(Array.from(s.scale, (sw) => (sx * sw) / sy));
-  const bias = Int32Array.from(s.bias, (b, c) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(b / (sx * s.scale[c])))));
+  const bias = Int32Array.from(s.bias, (b, c) => Math.max(-(2 ** 30), Math.min(2 ** 30, Math.round(b / (sx * s.scale[c])))));
   return paramsBlock(s.n, { bias, mult, shift, zy, qmin: s.activation === 'linear' ? QMIN : Math.max(QMIN, zy),
     qmax: s.activation === 'relu6' ? Math.min(QMAX, zy + Math.round(6 / sy)) : QMAX });
 }

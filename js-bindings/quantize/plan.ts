@@ -19,6 +19,14 @@ import type { Step, MatStep } from './steps.js';
 
 export type Mode = 'int8' | 'dynamic';
 const FUSABLE = new Set(['linear', 'relu', 'relu6']);
+/** The int8 kernels' largest reduction (assembly/kernels/int8/qgemm.ts MAX_K). */
+export const MAX_K = 65536;
+
+/** Inputs per output of a conv / dense layer (the GEMM's K; taps for a depthwise one). */
+function matK(l: Dense | Conv2D | DepthwiseConv2D): number {
+  const w = l instanceof DepthwiseConv2D ? l.depthwiseKernel! : l.kernel!;
+  return l instanceof Dense ? w.shape[0] : l instanceof DepthwiseConv2D ? w.shape[0] * w.shape[1] : w.shape[0] * w.shape[1] * w.shape[2];
+}
 
 interface Value { slot: number; q: boolean; qp?: QParams; shape: number[] }
 
@@ -122,6 +130,8 @@ export function plan(model: LayersModel, mode: Mode, ranges: Map<number, [number
     const bnNode = foldInto.get(nd) ?? null;
     const outSym = bnNode !== null ? bnNode.outputs[0] : nd.outputs[0];
     const isMat = layer instanceof Dense || layer instanceof Conv2D || (layer instanceof DepthwiseConv2D && !(layer instanceof SeparableConv2D));
+    const tooDeep = isMat && matK(layer as Dense | Conv2D | DepthwiseConv2D) > MAX_K;
+    if (tooDeep) { fallback(nd, `more than ${MAX_K} inputs per output (int32 accumulation), runs in f32`); continue; }
     if (isMat && (mode === 'int8' || !(layer instanceof DepthwiseConv2D))) {
       const l = layer as Dense | Conv2D | DepthwiseConv2D;
       const activation = l.activation;

@@ -114,6 +114,8 @@ for (const { name, k } of builds) {
       assert.equal(k.gemm_qs8_qc8w(0, 0, 3, 0, 0, 4, 4, 0, 0), -2);
       assert.equal(k.gemm_qs8_qc8w(0, 0, 3, 0, 2, 4, 4, 0, 0), -2); // stride < k
       assert.equal(k.pack_qc8w(0, 0, 0, 4), -2);
+      assert.equal(k.gemm_qs8_qc8w(0, 0, 65537, 0, 1, 4, 65537, 0, 0), -2); // K past the int32 bound
+      assert.equal(k.conv2d_nhwc_qs8_qc8w(0, 0, 0, 0, 1, 3, 3, 8193, 3, 3, 4, 1, 1, 1, 1, 0, 0, 1, 1, 0), -2);
     });
   });
   describe(`conv2d / depthwise_conv2d _nhwc_qs8_qc8w [${name}]`, () => {

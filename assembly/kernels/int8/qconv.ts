@@ -14,7 +14,7 @@
 // Memory: reads up to 3 bytes past x's end (1x1 path); status -1 when scratch is short.
 
 import { arena_alloc_scoped, arena_mark, arena_release } from "../../arena";
-import { qgemmRun } from "./qgemm";
+import { qgemmRun, MAX_K } from "./qgemm";
 
 // @ts-ignore: decorator
 @inline const CHUNK: i32 = 128;
@@ -77,6 +77,7 @@ export function conv2d_nhwc_qs8_qc8w(out: usize, x: usize, packed: usize, params
   if (n < 1 || h < 1 || w < 1 || c < 1 || kh < 1 || kw < 1 || co < 1 || outH < 1 || outW < 1 ||
       strideH < 1 || strideW < 1 || dilationH < 1 || dilationW < 1) return -2;
   const k = kh * kw * c;
+  if (k > MAX_K) return -2;
   const m = n * outH * outW;
   if (kh == 1 && kw == 1 && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0 &&
       outH == h && outW == w) {

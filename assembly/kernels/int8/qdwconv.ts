@@ -15,6 +15,7 @@
 
 import { paramsStride, bias4, storeOutput4 } from "./requant";
 import { firstTap, endTap } from "../conv_depthwise";
+import { MAX_K } from "./qgemm";
 
 // @ts-ignore: decorator
 @inline function widen4(p: usize): v128 {
@@ -27,6 +28,7 @@ export function depthwise_conv2d_nhwc_qs8_qc8w(out: usize, x: usize, f: usize, p
     outW: i32, zx: i32): i32 {
   if (n < 1 || h < 1 || w < 1 || c < 1 || kh < 1 || kw < 1 || multiplier < 1 || outH < 1 ||
       outW < 1 || strideH < 1 || strideW < 1 || dilationH < 1 || dilationW < 1) return -2;
+  if (kh * kw > MAX_K) return -2;
   const co = c * multiplier;
   const f32Out = load<i32>(params) != 0;
   const esz: usize = f32Out ? 4 : 1;

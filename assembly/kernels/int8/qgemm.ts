@@ -36,6 +36,13 @@ import { paramsStride, bias4, storeOutput4, requantSetup, requantRow8, Requant, 
 // @ts-ignore: decorator
 @inline const NBLOCK_BYTES: usize = 96 * 1024;
 
+/**
+ * Largest K: 65536 products of at most 127·127 plus an int32 bias within ±2^30 stay inside the
+ * int32 accumulator (and the requantization's |result| < 2^31).
+ */
+// @ts-ignore: decorator
+@inline export const MAX_K: i32 = 65536;
+
 /** Scratch for the requantization constants (static: the kernels allocate nothing managed). */
 const REQUANT = memory.data(offsetof<Requant>(), 16);
 
@@ -233,11 +240,12 @@ export function qgemmRun(out: usize, a: usize, aStride: usize, packed: usize, m:
 
 /**
  * out[M, N] = epilogue(a[M, K] · w[K, N]) with a's zero point zx (in [0, 127]) and the
- * parameter block `params` (requant.ts). Status 0, or -2 for sizes below 1 or aStride < K.
+ * parameter block `params` (requant.ts). Status 0, or -2 for sizes below 1, K > MAX_K or
+ * aStride < K.
  */
 export function gemm_qs8_qc8w(out: usize, a: usize, aStride: i32, packed: usize, m: i32, n: i32,
     k: i32, zx: i32, params: usize): i32 {
-  if (m < 1 || n < 1 || k < 1 || aStride < k) return -2;
+  if (m < 1 || n < 1 || k < 1 || k > MAX_K || aStride < k) return -2;
   qgemmRun(out, a, <usize>aStride, packed, m, n, k, zx, params);
   return 0;
 }

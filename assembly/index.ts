@@ -45,3 +45,10 @@ export { fake_quant_grad_f32 } from "./autograd/fake_quant_grad";
 // Pruning: magnitude threshold (nth_element), masks, 2:4, zero counts; the sparse-weight GEMM (CSC).
 export { kth_smallest_f32, magnitude_mask_f32, apply_mask_f32, mask_2of4_f32, count_zeros_f32 } from "./kernels/prune";
 export { gemm_sparse_f32, csc_count_f32, csc_pack_f32 } from "./kernels/gemm_sparse";
+// int8 inference (js-bindings/quantize/): quantize/dequantize, weight packing, the int8 GEMM,
+// convolutions and pooling; qs8 activations are 7-bit (assembly/kernels/int8/qgemm.ts says why).
+export { quantize_f32_qs8, dequantize_qs8_f32, quantize_weights_qc8w, minmax_f32, histogram_f32 } from "./kernels/int8/quant";
+export { qgemm_packed_bytes, pack_qc8w, gemm_qs8_qc8w } from "./kernels/int8/qgemm";
+export { conv2d_nhwc_qs8_qc8w } from "./kernels/int8/qconv";
+export { depthwise_conv2d_nhwc_qs8_qc8w } from "./kernels/int8/qdwconv";
+export { maxpool2d_nhwc_qs8, avgpool2d_nhwc_qs8 } from "./kernels/int8/qpool";

@@ -2,7 +2,9 @@
 // single-threaded. Each Lepton build runs in its own child process (a process loads one build),
 // and inside that process every shape is timed against tfjs in interleaved rounds
 // (bench/rounds.ts). Prints one table: shape, ms, GFLOP/s and the Lepton/tfjs speed ratio.
-//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv|dw|cnn|convgrad|train|tiles|sparse]
+//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv|dw|cnn|convgrad|train|tiles|sparse|int8]
+// int8: the int8 GEMM against ONNX Runtime Web's MatMulInteger, and the int8 MNIST CNN against
+// Lepton's f32 model at batch 1 (bench/int8.ts).
 // convgrad: the conv backward kernels against the forward conv of the same shape (both Lepton,
 // same process, interleaved), and the input gradient against tfjs-wasm's Conv2DBackpropInput.
 // train: one training step (batch 64, Adam) of the MLP and of the seed CNN against tfjs-wasm
@@ -79,6 +81,10 @@ async function child(): Promise<void> {
     const { sparseCases } = await import('./sparse.js');
     for (const c of sparseCases()) run(c.name, c.flops, c.make(), 'Lepton dense GEMM');
   }
+  if (want('int8')) {
+    const { int8Rows } = await import('./int8.js');
+    for (const r of await int8Rows(rounds)) rows.push({ build: leptonBuild(), ...r });
+  }
   let tiles: TileReport | undefined;
   if (want('tiles')) {
     const { tileReport } = await import('./tiles.js');
@@ -154,10 +160,14 @@ async function main(): Promise<void> {
     `${cpuModel()}; ratio > 1: Lepton is faster.\n`);
   const vsTfjs = rows.filter((r) => !r.ref), vsForward = rows.filter((r) => r.ref && r.ref !== 'Lepton dense GEMM');
   if (vsTfjs.length > 0) console.log(table(vsTfjs));
-  if (vsForward.length > 0) {
-    console.log(`\nBackward kernels against the forward convolution of the same shape (same FLOP count, ` +
-      `2·N·OH·OW·KH·KW·CI·CO; kernel calls on arena buffers, nothing read back); ratio = backward / forward speed.\n`);
-    console.log(refTable(vsForward));
+  for (const ref of new Set(vsForward.map((r) => r.ref))) {
+    if (ref === 'Lepton forward conv') {
+      console.log(`\nBackward kernels against the forward convolution of the same shape (same FLOP count, ` +
+        `2·N·OH·OW·KH·KW·CI·CO; kernel calls on arena buffers, nothing read back); ratio = backward / forward speed.\n`);
+    } else {
+      console.log(`\nAgainst ${ref} (GFLOP/s are GOP/s for int8); ratio > 1: Lepton int8 is faster.\n`);
+    }
+    console.log(refTable(vsForward.filter((r) => r.ref === ref)));
   }
   if (rows.some((r) => r.ref === 'Lepton dense GEMM')) {
     const { crossoverLines } = await import('./sparse.js');

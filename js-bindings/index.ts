@@ -50,3 +50,5 @@ export { prune, stripPruning, pruneStructured, pruning, PruningController, type 
   type StructuredPruneArgs } from './prune/index.js';
 export { distill, distillationLoss, type DistillArgs, type DistillLossArgs } from './distill.js';
 export * as io from './io/index.js';
+// Post-training quantization (int8 / dynamic) and the QuantizedModel.
+export { quantize, QuantizedModel, type QuantizeArgs } from './quantize/index.js';

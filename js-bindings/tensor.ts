@@ -3,12 +3,13 @@
 import { engine } from './engine.js';
 
 /** bool is stored and read back as int32 0/1 (TF.js reads bool back as a Uint8Array of 0/1). */
-export type DType = 'float32' | 'int32' | 'bool';
+export type DType = 'float32' | 'int32' | 'bool' | 'int8';
 export type Shape = readonly number[];
-export type TypedArrayFor<D extends DType> = D extends 'float32' ? Float32Array : Int32Array;
+/** int8 (quantized models' tensors) reads back as Int8Array; [D] keeps Tensor<DType>'s type as it was. */
+export type TypedArrayFor<D extends DType> = [D] extends ['int8'] ? Int8Array : D extends 'float32' ? Float32Array : Int32Array;
 
 /** Bytes per element of each dtype (int8 and float16 arrive with quantization). */
-const BYTES: Record<DType, number> = { float32: 4, int32: 4, bool: 4 };
+const BYTES: Record<DType, number> = { float32: 4, int32: 4, bool: 4, int8: 1 };
 /** Largest block the 32-bit arena can hand out. */
 const MAX_BYTES = 0xFFFF_0000;
 
@@ -55,6 +56,7 @@ export class Tensor<D extends DType = DType> {
   dataSync(): TypedArrayFor<D> {
     this.assertLive('dataSync');
     // A copy (the arena reuses the memory). new + set, not slice(): 30 % faster on V8 for 1 MB.
+    if (this.dtype === 'int8') return new Int8Array(engine.k.memory.buffer, this.ptr, this.size).slice() as TypedArrayFor<D>;
     if (this.dtype !== 'float32') {
       const copy = new Int32Array(this.size);
       copy.set(engine.i32(this.ptr, this.size));

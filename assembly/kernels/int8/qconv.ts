@@ -1,0 +1,101 @@
+// int8 2-D convolution, NHWC, through im2col chunks and the int8 GEMM (qgemm.ts).
+//
+//   out[b, oy, ox, co] = epilogue(Σ_{ky, kx, ci} (x[b, iy, ix, ci] − zx) · f[ky, kx, ci, co])
+//   iy = oy·SH − PT + ky·DH, ix = ox·SW − PL + kx·DW; taps outside the image read zx (so they
+//   add nothing), as 'same' padding in the f32 model adds zeros.
+//
+//   B batch, H×W×C input, KH×KW window, CO output channels, OH×OW output. x qs8 [B, H, W, C];
+//   f packed by pack_qc8w from [KH·KW·C, CO] (the [kh, kw, cin, cout] kernel as a matrix);
+//   out qs8 or f32 [B, OH, OW, CO] by the parameter block's mode (requant.ts).
+//
+// A 1x1 convolution with stride 1 and no padding is the GEMM on x itself. Otherwise rows of
+// KP = KH·KW·C rounded up to 4 bytes are gathered for CHUNK output pixels at a time into arena
+// scratch (so a batch-1 inference of a small CNN stays well under 1 MiB), then multiplied.
+// Memory: reads up to 3 bytes past x's end (1x1 path); status -1 when scratch is short.
+
+import { arena_alloc_scoped, arena_mark, arena_release } from "../../arena";
+import { qgemmRun, MAX_K } from "./qgemm";
+
+// @ts-ignore: decorator
+@inline const CHUNK: i32 = 128;
+
+/** Copies n bytes (memory.copy is a runtime call in V8: too slow for a tap of a few channels). */
+// @ts-ignore: decorator
+@inline function copyBytes(dst: usize, src: usize, n: usize): void {
+  for (; n >= 16; n -= 16, dst += 16, src += 16) v128.store(dst, v128.load(src));
+  for (; n >= 4; n -= 4, dst += 4, src += 4) store<u32>(dst, load<u32>(src));
+  for (; n > 0; n--, dst++, src++) store<u8>(dst, load<u8>(src));
+}
+
+/** Sets n bytes to v. */
+// @ts-ignore: decorator
+@inline function fillBytes(dst: usize, v: i32, n: usize): void {
+  const vv = i8x16.splat(<i8>v);
+  for (; n >= 16; n -= 16, dst += 16) v128.store(dst, vv);
+  for (; n > 0; n--, dst++) store<u8>(dst, <u8>v);
+}
+
+/** Gathers rows [p0, p0 + rows) of the im2col matrix (pixel p = (b·OH + oy)·OW + ox). */
+function im2colRows(col: usize, kp: usize, x: usize, p0: i32, rows: i32, h: i32, w: i32, c: i32,
+    kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, oh: i32, ow: i32,
+    zx: i32): void {
+  const pix = <usize>c;
+  const kUsed = <usize>(kh * kw) * pix;
+  // (ox, oy, b) of pixel p0, then stepped: integer division costs tens of cycles a row
+  let ox = p0 % ow, t0 = p0 / ow, oy = t0 % oh, b = t0 / oh;
+  for (let r = 0; r < rows; r++) {
+    if (r > 0 && ++ox == ow) { ox = 0; if (++oy == oh) { oy = 0; b++; } }
+    const xb = x + <usize>b * <usize>h * <usize>w * pix;
+    let dst = col + <usize>r * kp;
+    const ix0 = ox * sw - pl;
+    // with dilation 1 and the window inside the row, a window row is one contiguous run
+    const runs = dw == 1 && ix0 >= 0 && ix0 + kw <= w;
+    for (let ky = 0; ky < kh; ky++) {
+      const iy = oy * sh - pt + ky * dh;
+      if (iy < 0 || iy >= h) {
+        fillBytes(dst, zx, <usize>kw * pix);
+        dst += <usize>kw * pix;
+      } else if (runs) {
+        copyBytes(dst, xb + (<usize>iy * <usize>w + <usize>ix0) * pix, <usize>kw * pix);
+        dst += <usize>kw * pix;
+      } else {
+        for (let kx = 0; kx < kw; kx++, dst += pix) {
+          const ix = ix0 + kx * dw;
+          if (ix < 0 || ix >= w) fillBytes(dst, zx, pix);
+          else copyBytes(dst, xb + (<usize>iy * <usize>w + <usize>ix) * pix, pix);
+        }
+      }
+    }
+    // the K padding meets zero weights; fill it so no stale bytes ever enter a dot
+    if (kp > kUsed) fillBytes(dst, 0, kp - kUsed);
+  }
+}
+
+export function conv2d_nhwc_qs8_qc8w(out: usize, x: usize, packed: usize, params: usize, n: i32,
+    h: i32, w: i32, c: i32, kh: i32, kw: i32, co: i32, strideH: i32, strideW: i32, dilationH: i32,
+    dilationW: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, zx: i32): i32 {
+  if (n < 1 || h < 1 || w < 1 || c < 1 || kh < 1 || kw < 1 || co < 1 || outH < 1 || outW < 1 ||
+      strideH < 1 || strideW < 1 || dilationH < 1 || dilationW < 1) return -2;
+  const k = kh * kw * c;
+  if (k > MAX_K) return -2;
+  const m = n * outH * outW;
+  if (kh == 1 && kw == 1 && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0 &&
+      outH == h && outW == w) {
+    qgemmRun(out, x, <usize>c, packed, m, co, c, zx, params);
+    return 0;
+  }
+  const kp = <usize>((k + 3) & ~3);
+  const chunk = min(CHUNK, m);
+  const mark = arena_mark();
+  const col = arena_alloc_scoped(<usize>chunk * kp);
+  if (col == 0) { arena_release(mark); return -1; }
+  const esz: usize = load<i32>(params) != 0 ? 4 : 1;
+  for (let p0 = 0; p0 < m; p0 += chunk) {
+    const rows = min(chunk, m - p0);
+    im2colRows(col, kp, x, p0, rows, h, w, c, kh, kw, strideH, strideW, dilationH, dilationW, padTop,
+      padLeft, outH, outW, zx);
+    qgemmRun(out + <usize>p0 * <usize>co * esz, col, kp, packed, rows, co, k, zx, params);
+  }
+  arena_release(mark);
+  return 0;
+}

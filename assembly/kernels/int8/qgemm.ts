@@ -1,0 +1,251 @@
+// int8 GEMM: out[M, N] = epilogue(Σ_k (a[m, k] − zx) · w[k, n]) with int32 accumulation.
+//
+//   M rows of activations (qs8 stored as int8 bytes, values in [0, 127]: 7-bit, see below),
+//   K reduction, N output channels. a: M rows of K bytes, `aStride` bytes apart. w: int8 weights
+//   [K, N] (qc8w: symmetric per output channel, in [-127, 127]) packed by pack_qc8w. out: qs8
+//   bytes [M, N] or f32 [M, N] (the parameter block's mode, requant.ts).
+//
+// Why activations are 7-bit (FBGEMM's reduce_range): the relaxed build uses
+// i32x4.relaxed_dot_i8x16_i7x16_add_s, which V8 lowers on x86 to pmaddubsw (the i7 operand read
+// as UNSIGNED, pair sums saturated to i16) and on Arm to sdot (signed). With the i7 operand (the
+// activations) in [0, 127] both readings agree, and a pair sum is at most 2·127·127 = 32258 <
+// 2^15, so nothing saturates: the dot is exact on every CPU. The SIMD128 build computes the same
+// integers through i16 widening and i32x4.dot_i16x8_s. Integer sums do not depend on order, so
+// both builds give identical accumulators, hence identical bytes after requantization.
+// Zero point: Σ (a − zx)·w = Σ a·w − zx·Σ_k w[k, n]; the column sums are stored in the panel.
+//
+// Packed weights, one panel per 8 output channels (N padded to 8 with zero weights), K padded to
+// KP = K rounded up to 4 with zero weights (so the over-read of a row's last group counts 0):
+//
+//   ┌ wsum i32 × 8 ┬ group 0: 16 B (channels 0-3) │ 16 B (channels 4-7) ┬ group 1 ... ┐
+//   relaxed build: a 16-byte block holds, per channel j, its 4 weights k0..k3 (bytes 4j..4j+3);
+//   SIMD128 build: bytes 8h + 2j + u hold w[k0 + 2h + u, j] (two k-pairs per channel, so that
+//   i16 widening of each half gives dot_i16x8_s per-channel pair sums).
+//   panel bytes = 32 + 8·KP; each build packs for its own loop (packing runs in the same build).
+//
+// Memory: reads up to 3 bytes past a's last row (times a zero weight); out must not alias a.
+// Sources: XNNPACK qs8-gemm c4 wasmsdot / wasmusdot and c2 wasmsimd-dot16x2 micro-kernels.
+
+import { paramsStride, bias4, storeOutput4, requantSetup, requantRow8, Requant, PARAMS_HEADER } from "./requant";
+
+// @ts-ignore: decorator
+@inline const MR: i32 = 4;
+// @ts-ignore: decorator
+@inline const NR: i32 = 8;
+/** Weight bytes per N-block: the panels a block of rows streams through stay in L2. */
+// @ts-ignore: decorator
+@inline const NBLOCK_BYTES: usize = 96 * 1024;
+
+/**
+ * Largest K: 65536 products of at most 127·127 plus an int32 bias within ±2^30 stay inside the
+ * int32 accumulator (and the requantization's |result| < 2^31).
+ */
+// @ts-ignore: decorator
+@inline export const MAX_K: i32 = 65536;
+
+/** Scratch for the requantization constants (static: the kernels allocate nothing managed). */
+const REQUANT = memory.data(offsetof<Requant>(), 16);
+
+/** Bytes of the packed form of a K×N weight matrix. */
+export function qgemm_packed_bytes(k: i32, n: i32): usize {
+  return <usize>((n + NR - 1) / NR) * (32 + (<usize>((k + 3) & ~3) << 3));
+}
+
+/**
+ * Packs w (int8 [K, N], row-major) into panels (layout above) with the column sums. Status 0,
+ * or -2 for sizes below 1.
+ */
+export function pack_qc8w(packed: usize, w: usize, k: i32, n: i32): i32 {
+  if (k < 1 || n < 1) return -2;
+  const kp = (k + 3) & ~3;
+  let p = packed;
+  for (let n0 = 0; n0 < n; n0 += NR) {
+    for (let j = 0; j < NR; j++) {
+      let sum = 0;
+      if (n0 + j < n) for (let kk = 0; kk < k; kk++) sum += <i32>load<i8>(w + <usize>kk * <usize>n + <usize>(n0 + j));
+      store<i32>(p + (<usize>j << 2), sum);
+    }
+    p += 32;
+    for (let k0 = 0; k0 < kp; k0 += 4) {
+      for (let j = 0; j < NR; j++) {
+        for (let t = 0; t < 4; t++) {
+          const kk = k0 + t, col = n0 + j;
+          const v: i8 = kk < k && col < n ? load<i8>(w + <usize>kk * <usize>n + <usize>col) : 0;
+          // j's block (16 B per 4 channels), then the byte within it
+          const block = <usize>(j >> 2) << 4, jj = j & 3;
+          let byte: i32;
+          if (ASC_FEATURE_RELAXED_SIMD) byte = (jj << 2) + t;
+          else byte = ((t >> 1) << 3) + (jj << 1) + (t & 1);
+          store<i8>(p + block + <usize>byte, v);
+        }
+      }
+      p += 32;
+    }
+  }
+  return 0;
+}
+
+// Not i32x4.relaxed_dot_i8x16_i7x16_add_s: Node 20's V8 (11.3) miscompiles it on x64 when
+// several accumulators are live (two rows of a 4x8 tile came out doubled, tested). The i16 dot
+// (pair sums ≤ 2·127·127, so never saturated) + pairwise widening + add is the same three
+// instructions V8 emits for the fused form on x64 (pmaddubsw, pmaddwd, paddd).
+// @ts-ignore: decorator
+@inline function dotGroup(acc: v128, w: v128, a: v128): v128 {
+  return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w, a)));
+}
+
+// SIMD128: a block's low half (widened: wlo) holds k-pair 0 of channels 0-3, the high half k-pair 1.
+// @ts-ignore: decorator
+@inline function dot16(acc: v128, wlo: v128, whi: v128, a01: v128, a23: v128): v128 {
+  return i32x4.add(i32x4.add(acc, i32x4.dot_i16x8_s(wlo, a01)), i32x4.dot_i16x8_s(whi, a23));
+}
+
+/** A row's group of 4 activations widened to i16 (twice over); pairOf picks (a0, a1) or (a2, a3)
+ *  repeated over the 4 i32 lanes, for dot_i16x8_s. */
+// @ts-ignore: decorator
+@inline function group16(p: usize): v128 {
+  return i16x8.extend_low_i8x16_s(v128.load32_splat(p));
+}
+
+/**
+ * One MR×NR tile: rows a0..a3 (clamped by the caller for m < 4), one panel, `nc` (1..8) valid
+ * channels starting at channel c of the parameter block.
+ */
+function ukernel_4x8(o0: usize, o1: usize, o2: usize, o3: usize, a0: usize, a1: usize, a2: usize,
+    a3: usize, panel: usize, kp: i32, zx: i32, params: usize, stride: usize, c: usize, nc: i32,
+    f32Out: bool): void {
+  // acc = bias − zx·wsum, the zero-point correction folded in before the K loop
+  const nzx = i32x4.splat(-zx);
+  const init0 = i32x4.add(bias4(params, c), i32x4.mul(nzx, v128.load(panel)));
+  const init1 = i32x4.add(bias4(params, c + 4), i32x4.mul(nzx, v128.load(panel, 16)));
+  let acc0x0123 = init0, acc0x4567 = init1, acc1x0123 = init0, acc1x4567 = init1;
+  let acc2x0123 = init0, acc2x4567 = init1, acc3x0123 = init0, acc3x4567 = init1;
+  let w = panel + 32;
+  const end = w + (<usize>kp << 3);
+  let off: usize = 0;
+  for (; w < end; w += 32, off += 4) {
+    const vb0123 = v128.load(w), vb4567 = v128.load(w, 16);
+    if (ASC_FEATURE_RELAXED_SIMD) {
+      const va0 = v128.load32_splat(a0 + off), va1 = v128.load32_splat(a1 + off);
+      const va2 = v128.load32_splat(a2 + off), va3 = v128.load32_splat(a3 + off);
+      acc0x0123 = dotGroup(acc0x0123, vb0123, va0); acc0x4567 = dotGroup(acc0x4567, vb4567, va0);
+      acc1x0123 = dotGroup(acc1x0123, vb0123, va1); acc1x4567 = dotGroup(acc1x4567, vb4567, va1);
+      acc2x0123 = dotGroup(acc2x0123, vb0123, va2); acc2x4567 = dotGroup(acc2x4567, vb4567, va2);
+      acc3x0123 = dotGroup(acc3x0123, vb0123, va3); acc3x4567 = dotGroup(acc3x4567, vb4567, va3);
+    } else {
+      // the weights widened once per group, shared by the 4 rows
+      const w0lo = i16x8.extend_low_i8x16_s(vb0123), w0hi = i16x8.extend_high_i8x16_s(vb0123);
+      const w1lo = i16x8.extend_low_i8x16_s(vb4567), w1hi = i16x8.extend_high_i8x16_s(vb4567);
+      let g = group16(a0 + off), p0 = v128.shuffle<i32>(g, g, 0, 0, 0, 0), p1 = v128.shuffle<i32>(g, g, 1, 1, 1, 1);
+      acc0x0123 = dot16(acc0x0123, w0lo, w0hi, p0, p1); acc0x4567 = dot16(acc0x4567, w1lo, w1hi, p0, p1);
+      g = group16(a1 + off); p0 = v128.shuffle<i32>(g, g, 0, 0, 0, 0); p1 = v128.shuffle<i32>(g, g, 1, 1, 1, 1);
+      acc1x0123 = dot16(acc1x0123, w0lo, w0hi, p0, p1); acc1x4567 = dot16(acc1x4567, w1lo, w1hi, p0, p1);
+      g = group16(a2 + off); p0 = v128.shuffle<i32>(g, g, 0, 0, 0, 0); p1 = v128.shuffle<i32>(g, g, 1, 1, 1, 1);
+      acc2x0123 = dot16(acc2x0123, w0lo, w0hi, p0, p1); acc2x4567 = dot16(acc2x4567, w1lo, w1hi, p0, p1);
+      g = group16(a3 + off); p0 = v128.shuffle<i32>(g, g, 0, 0, 0, 0); p1 = v128.shuffle<i32>(g, g, 1, 1, 1, 1);
+      acc3x0123 = dot16(acc3x0123, w0lo, w0hi, p0, p1); acc3x4567 = dot16(acc3x4567, w1lo, w1hi, p0, p1);
+    }
+  }
+  if (!f32Out) {
+    const r = changetype<Requant>(REQUANT);
+    requantSetup(r, params);
+    const m0 = v128.load(params + PARAMS_HEADER + stride + (c << 2));
+    const m1 = v128.load(params + PARAMS_HEADER + stride + (c << 2), 16);
+    // rows 3..0: clamped rows alias lower ones, whose own store comes last
+    requantRow8(o3, acc3x0123, acc3x4567, m0, m1, r, nc);
+    requantRow8(o2, acc2x0123, acc2x4567, m0, m1, r, nc);
+    requantRow8(o1, acc1x0123, acc1x4567, m0, m1, r, nc);
+    requantRow8(o0, acc0x0123, acc0x4567, m0, m1, r, nc);
+    return;
+  }
+  const n0 = min(nc, 4), n1 = nc - 4;
+  storeOutput4(o3, acc3x0123, params, stride, c, n0, true);
+  storeOutput4(o2, acc2x0123, params, stride, c, n0, true);
+  storeOutput4(o1, acc1x0123, params, stride, c, n0, true);
+  storeOutput4(o0, acc0x0123, params, stride, c, n0, true);
+  if (n1 > 0) {
+    storeOutput4(o3 + 16, acc3x4567, params, stride, c + 4, n1, true);
+    storeOutput4(o2 + 16, acc2x4567, params, stride, c + 4, n1, true);
+    storeOutput4(o1 + 16, acc1x4567, params, stride, c + 4, n1, true);
+    storeOutput4(o0 + 16, acc0x4567, params, stride, c + 4, n1, true);
+  }
+}
+
+/** One row, one panel: the tile for a single leftover row (batch-1 dense layers), so M = 1 does
+ *  not compute four copies of its row. Same integers as ukernel_4x8. */
+function ukernel_1x8(o0: usize, a0: usize, panel: usize, kp: i32, zx: i32, params: usize, stride: usize,
+    c: usize, nc: i32, f32Out: bool): void {
+  const nzx = i32x4.splat(-zx);
+  let acc0x0123 = i32x4.add(bias4(params, c), i32x4.mul(nzx, v128.load(panel)));
+  let acc0x4567 = i32x4.add(bias4(params, c + 4), i32x4.mul(nzx, v128.load(panel, 16)));
+  let w = panel + 32;
+  const end = w + (<usize>kp << 3);
+  for (let a = a0; w < end; w += 32, a += 4) {
+    const vb0123 = v128.load(w), vb4567 = v128.load(w, 16);
+    if (ASC_FEATURE_RELAXED_SIMD) {
+      const va0 = v128.load32_splat(a);
+      acc0x0123 = dotGroup(acc0x0123, vb0123, va0); acc0x4567 = dotGroup(acc0x4567, vb4567, va0);
+    } else {
+      const g = group16(a), p0 = v128.shuffle<i32>(g, g, 0, 0, 0, 0), p1 = v128.shuffle<i32>(g, g, 1, 1, 1, 1);
+      acc0x0123 = dot16(acc0x0123, i16x8.extend_low_i8x16_s(vb0123), i16x8.extend_high_i8x16_s(vb0123), p0, p1);
+      acc0x4567 = dot16(acc0x4567, i16x8.extend_low_i8x16_s(vb4567), i16x8.extend_high_i8x16_s(vb4567), p0, p1);
+    }
+  }
+  if (!f32Out) {
+    const r = changetype<Requant>(REQUANT);
+    requantSetup(r, params);
+    requantRow8(o0, acc0x0123, acc0x4567, v128.load(params + PARAMS_HEADER + stride + (c << 2)),
+      v128.load(params + PARAMS_HEADER + stride + (c << 2), 16), r, nc);
+    return;
+  }
+  storeOutput4(o0, acc0x0123, params, stride, c, min(nc, 4), true);
+  if (nc > 4) storeOutput4(o0 + 16, acc0x4567, params, stride, c + 4, nc - 4, true);
+}
+
+/** The GEMM on raw pointers, no checks (conv2d_nhwc_qs8_qc8w calls it per im2col chunk). */
+export function qgemmRun(out: usize, a: usize, aStride: usize, packed: usize, m: i32, n: i32, k: i32,
+    zx: i32, params: usize): void {
+  const f32Out = load<i32>(params) != 0;
+  const esz: usize = f32Out ? 4 : 1;
+  const kp = (k + 3) & ~3;
+  const panelBytes: usize = 32 + (<usize>kp << 3);
+  const panels = (n + NR - 1) / NR;
+  const blockPanels = max(1, <i32>(NBLOCK_BYTES / panelBytes));
+  const outRow = <usize>n * esz;
+  const stride = paramsStride(n);
+  for (let pb = 0; pb < panels; pb += blockPanels) {
+    const pe = min(panels, pb + blockPanels);
+    for (let m0 = 0; m0 < m; m0 += MR) {
+      // rows past M repeat the last row (its results are written twice, to the same place)
+      const r1 = min(m0 + 1, m - 1), r2 = min(m0 + 2, m - 1), r3 = min(m0 + 3, m - 1);
+      const a0 = a + <usize>m0 * aStride, a1 = a + <usize>r1 * aStride;
+      const a2 = a + <usize>r2 * aStride, a3 = a + <usize>r3 * aStride;
+      const o0 = out + <usize>m0 * outRow, o1 = out + <usize>r1 * outRow;
+      const o2 = out + <usize>r2 * outRow, o3 = out + <usize>r3 * outRow;
+      if (m0 == m - 1) {
+        for (let p = pb; p < pe; p++) {
+          const c = <usize>(p * NR);
+          ukernel_1x8(o0 + c * esz, a0, packed + <usize>p * panelBytes, kp, zx, params, stride, c, min(NR, n - <i32>c), f32Out);
+        }
+        continue;
+      }
+      for (let p = pb; p < pe; p++) {
+        const c = <usize>(p * NR);
+        ukernel_4x8(o0 + c * esz, o1 + c * esz, o2 + c * esz, o3 + c * esz, a0, a1, a2, a3,
+          packed + <usize>p * panelBytes, kp, zx, params, stride, c, min(NR, n - <i32>c), f32Out);
+      }
+    }
+  }
+}
+
+/**
+ * out[M, N] = epilogue(a[M, K] · w[K, N]) with a's zero point zx (in [0, 127]) and the
+ * parameter block `params` (requant.ts). Status 0, or -2 for sizes below 1, K > MAX_K or
+ * aStride < K.
+ */
+export function gemm_qs8_qc8w(out: usize, a: usize, aStride: i32, packed: usize, m: i32, n: i32,
+    k: i32, zx: i32, params: usize): i32 {
+  if (m < 1 || n < 1 || k < 1 || k > MAX_K || aStride < k) return -2;
+  qgemmRun(out, a, <usize>aStride, packed, m, n, k, zx, params);
+  return 0;
+}

@@ -1,0 +1,62 @@
+// lp.quantize(model, {mode, calibrationData, calibration, percentile}): post-training int8
+// quantization of a built LayersModel into a QuantizedModel.
+//   mode 'int8': weights symmetric per output channel, activations asymmetric per tensor (7-bit,
+//     ranges from calibration), the whole network in int8 between a quantize at the input and a
+//     dequantize at the output; layers without an int8 kernel run in f32 and are reported.
+//   mode 'dynamic': int8 weights for Dense and Conv2D, activations quantized per batch at run time.
+import { Tensor } from '../tensor.js';
+import { fmt } from '../util.js';
+import { LayersModel } from '../models/model.js';
+import { calibrate, type CalibrationMethod } from './calibrate.js';
+import { plan, type Mode } from './plan.js';
+import { QuantizedModel } from './model.js';
+
+export { QuantizedModel } from './model.js';
+export { fromArtifacts, toArtifacts, type ModelArtifacts, type ArtifactTensor } from './artifacts.js';
+
+export interface QuantizeArgs {
+  mode: Mode;
+  /** int8 mode: inputs representative of the data (float32, the model's input shape). */
+  calibrationData?: Tensor;
+  calibration?: CalibrationMethod;
+  /** For calibration 'percentile': the share of values kept, in (50, 100]; default 99.99. */
+  percentile?: number;
+}
+
+const warned = new Set<string>();
+
+export function quantize(model: LayersModel, args: QuantizeArgs): QuantizedModel {
+  if (!(model instanceof LayersModel)) throw new Error(`quantize: expects a LayersModel, got ${String(model)}`);
+  if (args === null || typeof args !== 'object') throw new Error('quantize: expects {mode, calibrationData}');
+  const { mode, calibration = 'minmax', percentile = 99.99 } = args;
+  if (mode !== 'int8' && mode !== 'dynamic') throw new Error(`quantize: mode must be 'int8' or 'dynamic', got ${JSON.stringify(mode)}`);
+  if (!['minmax', 'percentile', 'mse'].includes(calibration)) {
+    throw new Error(`quantize: calibration must be 'minmax', 'percentile' or 'mse', got ${JSON.stringify(calibration)}`);
+  }
+  if (typeof percentile !== 'number' || !(percentile > 50 && percentile <= 100)) {
+    throw new Error(`quantize: percentile must be a number in (50, 100], got ${String(percentile)}`);
+  }
+  if (model.inputs.length === 0 || model.layers.some((l) => !l.built)) {
+    throw new Error(`quantize: the model '${model.name}' is not built (give the first layer an inputShape, or call predict/fit once)`);
+  }
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+    throw new Error(`quantize: only models with one input and one output are supported, got ${model.inputs.length} and ${model.outputs.length}`);
+  }
+  const want = model.inputs[0].shape;
+  let ranges: Map<number, [number, number]> | null = null;
+  if (mode === 'int8') {
+    const x = args.calibrationData;
+    if (!(x instanceof Tensor)) throw new Error('quantize: int8 mode needs calibrationData, a Tensor of model inputs');
+    x.assertLive('quantize');
+    if (x.dtype !== 'float32') throw new Error(`quantize: calibrationData must be float32, got ${x.dtype}`);
+    if (x.rank !== want.length || want.some((d, i) => d !== null && d !== x.shape[i]) || x.shape[0] < 1) {
+      throw new Error(`quantize: calibrationData must have shape [${want.map((d) => d ?? 'null')}] with at least one sample, got ${fmt(x.shape)}`);
+    }
+    ranges = calibrate(model, x, calibration, percentile);
+  }
+  const p = plan(model, mode, ranges);
+  for (const f of p.fallbacks) {
+    if (!warned.has(f)) { warned.add(f); console.warn(`quantize: ${f}`); }
+  }
+  return new QuantizedModel(mode, p.steps, p.slots, p.inputShape, p.output, p.fallbacks, `${model.name}_${mode}`);
+}

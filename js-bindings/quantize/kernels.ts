@@ -1,0 +1,119 @@
+// The int8 kernels as calls on tensors: quantize / dequantize, weight quantization and packing,
+// the int8 GEMM, convolutions and pooling (assembly/kernels/int8/). Shapes are checked by the
+// planner (plan.ts) before anything runs; here each call allocates its output and maps a
+// nonzero status to an Error naming the op.
+import { engine } from '../engine.js';
+import { allocPersistent, allocTensor, callKernel, Tensor } from '../tensor.js';
+import { QMAX, QMIN, type QParams } from './params.js';
+
+/** An int8 activation: the tensor (any shape the bytes fit) and its affine parameters. */
+export interface QValue { t: Tensor; shape: number[]; qp: QParams }
+
+/** Bytes in linear memory that live as long as the model (packed weights, parameter blocks). */
+export function persistentBytes(op: string, bytes: Uint8Array | number): Tensor {
+  const n = typeof bytes === 'number' ? bytes : bytes.length;
+  const t = allocPersistent(op, [Math.max(n, 1)], 'int8', (ptr) => new Tensor(ptr, [Math.max(n, 1)], 'int8', false));
+  if (typeof bytes !== 'number') new Uint8Array(engine.k.memory.buffer, t.ptr, n).set(bytes);
+  return t;
+}
+
+export function quantizeTensor(op: string, x: Tensor, shape: number[], qp: QParams): QValue {
+  const out = allocTensor(op, [x.size], 'int8');
+  callKernel(op, [out], () => engine.k.quantize_f32_qs8(out.ptr, x.ptr, x.size, Math.fround(1 / qp.scale), qp.zeroPoint, QMIN, QMAX));
+  return { t: out, shape, qp };
+}
+
+export function dequantizeTensor(op: string, q: QValue): Tensor {
+  const out = allocTensor(op, q.shape, 'float32');
+  callKernel(op, [out], () => engine.k.dequantize_qs8_f32(out.ptr, q.t.ptr, out.size, q.qp.scale, q.qp.zeroPoint));
+  return out;
+}
+
+/** [min, max] of a float tensor (NaN ignored). */
+export function tensorRange(op: string, x: Tensor): [number, number] {
+  let r: [number, number] = [0, 0];
+  callKernel(op, [], (scratch) => {
+    const p = scratch(8);
+    const s = engine.k.minmax_f32(p, x.ptr, x.size);
+    const v = engine.f32(p, 2);
+    r = [v[0], v[1]];
+    return s;
+  });
+  return r;
+}
+
+/** Adds the histogram of x over [lo, hi] into counts (bins = counts.length). */
+export function addHistogram(op: string, x: Tensor, lo: number, hi: number, counts: Int32Array): void {
+  callKernel(op, [], (scratch) => {
+    const p = scratch(counts.length * 4);
+    engine.i32(p, counts.length).set(counts);
+    const s = engine.k.histogram_f32(p, x.ptr, x.size, lo, hi, counts.length);
+    counts.set(engine.i32(p, counts.length));
+    return s;
+  });
+}
+
+/** Per-output-channel symmetric int8 weights of a [K, N] float matrix: bytes and scales. */
+export function quantizeWeights(op: string, w: Tensor, k: number, n: number): { q: Int8Array; scale: Float32Array } {
+  let q = new Int8Array(0), scale = new Float32Array(0);
+  callKernel(op, [], (scratch) => {
+    const pq = scratch(k * n), ps = scratch(4 * n);
+    const s = engine.k.quantize_weights_qc8w(pq, ps, w.ptr, k, n);
+    q = new Int8Array(engine.k.memory.buffer, pq, k * n).slice();
+    scale = engine.f32(ps, n).slice();
+    return s;
+  });
+  return { q, scale };
+}
+
+/** Packs int8 [K, N] weights for the GEMM (persistent). */
+export function packWeights(op: string, q: Int8Array, k: number, n: number): Tensor {
+  const packed = persistentBytes(op, Number(engine.k.qgemm_packed_bytes(k, n)));
+  try {
+    callKernel(op, [], (scratch) => {
+      const pw = scratch(q.length);
+      new Int8Array(engine.k.memory.buffer, pw, q.length).set(q);
+      return engine.k.pack_qc8w(packed.ptr, pw, k, n);
+    });
+  } catch (e) {
+    packed.dispose();
+    throw e;
+  }
+  return packed;
+}
+
+export interface ConvGeom {
+  kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; pt: number; pl: number;
+  h: number; w: number; c: number; oh: number; ow: number;
+}
+
+/** out = gemm(x as [M, K]) for an int8 x; int8 [.., N] when outQ, else float. */
+export function qgemm(op: string, x: QValue, packed: Tensor, params: Tensor, k: number, n: number, outQ: QParams | null): QValue | Tensor {
+  const m = x.t.size / k;
+  const shape = [...x.shape.slice(0, -1), n];
+  const out = allocTensor(op, outQ ? [m * n] : shape, outQ ? 'int8' : 'float32');
+  callKernel(op, [out], () => engine.k.gemm_qs8_qc8w(out.ptr, x.t.ptr, k, packed.ptr, m, n, k, x.qp.zeroPoint, params.ptr));
+  return outQ ? { t: out, shape, qp: outQ } : out;
+}
+
+export function qconv(op: string, x: QValue, weights: Tensor, params: Tensor, g: ConvGeom, n: number,
+    outQ: QParams | null, depthMultiplier: number): QValue | Tensor {
+  const b = x.shape[0];
+  const shape = [b, g.oh, g.ow, n];
+  const out = allocTensor(op, outQ ? [b * g.oh * g.ow * n] : shape, outQ ? 'int8' : 'float32');
+  const k = engine.k, zx = x.qp.zeroPoint;
+  callKernel(op, [out], () => (depthMultiplier > 0
+    ? k.depthwise_conv2d_nhwc_qs8_qc8w(out.ptr, x.t.ptr, weights.ptr, params.ptr, b, g.h, g.w, g.c, g.kh, g.kw,
+      depthMultiplier, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.oh, g.ow, zx)
+    : k.conv2d_nhwc_qs8_qc8w(out.ptr, x.t.ptr, weights.ptr, params.ptr, b, g.h, g.w, g.c, g.kh, g.kw, n,
+      g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.oh, g.ow, zx)));
+  return outQ ? { t: out, shape, qp: outQ } : out;
+}
+
+export function qpool(op: string, x: QValue, g: ConvGeom, isMax: boolean): QValue {
+  const b = x.shape[0];
+  const out = allocTensor(op, [b * g.oh * g.ow * g.c], 'int8');
+  const fn = isMax ? engine.k.maxpool2d_nhwc_qs8 : engine.k.avgpool2d_nhwc_qs8;
+  callKernel(op, [out], () => fn(out.ptr, x.t.ptr, b, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.oh, g.ow));
+  return { t: out, shape: [b, g.oh, g.ow, g.c], qp: x.qp };
+}

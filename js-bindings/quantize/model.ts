@@ -1,0 +1,163 @@
+// QuantizedModel: the steps of plan.ts with their weights packed in linear memory, run batch by
+// batch inside tidy() (int8 activations are scoped; weights and parameter blocks persistent).
+import { engine } from '../engine.js';
+import { Tensor, tidy } from '../tensor.js';
+import { concat, slice } from '../ops/layout.js';
+import { reshape } from '../ops/creation.js';
+import { avgPool, globalAveragePool2d, maxPool } from '../ops/pool.js';
+import { applyNamed } from '../layers/activations.js';
+import { fmt } from '../util.js';
+import { affineParams, paramsBlock, fixedPoint, QMAX, QMIN } from './params.js';
+import { dequantizeTensor, packWeights, persistentBytes, qconv, qgemm, qpool, quantizeTensor, tensorRange, type QValue } from './kernels.js';
+import type { MatStep, Step } from './steps.js';
+import type { Mode } from './plan.js';
+
+/** The parameter block of a conv / dense step (requant.ts's layout). The int32 bias is kept within
+ *  ±2^30 (qgemm.ts's MAX_K bound needs it; a bias that large saturates the output anyway). */
+function stepParams(s: MatStep): Uint8Array {
+  const sx = s.inQ?.scale ?? 1;
+  if (s.outQ === null) {
+    return paramsBlock(s.n, { sx, sw: s.scale, fbias: s.bias, fmin: s.activation === 'linear' ? -Infinity : 0,
+      fmax: s.activation === 'relu6' ? 6 : Infinity });
+  }
+  const sy = s.outQ.scale, zy = s.outQ.zeroPoint;
+  const { mult, shift } = fixedPoint(Array.from(s.scale, (sw) => (sx * sw) / sy));
+  const bias = Int32Array.from(s.bias, (b, c) => Math.max(-(2 ** 30), Math.min(2 ** 30, Math.round(b / (sx * s.scale[c])))));
+  return paramsBlock(s.n, { bias, mult, shift, zy, qmin: s.activation === 'linear' ? QMIN : Math.max(QMIN, zy),
+    qmax: s.activation === 'relu6' ? Math.min(QMAX, zy + Math.round(6 / sy)) : QMAX });
+}
+
+interface Resources { weights: Tensor; params: Tensor }
+
+export class QuantizedModel {
+  private resources = new Map<MatStep, Resources>();
+  private disposed = false;
+
+  constructor(readonly mode: Mode, readonly steps: Step[], readonly slots: number, readonly inputShape: number[],
+      readonly output: number, readonly fallbacks: string[], readonly name = 'quantized') {
+    try {
+      for (const s of steps) {
+        if (s.op !== 'dense' && s.op !== 'conv2d' && s.op !== 'depthwise') continue;
+        const op = `quantize: ${s.layer}`;
+        const weights = s.op === 'depthwise' ? persistentBytes(op, new Uint8Array(s.wq.buffer, s.wq.byteOffset, s.wq.length))
+          : packWeights(op, s.wq, s.k, s.n);
+        let params: Tensor;
+        try { params = persistentBytes(op, stepParams(s)); } catch (e) { weights.dispose(); throw e; }
+        this.resources.set(s, { weights, params });
+      }
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+  }
+
+  /** The layer names in execution order, with how each runs. */
+  get layers(): { name: string; op: string; int8: boolean }[] {
+    return this.steps.filter((s) => s.op !== 'quantize' && s.op !== 'dequantize').map((s) => ({ name: s.layer, op: s.op,
+      int8: s.op !== 'layer' && s.op !== 'activation' }));
+  }
+
+  /** Bytes of weights and parameter blocks in linear memory. */
+  get weightBytes(): number {
+    let n = 0;
+    for (const r of this.resources.values()) n += r.weights.byteLength + r.params.byteLength;
+    return n;
+  }
+
+  summary(printFn: (line: string) => void = console.log): void {
+    printFn(`QuantizedModel (${this.mode}), input [null,${this.inputShape}], ${this.weightBytes} bytes of weights`);
+    for (const s of this.steps) {
+      const what = s.op === 'dense' || s.op === 'conv2d' || s.op === 'depthwise'
+        ? `${s.op} ${s.k}x${s.n} int8 weights, ${s.inQ ? 'int8' : 'f32 (quantized per batch)'} in, ${s.outQ ? 'int8' : 'f32'} out, ${s.activation}`
+        : s.op === 'layer' ? 'f32 (fallback)' : s.op;
+      printFn(`  ${s.layer.padEnd(24)} ${what}`);
+    }
+    if (this.fallbacks.length > 0) printFn(`  f32 fallbacks: ${this.fallbacks.join('; ')}`);
+  }
+
+  private run(x: Tensor): Tensor {
+    const vals: (Tensor | QValue)[] = new Array(this.slots);
+    vals[0] = x;
+    const b = x.shape[0];
+    const k = engine.k;
+    for (const s of this.steps) {
+      const op = `predict: ${s.layer}`;
+      switch (s.op) {
+        case 'quantize': { const t = vals[s.in] as Tensor; vals[s.out] = quantizeTensor(op, t, [...t.shape], s.qp); break; }
+        case 'dequantize': vals[s.out] = dequantizeTensor(op, vals[s.in] as QValue); break;
+        case 'dense': case 'conv2d': case 'depthwise': {
+          const r = this.resources.get(s)!;
+          let xq: QValue;
+          if (s.inQ === null) {
+            // dynamic mode: this batch's range
+            const t = vals[s.in] as Tensor;
+            const [lo, hi] = tensorRange(op, t);
+            xq = quantizeTensor(op, t, [...t.shape], affineParams(Number.isFinite(lo) ? lo : 0, Number.isFinite(hi) ? hi : 0));
+            new Float32Array(k.memory.buffer, r.params.ptr + 28, 1)[0] = xq.qp.scale;
+          } else {
+            xq = vals[s.in] as QValue;
+          }
+          vals[s.out] = s.op === 'dense' ? qgemm(op, xq, r.weights, r.params, s.k, s.n, s.outQ)
+            : qconv(op, xq, r.weights, r.params, s.geom!, s.n, s.outQ, s.depthMultiplier);
+          break;
+        }
+        case 'maxpool': case 'avgpool': {
+          const v = qpool(op, vals[s.in] as QValue, s.geom, s.op === 'maxpool');
+          vals[s.out] = { ...v, shape: [b, ...s.shape] };
+          break;
+        }
+        case 'reshape': {
+          const v = vals[s.in];
+          vals[s.out] = v instanceof Tensor ? reshape(v, [b, ...s.shape]) : { ...v, shape: [b, ...s.shape] };
+          break;
+        }
+        case 'activation': vals[s.out] = applyNamed(s.name, vals[s.in] as Tensor); break;
+        case 'pool_f32': {
+          const t = vals[s.in] as Tensor;
+          vals[s.out] = s.kind === 'global' ? globalAveragePool2d(t) : (s.kind === 'max' ? maxPool : avgPool)(t, s.poolSize, s.strides, s.padding);
+          break;
+        }
+        case 'layer': {
+          const ins = s.in.map((i) => vals[i] as Tensor);
+          vals[s.out] = s.node.layer.call(s.node.listInput ? ins : ins[0], { training: false });
+          break;
+        }
+      }
+    }
+    return vals[this.output] as Tensor;
+  }
+
+  /** Inference (f32 in, f32 out) in batches of batchSize, as LayersModel.predict. */
+  predict(x: Tensor, args: { batchSize?: number } = {}): Tensor {
+    if (this.disposed) throw new Error('predict: the QuantizedModel is disposed');
+    if (!(x instanceof Tensor)) throw new Error(`predict: expects a Tensor, got ${typeof x}`);
+    x.assertLive('predict');
+    if (x.dtype !== 'float32') throw new Error(`predict: input must be float32, got ${x.dtype}`);
+    if (x.rank !== this.inputShape.length + 1 || this.inputShape.some((d, i) => d !== x.shape[i + 1])) {
+      throw new Error(`predict: input must have shape [null,${this.inputShape}], got ${fmt(x.shape)}`);
+    }
+    const batchSize = args.batchSize ?? 32;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`predict: batchSize must be a positive integer, got ${batchSize}`);
+    const n = x.shape[0];
+    if (n <= batchSize) return tidy(() => this.run(x));
+    const parts: Tensor[] = [];
+    try {
+      for (let i = 0; i < n; i += batchSize) {
+        const size = Math.min(batchSize, n - i);
+        parts.push(tidy(() => this.run(slice(x, [i], [size]))));
+      }
+      return tidy(() => concat(parts, 0));
+    } finally {
+      for (const p of parts) p.dispose();
+    }
+  }
+
+  /** Frees the packed weights and parameter blocks. Idempotent. */
+  dispose(): void {
+    this.disposed = true;
+    for (const r of this.resources.values()) { r.weights.dispose(); r.params.dispose(); }
+    this.resources.clear();
+  }
+
+  get isDisposed(): boolean { return this.disposed; }
+}

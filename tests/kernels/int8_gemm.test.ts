@@ -1,0 +1,132 @@
+// gemm_qs8_qc8w, conv2d_nhwc_qs8_qc8w and depthwise_conv2d_nhwc_qs8_qc8w against exact scalar
+// references (tests/kernels/int8_ref.ts) on both builds, int8 and f32 outputs, awkward sizes,
+// and a check that the SIMD128 and relaxed builds give identical bytes.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { builds, type Kernels } from '../helpers/wasm.js';
+import { AWKWARD, randInt, rng } from '../helpers/rng.js';
+import { conv_qs8_ref, gemm_qs8_ref, type QConvGeometry } from './int8_ref.js';
+import { block, guardedOut, putBytes, randomI8, randomOutput, readOut } from './int8_helpers.js';
+import { convGeometry } from '../ref/conv_ref.js';
+
+interface GemmCase { m: number; n: number; k: number; stride?: number; f32Out: boolean; seed: number; nearOne?: boolean }
+const gemmCases: GemmCase[] = [];
+let seed = 1;
+for (const m of AWKWARD) for (const n of [1, 7, 8, 17, 33]) for (const k of [1, 3, 4, 17, 65]) {
+  gemmCases.push({ m, n, k, f32Out: (m + n + k) % 2 === 0, seed: seed++ });
+}
+for (const k of [3, 33]) gemmCases.push({ m: 5, n: 9, k, stride: k + 5, f32Out: false, seed: seed++ }); // padded rows
+gemmCases.push({ m: 33, n: 65, k: 300, f32Out: false, seed: seed++ });
+for (const k of [1, 3, 7]) gemmCases.push({ m: 9, n: 17, k, f32Out: false, seed: seed++, nearOne: true }); // shift 31
+gemmCases.push({ m: 7, n: 200, k: 1000, f32Out: true, seed: seed++ }); // several N-blocks
+const shapeRand = rng(77);
+for (let i = 0; i < 12; i++) {
+  gemmCases.push({ m: randInt(shapeRand, 1, 40), n: randInt(shapeRand, 1, 70), k: randInt(shapeRand, 1, 130),
+    f32Out: shapeRand() < 0.5, seed: seed++ });
+}
+
+function runGemm(k: Kernels, c: GemmCase): { got: number[]; want: number[] } {
+  const rand = rng(c.seed);
+  const stride = c.stride ?? c.k;
+  const a = randomI8(rand, c.m * stride, 0, 127);
+  const w = randomI8(rand, c.k * c.n, -127, 127);
+  const zx = randInt(rand, 0, 127);
+  const p = randomOutput(rand, c.n, c.k, c.f32Out, c.nearOne);
+  if (c.nearOne) assert.equal((p as { shift: number }).shift, 31);
+  const mark = k.arena_mark();
+  const pa = putBytes(k, a), pw = putBytes(k, w), pp = putBytes(k, block(c.n, p));
+  const packed = k.arena_alloc(Number(k.qgemm_packed_bytes(c.k, c.n)));
+  assert.equal(k.pack_qc8w(packed, pw, c.k, c.n), 0);
+  const esz = c.f32Out ? 4 : 1;
+  const out = guardedOut(k, c.m * c.n * esz);
+  assert.equal(k.gemm_qs8_qc8w(out.ptr, pa, stride, packed, c.m, c.n, c.k, zx, pp), 0);
+  out.check();
+  const got = readOut(k, out.ptr, c.m * c.n, c.f32Out);
+  for (const ptr of [pa, pw, pp, packed, out.ptr]) k.arena_free(ptr);
+  assert.equal(k.arena_mark(), mark);
+  return { got, want: gemm_qs8_ref(a, stride, w, c.m, c.n, c.k, zx, p) };
+}
+
+interface ConvCase { n: number; h: number; w: number; c: number; kh: number; kw: number; co: number; s: [number, number];
+  d: [number, number]; pad: 'same' | 'valid'; mult: number; f32Out: boolean; seed: number }
+const convCases: ConvCase[] = [];
+for (const c of AWKWARD) {
+  convCases.push({ n: 1, h: 9, w: 8, c, kh: 3, kw: 3, co: 17, s: [1, 1], d: [1, 1], pad: 'same', mult: 0, f32Out: false, seed: seed++ });
+  convCases.push({ n: 2, h: 7, w: 7, c, kh: 3, kw: 3, co: 0, s: [2, 2], d: [1, 1], pad: 'same', mult: 1, f32Out: false, seed: seed++ });
+}
+convCases.push({ n: 2, h: 6, w: 5, c: 7, kh: 1, kw: 1, co: 33, s: [1, 1], d: [1, 1], pad: 'valid', mult: 0, f32Out: true, seed: seed++ });
+convCases.push({ n: 1, h: 28, w: 28, c: 1, kh: 3, kw: 3, co: 32, s: [1, 1], d: [1, 1], pad: 'valid', mult: 0, f32Out: false, seed: seed++ });
+convCases.push({ n: 1, h: 13, w: 13, c: 32, kh: 3, kw: 3, co: 64, s: [1, 1], d: [1, 1], pad: 'valid', mult: 0, f32Out: false, seed: seed++ });
+convCases.push({ n: 1, h: 11, w: 10, c: 5, kh: 3, kw: 2, co: 9, s: [2, 1], d: [2, 2], pad: 'same', mult: 0, f32Out: true, seed: seed++ });
+convCases.push({ n: 1, h: 9, w: 9, c: 3, kh: 3, kw: 3, co: 0, s: [1, 1], d: [2, 1], pad: 'same', mult: 3, f32Out: true, seed: seed++ });
+convCases.push({ n: 1, h: 5, w: 6, c: 17, kh: 5, kw: 5, co: 0, s: [1, 2], d: [1, 1], pad: 'same', mult: 2, f32Out: false, seed: seed++ });
+for (let i = 0; i < 10; i++) {
+  const kh = randInt(shapeRand, 1, 4), kw = randInt(shapeRand, 1, 4), mult = i % 2 === 0 ? 0 : randInt(shapeRand, 1, 2);
+  convCases.push({ n: randInt(shapeRand, 1, 2), h: randInt(shapeRand, kh * 2, 12), w: randInt(shapeRand, kw * 2, 12),
+    c: randInt(shapeRand, 1, 20), kh, kw, co: randInt(shapeRand, 1, 20), s: [randInt(shapeRand, 1, 2), randInt(shapeRand, 1, 2)],
+    d: [randInt(shapeRand, 1, 2), 1], pad: shapeRand() < 0.5 ? 'same' : 'valid', mult, f32Out: shapeRand() < 0.5, seed: seed++ });
+}
+
+function geometry(c: ConvCase): QConvGeometry {
+  const g = convGeometry(c.n, c.h, c.w, c.c, c.kh, c.kw, c.s, c.d, c.pad);
+  return { n: c.n, h: c.h, w: c.w, c: c.c, kh: c.kh, kw: c.kw, sh: c.s[0], sw: c.s[1], dh: c.d[0], dw: c.d[1],
+    pt: g.padTop, pl: g.padLeft, oh: g.outH, ow: g.outW };
+}
+
+function runConv(k: Kernels, c: ConvCase): { got: number[]; want: number[] } {
+  const rand = rng(c.seed);
+  const g = geometry(c);
+  const co = c.mult > 0 ? c.c * c.mult : c.co;
+  const x = randomI8(rand, c.n * c.h * c.w * c.c, 0, 127);
+  const f = randomI8(rand, c.kh * c.kw * c.c * (c.mult > 0 ? c.mult : c.co), -127, 127);
+  const zx = randInt(rand, 0, 127);
+  const p = randomOutput(rand, co, c.mult > 0 ? c.kh * c.kw : c.kh * c.kw * c.c, c.f32Out);
+  const px = putBytes(k, x), pf = putBytes(k, f), pp = putBytes(k, block(co, p));
+  const count = c.n * g.oh * g.ow * co;
+  const out = guardedOut(k, count * (c.f32Out ? 4 : 1));
+  let status: number, packed = 0;
+  if (c.mult > 0) {
+    status = k.depthwise_conv2d_nhwc_qs8_qc8w(out.ptr, px, pf, pp, c.n, c.h, c.w, c.c, c.kh, c.kw, c.mult, g.sh, g.sw,
+      g.dh, g.dw, g.pt, g.pl, g.oh, g.ow, zx);
+  } else {
+    const kk = c.kh * c.kw * c.c;
+    packed = k.arena_alloc(Number(k.qgemm_packed_bytes(kk, co)));
+    assert.equal(k.pack_qc8w(packed, pf, kk, co), 0);
+    status = k.conv2d_nhwc_qs8_qc8w(out.ptr, px, packed, pp, c.n, c.h, c.w, c.c, c.kh, c.kw, co, g.sh, g.sw, g.dh, g.dw,
+      g.pt, g.pl, g.oh, g.ow, zx);
+  }
+  assert.equal(status, 0);
+  out.check();
+  const got = readOut(k, out.ptr, count, c.f32Out);
+  for (const ptr of [px, pf, pp, out.ptr, packed]) if (ptr !== 0) k.arena_free(ptr);
+  return { got, want: conv_qs8_ref(x, f, g, co, zx, p, c.mult) };
+}
+
+const gemmLabel = (c: GemmCase) => `m=${c.m} n=${c.n} k=${c.k}${c.stride ? ` stride=${c.stride}` : ''} ${c.f32Out ? 'f32' : 'qs8'} out` +
+  (c.nearOne ? ', multipliers near 1' : '');
+const convLabel = (c: ConvCase) => `${c.mult > 0 ? `depthwise x${c.mult}` : `co=${c.co}`} n=${c.n} ${c.h}x${c.w}x${c.c} ` +
+  `k=${c.kh}x${c.kw} s=${c.s} d=${c.d} ${c.pad} ${c.f32Out ? 'f32' : 'qs8'} out`;
+
+for (const { name, k } of builds) {
+  describe(`gemm_qs8_qc8w [${name}]`, () => {
+    for (const c of gemmCases) it(gemmLabel(c), () => { const r = runGemm(k, c); assert.deepEqual(r.got, r.want); });
+    it('rejects bad sizes with status -2', () => {
+      assert.equal(k.gemm_qs8_qc8w(0, 0, 3, 0, 0, 4, 4, 0, 0), -2);
+      assert.equal(k.gemm_qs8_qc8w(0, 0, 3, 0, 2, 4, 4, 0, 0), -2); // stride < k
+      assert.equal(k.pack_qc8w(0, 0, 0, 4), -2);
+      assert.equal(k.gemm_qs8_qc8w(0, 0, 65537, 0, 1, 4, 65537, 0, 0), -2); // K past the int32 bound
+      assert.equal(k.conv2d_nhwc_qs8_qc8w(0, 0, 0, 0, 1, 3, 3, 8193, 3, 3, 4, 1, 1, 1, 1, 0, 0, 1, 1, 0), -2);
+    });
+  });
+  describe(`conv2d / depthwise_conv2d _nhwc_qs8_qc8w [${name}]`, () => {
+    for (const c of convCases) it(convLabel(c), () => { const r = runConv(k, c); assert.deepEqual(r.got, r.want); });
+  });
+}
+
+describe('int8 GEMM and convolutions: both builds give identical bytes', () => {
+  const [simd, relaxed] = builds;
+  it('on every case', () => {
+    for (const c of gemmCases) assert.deepEqual(runGemm(simd.k, c).got, runGemm(relaxed.k, c).got, gemmLabel(c));
+    for (const c of convCases) assert.deepEqual(runConv(simd.k, c).got, runConv(relaxed.k, c).got, convLabel(c));
+  });
+});

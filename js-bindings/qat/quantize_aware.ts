@@ -86,3 +86,29 @@ export function qatRanges(model: LayersModel): QatRanges {
 export function isQuantizeAware(model: LayersModel): boolean {
   return model.graphNodes.some((n) => n.layer instanceof FakeQuant);
 }
+
+/**
+ * The model's graph without its FakeQuant layers (the same layer objects, so the same weights),
+ * and the ranges those layers learned, keyed by the new graph's symbolic tensor ids: what the
+ * int8 converter quantizes a quantization-aware model with.
+ */
+export function withoutFakeQuant(model: LayersModel): { model: LayersModel; ranges: Map<number, [number, number]> } {
+  const map = new Map<number, SymbolicTensor>();
+  const ranges = new Map<number, [number, number]>();
+  const inputs = model.inputs.map((s) => {
+    const x = input({ batchShape: [...s.shape], name: `${s.name}_int8` });
+    map.set(s.id, x);
+    return x;
+  });
+  for (const node of model.graphNodes) {
+    const ins = node.inputs.map((s) => map.get(s.id)!);
+    if (node.layer instanceof FakeQuant) {
+      const r = node.layer.learnedRange();
+      if (r !== null) ranges.set(ins[0].id, r);
+      map.set(node.outputs[0].id, ins[0]);
+      continue;
+    }
+    map.set(node.outputs[0].id, node.layer.apply(node.listInput ? ins : ins[0]) as SymbolicTensor);
+  }
+  return { model: new LayersModel({ inputs, outputs: model.outputs.map((o) => map.get(o.id)!), name: model.name }), ranges };
+}

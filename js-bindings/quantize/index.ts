@@ -4,19 +4,26 @@
 //     ranges from calibration), the whole network in int8 between a quantize at the input and a
 //     dequantize at the output; layers without an int8 kernel run in f32 and are reported.
 //   mode 'dynamic': int8 weights for Dense and Conv2D, activations quantized per batch at run time.
+//   mode 'float16': a LayersModel copy with binary16 weights, stored as float16 in model files.
+// A model from quantizeAware (js-bindings/qat/) converts to int8 with the activation ranges it
+// learned in fine-tuning (calibrationData, when given, fills in any it did not learn).
 import { Tensor } from '../tensor.js';
 import { fmt } from '../util.js';
 import { LayersModel } from '../models/model.js';
 import { calibrate, type CalibrationMethod } from './calibrate.js';
 import { plan, type Mode } from './plan.js';
 import { QuantizedModel } from './model.js';
+import { quantizeFloat16 } from './float16.js';
+import { fromArtifacts, toArtifacts } from './artifacts.js';
+import { registerModelKind } from '../io/index.js';
+import { isQuantizeAware, withoutFakeQuant } from '../qat/quantize_aware.js';
 
 export { QuantizedModel } from './model.js';
 export { fromArtifacts, toArtifacts, type ModelArtifacts, type ArtifactTensor } from './artifacts.js';
 
 export interface QuantizeArgs {
-  mode: Mode;
-  /** int8 mode: inputs representative of the data (float32, the model's input shape). */
+  mode: Mode | 'float16';
+  /** int8 mode: inputs representative of the data (float32, the model's input shape); optional for a quantizeAware model. */
   calibrationData?: Tensor;
   calibration?: CalibrationMethod;
   /** For calibration 'percentile': the share of values kept, in (50, 100]; default 99.99. */
@@ -25,11 +32,16 @@ export interface QuantizeArgs {
 
 const warned = new Set<string>();
 
-export function quantize(model: LayersModel, args: QuantizeArgs): QuantizedModel {
+export function quantize(model: LayersModel, args: QuantizeArgs & { mode: 'float16' }): LayersModel;
+export function quantize(model: LayersModel, args: QuantizeArgs & { mode: Mode }): QuantizedModel;
+export function quantize(model: LayersModel, args: QuantizeArgs): QuantizedModel | LayersModel;
+export function quantize(model: LayersModel, args: QuantizeArgs): QuantizedModel | LayersModel {
   if (!(model instanceof LayersModel)) throw new Error(`quantize: expects a LayersModel, got ${String(model)}`);
   if (args === null || typeof args !== 'object') throw new Error('quantize: expects {mode, calibrationData}');
   const { mode, calibration = 'minmax', percentile = 99.99 } = args;
-  if (mode !== 'int8' && mode !== 'dynamic') throw new Error(`quantize: mode must be 'int8' or 'dynamic', got ${JSON.stringify(mode)}`);
+  if (mode !== 'int8' && mode !== 'dynamic' && mode !== 'float16') {
+    throw new Error(`quantize: mode must be 'int8', 'dynamic' or 'float16', got ${JSON.stringify(mode)}`);
+  }
   if (!['minmax', 'percentile', 'mse'].includes(calibration)) {
     throw new Error(`quantize: calibration must be 'minmax', 'percentile' or 'mse', got ${JSON.stringify(calibration)}`);
   }
@@ -42,9 +54,18 @@ export function quantize(model: LayersModel, args: QuantizeArgs): QuantizedModel
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     throw new Error(`quantize: only models with one input and one output are supported, got ${model.inputs.length} and ${model.outputs.length}`);
   }
+  if (mode === 'float16') {
+    if (isQuantizeAware(model)) throw new Error('quantize: a quantizeAware model converts to int8, not float16');
+    return quantizeFloat16(model);
+  }
+  // A quantization-aware model: its graph without the FakeQuant layers, and the ranges they learned.
+  const qat = isQuantizeAware(model) ? withoutFakeQuant(model) : null;
+  const source = qat?.model ?? model;
   const want = model.inputs[0].shape;
   let ranges: Map<number, [number, number]> | null = null;
-  if (mode === 'int8') {
+  if (mode === 'int8' && qat !== null && args.calibrationData === undefined) {
+    ranges = qat.ranges;
+  } else if (mode === 'int8') {
     const x = args.calibrationData;
     if (!(x instanceof Tensor)) throw new Error('quantize: int8 mode needs calibrationData, a Tensor of model inputs');
     x.assertLive('quantize');
@@ -52,11 +73,19 @@ export function quantize(model: LayersModel, args: QuantizeArgs): QuantizedModel
     if (x.rank !== want.length || want.some((d, i) => d !== null && d !== x.shape[i]) || x.shape[0] < 1) {
       throw new Error(`quantize: calibrationData must have shape [${want.map((d) => d ?? 'null')}] with at least one sample, got ${fmt(x.shape)}`);
     }
-    ranges = calibrate(model, x, calibration, percentile);
+    ranges = calibrate(source, x, calibration, percentile);
+    for (const [id, r] of qat?.ranges ?? []) ranges.set(id, r);
   }
-  const p = plan(model, mode, ranges);
+  const p = plan(source, mode, ranges);
   for (const f of p.fallbacks) {
     if (!warned.has(f)) { warned.add(f); console.warn(`quantize: ${f}`); }
   }
   return new QuantizedModel(mode, p.steps, p.slots, p.inputShape, p.output, p.fallbacks, `${model.name}_${mode}`);
 }
+
+// Quantized models share the model file format (lp.io): kind 'quantized' in the header.
+registerModelKind<QuantizedModel>('quantized', {
+  save: (model) => toArtifacts(model),
+  load: (config, tensors) => fromArtifacts(config, tensors),
+  matches: (model) => model instanceof QuantizedModel,
+});

@@ -33,7 +33,7 @@ interface Value { slot: number; q: boolean; qp?: QParams; shape: number[] }
 export interface Plan { steps: Step[]; slots: number; inputShape: number[]; output: number; fallbacks: string[] }
 
 /** The model's nodes (LayersModel keeps them protected; the planner reads them in order). */
-export const nodesOf = (model: LayersModel): LayerNode[] => (model as unknown as { nodes: LayerNode[] }).nodes;
+export const nodesOf = (model: LayersModel): readonly LayerNode[] => model.graphNodes;
 
 const dims = (s: SymbolicTensor): number[] => s.shape.slice(1) as number[];
 

@@ -4,6 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromFloat16Bits, toFloat16Bits } from '../../js-bindings/float16.js';
+import * as lp from '../../js-bindings/index.js';
 
 describe('float16 conversions', () => {
   it('round-trips every bit pattern (NaN stays NaN)', () => {
@@ -39,9 +40,8 @@ describe('float16 conversions', () => {
 });
 
 describe('float16 models', async () => {
-  const lp = await import('../../js-bindings/index.js');
-  const { quantizeFloat16 } = await import('../../js-bindings/quantize/float16.js');
   await lp.ready();
+  const quantizeFloat16 = (m: lp.LayersModel) => lp.quantize(m, { mode: 'float16' });
 
   it('store weights in half the bytes and predict as the rounded model does, after a reload too', () => {
     const model = lp.sequential([

@@ -122,7 +122,7 @@ describe('io.load: the tensor table', () => {
     bad(q({ scale: [1], zeroPoint: [0], axis: 2 }), /quantization axis must be an integer in \[0, 1\]/);
     bad(q('scale=1'), /quantization must be an object/);
     // A valid one gets past the container: the layers kind then refuses int8 weights.
-    bad(q({ scale: [1, 2, 3, 4, 5, 6], zeroPoint: [0, 1, 2, 3, 4, 5], axis: 0 }), /weight '.*' must be float32 or int32, got int8/);
+    bad(q({ scale: [1, 2, 3, 4, 5, 6], zeroPoint: [0, 1, 2, 3, 4, 5], axis: 0 }), /weight '.*' must be float32, float16 or int32, got int8/);
   });
 });
 

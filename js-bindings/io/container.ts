@@ -102,7 +102,8 @@ export function readContainer(op: string, input: Uint8Array | ArrayBuffer): Cont
   if (!(input instanceof Uint8Array) && !(input instanceof ArrayBuffer)) {
     throw new Error(`${op}: expects the file's bytes as a Uint8Array or ArrayBuffer, got ${input === null ? 'null' : typeof input}`);
   }
-  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+  // A plain Uint8Array view even for Node's Buffer, whose slice() shares memory instead of copying.
+  const bytes = input instanceof Uint8Array ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength) : new Uint8Array(input);
   const len = bytes.length;
   if (len < PREAMBLE + CHECKSUM || MAGIC.some((b, i) => bytes[i] !== b)) {
     throw new Error(`${op}: not a Lepton model file (bad magic)${len < PREAMBLE + CHECKSUM ? ` (only ${len} bytes)` : ''}`);

@@ -61,11 +61,15 @@ export function magnitude_mask_f32(mask: usize, w: usize, n: i32, threshold: f32
   return STATUS_OK;
 }
 
-/** w[i] *= mask[i], in place (the masks are 1.0 or 0.0, so kept weights keep their bits). */
+/**
+ * w[i] = mask[i] != 0 ? w[i] : +0, in place: kept weights keep their bits, pruned ones become +0
+ * (not the -0 a multiply would leave on negative weights, which model files could not store as zeros).
+ */
 export function apply_mask_f32(w: usize, mask: usize, n: i32): i32 {
+  const zero = f32x4.splat(0);
   let bytes = <usize>n << 2;
-  for (; bytes >= 16; bytes -= 16, w += 16, mask += 16) v128.store(w, f32x4.mul(v128.load(w), v128.load(mask)));
-  if (bytes) storeTail(w, f32x4.mul(loadTail(w, bytes >> 2), loadTail(mask, bytes >> 2)), bytes >> 2);
+  for (; bytes >= 16; bytes -= 16, w += 16, mask += 16) v128.store(w, v128.and(v128.load(w), f32x4.ne(v128.load(mask), zero)));
+  if (bytes) storeTail(w, v128.and(loadTail(w, bytes >> 2), f32x4.ne(loadTail(mask, bytes >> 2), zero)), bytes >> 2);
   return STATUS_OK;
 }
 

@@ -3,7 +3,8 @@
 //      per-channel weights, requantized int8 output) against ONNX Runtime Web's MatMulInteger
 //      (uint8 × int8 → int32, one thread), same process, interleaved rounds (A B B A ...); ORT's
 //      run is async, so each turn times a loop of awaited runs. GOP/s = 2·N³ / time.
-//   2. The MNIST CNN at batch 1: Lepton's int8 QuantizedModel against Lepton's own f32 model.
+//   2. The MNIST CNN at batch 1: Lepton's int8 QuantizedModel against Lepton's own f32 model,
+//   3. and against ONNX Runtime Web's statically quantized int8 CNN (bench/ort_cnn.ts), same weights.
 // Before timing, Lepton's int8 GEMM is checked against ORT's int32 product (requantized here with
 // the same parameters): a fast wrong kernel is no result.
 import * as ort from 'onnxruntime-web';
@@ -12,6 +13,7 @@ import * as lp from '../js-bindings/index.js';
 import { engine } from '../js-bindings/engine.js';
 import { fixedPoint, paramsBlock } from '../js-bindings/quantize/params.js';
 import { compare } from './rounds.js';
+import { cnnInt8Onnx, cnnWeightsOf, ortSession, type CnnRanges } from './ort_cnn.js';
 /** The issue's sizes for the int8 GEMM target. */
 const INT8_GEMM_SIZES = [256, 512, 1024];
 
@@ -120,9 +122,57 @@ function cnnRow(rounds: number): Int8Row {
     tfjsMs: c.secondsB * 1e3, ratio: c.ratio, rounds: c.rounds, ref: 'ORT Web MatMulInteger / Lepton f32 CNN' };
 }
 
+/** The MNIST CNN's per-tensor activation ranges on x (input, the ReLU outputs, the logits), from Lepton's f32 layers. */
+function cnnRanges(model: lp.LayersModel, x: lp.Tensor): CnnRanges {
+  return lp.tidy(() => {
+    const range = (t: lp.Tensor): [number, number] => [lp.min(t).dataSync()[0], lp.max(t).dataSync()[0]];
+    const [c1, p1, c2, p2, flat, d1, d2] = model.layers;
+    const a1 = c1.apply(x), a2 = c2.apply(p1.apply(a1)), h = d1.apply(flat.apply(p2.apply(a2)));
+    return { input: [0, 1], conv1: range(a1), conv2: range(a2), dense1: range(h), logits: range(d2.call(h, { logits: true })) };
+  });
+}
+
+/**
+ * The MNIST CNN at batch 1 in int8: Lepton's QuantizedModel against ONNX Runtime Web running the same
+ * weights statically quantized (QLinearConv graph of bench/ort_cnn.ts, ranges from the same calibration
+ * batch). Before timing, both must agree on the class of at least 15 of 16 digits.
+ */
+async function ortCnnRow(rounds: number): Promise<Int8Row> {
+  const init = (s: number) => lp.initializers.glorotUniform({ seed: 40 + s });
+  const model = lp.sequential([
+    lp.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1], kernelInitializer: init(1) }),
+    lp.layers.maxPooling2d({ poolSize: 2 }),
+    lp.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu', kernelInitializer: init(2) }),
+    lp.layers.maxPooling2d({ poolSize: 2 }),
+    lp.layers.flatten(),
+    lp.layers.dense({ units: 128, activation: 'relu', kernelInitializer: init(3) }),
+    lp.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(4) }),
+  ]);
+  const cal = lp.randomUniform([64, 28, 28, 1], 0, 1, 'float32', 5);
+  const q = lp.quantize(model, { mode: 'int8', calibrationData: cal });
+  const session = await ortSession(cnnInt8Onnx(cnnWeightsOf(model), cnnRanges(model, cal)));
+  const x16 = lp.slice(cal, [0], [16]);
+  const mine = q.predict(x16), theirs = await session.run(x16.dataSync() as Float32Array, 16);
+  const argmax = (p: ArrayLike<number>, i: number) => { let m = 0; for (let j = 1; j < 10; j++) if (p[i * 10 + j] > p[i * 10 + m]) m = j; return m; };
+  const a = mine.dataSync();
+  let agree = 0;
+  for (let i = 0; i < 16; i++) if (argmax(a, i) === argmax(theirs, i)) agree++;
+  if (agree < 15) throw new Error(`bench: Lepton int8 and ORT int8 agree on only ${agree} of 16 digits`);
+  const x = lp.slice(cal, [0], [1]);
+  const x1 = x.dataSync() as Float32Array;
+  const int8 = () => { const y = q.predict(x); y.dataSync(); y.dispose(); };
+  const c = await compareAsync(int8, () => session.run(x1, 1), rounds);
+  lp.dispose([mine, x16, x, cal]);
+  q.dispose();
+  model.dispose();
+  const flops = 2 * (26 * 26 * 32 * 9 + 11 * 11 * 64 * 288 + 1600 * 128 + 128 * 10);
+  return { name: 'MNIST CNN batch 1: int8 vs ORT Web int8 (QLinearConv)', flops, ref: 'ORT Web MatMulInteger / Lepton f32 CNN', ...c };
+}
+
 export async function int8Rows(rounds: number): Promise<Int8Row[]> {
   const rows: Int8Row[] = [];
   for (const n of INT8_GEMM_SIZES) rows.push(await gemmRow(n, rounds));
   rows.push(cnnRow(rounds));
+  rows.push(await ortCnnRow(rounds));
   return rows;
 }

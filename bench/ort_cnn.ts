@@ -165,3 +165,11 @@ export async function ortSession(model: Uint8Array): Promise<{ run: (x: Float32A
     run: async (x, batch) => (await session.run({ x: new ort.Tensor('float32', x, [batch, 1, 28, 28]) })).probs.data as Float32Array,
   };
 }
+
+/** The parameters of a Lepton MNIST CNN (the layers of shared/FIGURES.md, dropout-free) as CnnWeights. */
+export function cnnWeightsOf(model: { layers: { className: string; getWeights(): { dataSync(): ArrayLike<number>; dispose(): void }[] }[] }): CnnWeights {
+  const ws = model.layers.filter((l) => l.className === 'Conv2D' || l.className === 'Dense').flatMap((l) => l.getWeights());
+  const [conv1, bias1, conv2, bias2, dense1, bias3, dense2, bias4] = ws.map((t) => Float32Array.from(t.dataSync()));
+  for (const t of ws) t.dispose();
+  return { conv1, bias1, conv2, bias2, dense1, bias3, dense2, bias4 };
+}

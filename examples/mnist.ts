@@ -11,9 +11,15 @@
 // keeps training under two minutes on slow machines: an epoch that would end past it is not
 // started.
 //
-//   npm run demo -- [--summary FILE] [--epochs N] [--budget SECONDS] [--seed N]
+// Then the edge-deployment report (examples/edge_report.ts): float16, int8, quantization-aware
+// int8, pruned 50% and 75% (and each in int8) and a distilled student a quarter the size, each
+// saved as a model file and measured: file size, accuracy, batch-1 latency, batch-256
+// throughput, peak linear memory.
+//
+//   npm run demo -- [--summary FILE] [--epochs N] [--budget SECONDS] [--seed N] [--no-report]
 import { writeFileSync } from 'node:fs';
 import * as lp from '../js-bindings/node.js';
+import { edgeReport } from './edge_report.js';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -93,6 +99,9 @@ console.log(`\nTest accuracy ${(testAccuracy * 100).toFixed(2)}% (loss ${loss.da
 if (summaryFile !== undefined) {
   writeFileSync(summaryFile, `${JSON.stringify({ testAccuracy, trainSeconds, epochs: epochsRun, trainSamples, testSamples })}\n`);
   console.log(`Summary written to ${summaryFile}`);
+}
+if (!args.includes('--no-report')) {
+  await edgeReport(model, { xTrain: mnist.xTrain, yTrain, xTest: mnist.xTest, yTest }, seed);
 }
 lp.dispose([loss, acc, yTrain, yTest, mnist.xTrain, mnist.yTrain, mnist.xTest, mnist.yTest]);
 model.dispose();

@@ -35,6 +35,19 @@ export interface WriteOptions {
   huffman?: boolean;
 }
 
+/**
+ * The shortest decimal that reads back as the same float32 as v: quantization scales are float32
+ * (types.ts), and per-channel scales are most of a quantized model's header.
+ */
+export function shortestF32(v: number): number {
+  const f = Math.fround(v);
+  for (let p = 1; p < 9; p++) {
+    const d = Number(f.toPrecision(p));
+    if (Math.fround(d) === f) return d;
+  }
+  return Number(f.toPrecision(9));
+}
+
 /** The file bytes for a model kind's config and tensors. */
 export function writeContainer(op: string, kind: string, config: unknown, tensors: SavedTensor[], opts: WriteOptions = {}): Uint8Array {
   const useSparse = opts.sparse ?? true;
@@ -55,7 +68,7 @@ export function writeContainer(op: string, kind: string, config: unknown, tensor
       ['huffman', huffman?.length ?? Infinity]];
     const [encoding, length] = sizes.reduce((best, c) => (c[1] < best[1] ? c : best));
     entries.push({ name: t.name, dtype: t.dtype, shape: [...t.shape], offset: 0, length, encoding,
-      ...(encoding === 'sparse' ? { nnz } : {}), ...(t.quantization ? { quantization: t.quantization } : {}) });
+      ...(encoding === 'sparse' ? { nnz } : {}), ...(t.quantization ? { quantization: { ...t.quantization, scale: t.quantization.scale.map(shortestF32) } } : {}) });
     blocks.push({ bytes: encoding === 'huffman' ? huffman! : t.bytes, encoding, esize, n });
   }
   // Offsets depend on the header's length, which depends on the offsets' digits: lay out for a

@@ -47,9 +47,12 @@ function checkQuantization(fail: (m: string) => never, q: unknown, dtype: FileDT
   if (!Array.isArray(zeroPoint) || zeroPoint.length !== count) {
     fail(`quantization needs ${count} zero point(s), got ${Array.isArray(zeroPoint) ? zeroPoint.length : typeof zeroPoint}`);
   }
-  if (!scale.every((s) => typeof s === 'number' && Number.isFinite(s) && s > 0)) fail('quantization scales must be finite numbers > 0');
+  if (!scale.every((s) => typeof s === 'number' && s > 0 && Number.isFinite(Math.fround(s)) && Math.fround(s) > 0)) {
+    fail('quantization scales must be numbers > 0 within float32 range');
+  }
   if (!zeroPoint.every((z) => isInt(z, range[0], range[1]))) fail(`quantization zero points must be integers in [${range}]`);
-  return { scale: [...scale], zeroPoint: [...zeroPoint], ...(axis === undefined ? {} : { axis: axis as number }) };
+  // Scales are float32: the file holds each as the shortest decimal that reads back to it.
+  return { scale: scale.map((v) => Math.fround(v as number)), zeroPoint: [...zeroPoint], ...(axis === undefined ? {} : { axis: axis as number }) };
 }
 
 /** Elements of a shape, or -1 when it exceeds LIMITS.elements (checked dimension by dimension). */

@@ -11,7 +11,11 @@ export const ZERO_POINT_RANGE: Readonly<Partial<Record<FileDType, [number, numbe
   int8: [-128, 127], uint8: [0, 255], int32: [-2147483648, 2147483647],
 };
 
-/** Affine quantization: real = scale · (q − zeroPoint), one pair per tensor or per index of `axis`. */
+/**
+ * Affine quantization: real = scale · (q − zeroPoint), one pair per tensor or per index of `axis`.
+ * Scales are float32 values: a file stores each as the shortest decimal that reads back to the same
+ * float32, and io.load returns them as float32 values.
+ */
 export interface Quantization {
   scale: number[];
   zeroPoint: number[];

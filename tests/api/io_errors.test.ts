@@ -116,7 +116,9 @@ describe('io.load: the tensor table', () => {
   it('quantization parameters', () => {
     const q = (quantization: unknown, dtype = 'int8') => t0((t) => { t.dtype = dtype; t.shape = dtype === 'int8' ? [6, 64] : [6, 16]; t.quantization = quantization; });
     bad(q({ scale: [0.1], zeroPoint: [0] }, 'float32'), /quantization needs an integer dtype, got float32/);
-    bad(q({ scale: [-0.1], zeroPoint: [0] }), /scales must be finite numbers > 0/);
+    bad(q({ scale: [-0.1], zeroPoint: [0] }), /scales must be numbers > 0 within float32 range/);
+    bad(q({ scale: [1e300], zeroPoint: [0] }), /scales must be numbers > 0 within float32 range/);
+    bad(q({ scale: [1e-300], zeroPoint: [0] }), /scales must be numbers > 0 within float32 range/);
     bad(q({ scale: [0.1, 0.2], zeroPoint: [0, 0] }), /needs 1 scale\(s\), got 2/);
     bad(q({ scale: [1, 1, 1, 1, 1, 1], zeroPoint: [0, 0, 0, 0, 0, 300], axis: 0 }), /zero points must be integers in \[-128,127\]/);
     bad(q({ scale: [1], zeroPoint: [0], axis: 2 }), /quantization axis must be an integer in \[0, 1\]/);

@@ -8,7 +8,7 @@
 //   └───────────────┴──────────┴───────────┴──────────────────┴─────────┴──────────────────────┴─────────┘
 //
 // The header's tensor table gives each tensor's name, dtype, shape, absolute offset, stored
-// length, encoding (dense, sparse (sparse.ts) or huffman (huffman.ts)) and quantization parameters, which the container
+// length, encoding (dense, sparse (sparse.ts), huffman (huffman.ts) or sparse24 (sparse24.ts)) and quantization parameters, which the container
 // checks and passes through without interpreting them. The reader checks magic, version and
 // header length, parses and checks the header (schema.ts) against the file's length, then the
 // checksum, before a single tensor byte is copied.
@@ -16,6 +16,7 @@ import { crc32 } from './crc32.js';
 import { checkHeader, jsonDepth, LIMITS } from './schema.js';
 import { countNonzero, decodeSparse, encodeSparse, sparseLength } from './sparse.js';
 import { decodeHuffman, encodeHuffman } from './huffman.js';
+import { decodeSparse24, encodeSparse24, sparse24Dims } from './sparse24.js';
 import { DTYPE_BYTES, type Encoding, type FileHeader, type SavedTensor, type TensorEntry } from './types.js';
 
 export const MAGIC = Uint8Array.of(0x89, 0x4C, 0x45, 0x50, 0x54, 0x4F, 0x4E, 0x1A);
@@ -64,12 +65,14 @@ export function writeContainer(op: string, kind: string, config: unknown, tensor
     // The smallest of the encodings that apply: dense, sparse (zero-heavy), huffman (one-byte dtypes).
     const nnz = useSparse ? countNonzero(t.bytes, esize, n) : n;
     const huffman = useHuffman && esize === 1 ? encodeHuffman(t.bytes) : null;
+    const dims = useSparse && huffman !== null ? sparse24Dims(t.shape) : null;
+    const semi = dims !== null ? encodeSparse24(t.bytes, dims[0], dims[1]) : null;
     const sizes: [Encoding, number][] = [['dense', n * esize], ['sparse', useSparse ? sparseLength(n, nnz, esize) : Infinity],
-      ['huffman', huffman?.length ?? Infinity]];
+      ['huffman', huffman?.length ?? Infinity], ['sparse24', semi?.length ?? Infinity]];
     const [encoding, length] = sizes.reduce((best, c) => (c[1] < best[1] ? c : best));
     entries.push({ name: t.name, dtype: t.dtype, shape: [...t.shape], offset: 0, length, encoding,
       ...(encoding === 'sparse' ? { nnz } : {}), ...(t.quantization ? { quantization: { ...t.quantization, scale: t.quantization.scale.map(shortestF32) } } : {}) });
-    blocks.push({ bytes: encoding === 'huffman' ? huffman! : t.bytes, encoding, esize, n });
+    blocks.push({ bytes: encoding === 'huffman' ? huffman! : encoding === 'sparse24' ? semi! : t.bytes, encoding, esize, n });
   }
   // Offsets depend on the header's length, which depends on the offsets' digits: lay out for a
   // guessed length and retry with the length that came out until it fits (the length only
@@ -155,7 +158,9 @@ export function readContainer(op: string, input: Uint8Array | ArrayBuffer): Cont
       let dense: Uint8Array;
       if (e.encoding === 'dense') dense = src.slice();
       else {
-        const r = e.encoding === 'sparse' ? decodeSparse(src, DTYPE_BYTES[e.dtype], n, e.nnz!) : decodeHuffman(src, n);
+        const dims = sparse24Dims(e.shape);
+        const r = e.encoding === 'sparse' ? decodeSparse(src, DTYPE_BYTES[e.dtype], n, e.nnz!)
+          : e.encoding === 'sparse24' ? decodeSparse24(src, dims![0], dims![1]) : decodeHuffman(src, n);
         if (typeof r === 'string') throw new Error(`${op}: tensor '${e.name}': bad ${e.encoding} block: ${r}`);
         dense = r;
       }

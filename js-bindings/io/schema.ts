@@ -4,6 +4,7 @@
 import { DTYPE_BYTES, ZERO_POINT_RANGE, type Encoding, type FileDType, type FileHeader, type Quantization, type TensorEntry } from './types.js';
 import { sparseLength } from './sparse.js';
 import { HUFFMAN_TABLE_BYTES } from './huffman.js';
+import { sparse24Dims, sparse24LengthFits } from './sparse24.js';
 
 export const LIMITS = {
   /** Tensors in one file. */
@@ -80,8 +81,8 @@ function checkEntry(op: string, raw: unknown, index: number, dataStart: number, 
   }
   const shape = [...e.shape as number[]];
   const encoding = e.encoding ?? 'dense';
-  if (encoding !== 'dense' && encoding !== 'sparse' && encoding !== 'huffman') {
-    fail(`encoding must be 'dense', 'sparse' or 'huffman', got ${JSON.stringify(e.encoding)?.slice(0, 40)}`);
+  if (encoding !== 'dense' && encoding !== 'sparse' && encoding !== 'huffman' && encoding !== 'sparse24') {
+    fail(`encoding must be 'dense', 'sparse', 'huffman' or 'sparse24', got ${JSON.stringify(e.encoding)?.slice(0, 40)}`);
   }
   if (!isInt(e.offset, 0, Number.MAX_SAFE_INTEGER) || !isInt(e.length, 0, Number.MAX_SAFE_INTEGER)) fail('offset and length must be non-negative integers');
   const offset = e.offset as number, length = e.length as number;
@@ -97,6 +98,11 @@ function checkEntry(op: string, raw: unknown, index: number, dataStart: number, 
     if (length < HUFFMAN_TABLE_BYTES || n > (length - HUFFMAN_TABLE_BYTES) * 8) {
       fail(`huffman shape [${shape}] cannot be held in ${length} bytes`);
     }
+  } else if (encoding === 'sparse24') {
+    const dims = sparse24Dims(shape);
+    if (esize !== 1) fail(`the sparse24 encoding is for one-byte dtypes, not ${dtype}`);
+    if (dims === null) fail(`sparse24 needs a shape [..., K, N] with K a multiple of 4, got [${shape}]`);
+    if (!sparse24LengthFits(dims![0], dims![1], length)) fail(`sparse24 shape [${shape}] cannot be held in ${length} bytes`);
   } else {
     if (!isInt(e.nnz, 0, n)) fail(`nnz must be an integer in [0, ${n}], got ${JSON.stringify(e.nnz)}`);
     nnz = e.nnz as number;

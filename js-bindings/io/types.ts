@@ -34,8 +34,10 @@ export interface SavedTensor {
 /**
  * 'sparse': a bitmask of the nonzero elements (bit i of byte i>>3), then the nonzero elements packed.
  * 'huffman' (one-byte dtypes): a canonical Huffman code of the bytes (huffman.ts).
+ * 'sparse24' (one-byte dtypes, 2:4 sparsity along the second-to-last axes): the kept pair of each
+ * group of 4 and the kept bytes Huffman-coded (sparse24.ts).
  */
-export type Encoding = 'dense' | 'sparse' | 'huffman';
+export type Encoding = 'dense' | 'sparse' | 'huffman' | 'sparse24';
 
 /** One row of the header's tensor table. */
 export interface TensorEntry {

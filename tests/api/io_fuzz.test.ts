@@ -51,7 +51,12 @@ function configSurgery(j: Json, r: Rand): void {
 
 /** Each mutator returns a new file (most re-checksummed). */
 const MUTATORS: Record<string, (f: Uint8Array, r: Rand) => Uint8Array> = {
-  flipRaw: (f, r) => { const o = f.slice(); for (let i = 1 + Math.floor(r() * 4); i > 0; i--) o[Math.floor(r() * o.length)] ^= 1 << Math.floor(r() * 8); return o; },
+  flipRaw: (f, r) => { // 1-4 distinct bits (two flips of one bit would give the file back)
+    const o = f.slice(), bits = new Set<number>();
+    for (let i = 1 + Math.floor(r() * 4); bits.size < i;) bits.add(Math.floor(r() * o.length * 8));
+    for (const b of bits) o[b >> 3] ^= 1 << (b & 7);
+    return o;
+  },
   flipChecksummed: (f, r) => { const o = f.slice(); for (let i = 1 + Math.floor(r() * 4); i > 0; i--) o[Math.floor(r() * (o.length - 4))] ^= 1 << Math.floor(r() * 8); return rechecksum(o); },
   truncate: (f, r) => f.slice(0, Math.floor(r() * f.length)),
   truncateChecksummed: (f, r) => { const n = 20 + Math.floor(r() * (f.length - 20)); return rechecksum(f.slice(0, n)); },
@@ -83,7 +88,7 @@ const MUTATORS: Record<string, (f: Uint8Array, r: Rand) => Uint8Array> = {
     const t = pick(r, j.tensors), u = pick(r, j.tensors);
     const ops = [() => { t.offset = u.offset; }, () => { [t.offset, u.offset] = [u.offset, t.offset]; }, () => { t.offset = (t.offset as number) + 16; },
       () => { t.offset = (t.offset as number) - 16; }, () => { t.offset = 0; }, () => { t.offset = 2 ** 40; }, () => { t.length = u.length; },
-      () => { t.encoding = pick(r, ['dense', 'sparse', 'huffman'].filter((e) => e !== t.encoding)); }, () => { t.nnz = pick(r, [0, 1, 5, 1e9, -1]); }];
+      () => { t.encoding = pick(r, ['dense', 'sparse', 'huffman', 'sparse24'].filter((e) => e !== t.encoding)); }, () => { t.nnz = pick(r, [0, 1, 5, 1e9, -1]); }];
     pick(r, ops)();
   }),
   topology: (f, r) => withHeader(f, (j) => {
@@ -142,8 +147,24 @@ before(async () => {
   ]);
   const xc = lp.randomUniform([8, 6, 6, 1], 0, 1, 'float32', 6);
   const int8 = lp.quantize(cnn, { mode: 'int8', calibrationData: xc }), half = lp.quantize(small, { mode: 'float16' });
-  bases = [lp.io.save(small), lp.io.save(small, { includeOptimizer: true }), lp.io.save(g), lp.io.save(s), lp.io.save(int8), lp.io.save(half)];
-  for (const m of [small, g, s, cnn, int8, half]) m.dispose();
+  // And a wider CNN pruned 2:4 before int8: its dense kernel [512, 8] is stored 'sparse24'.
+  const wide = lp.sequential([
+    lp.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [10, 10, 1], kernelInitializer: lp.initializers.glorotUniform({ seed: 7 }) }),
+    lp.layers.maxPooling2d({ poolSize: 2 }),
+    lp.layers.flatten(),
+    lp.layers.dense({ units: 8, activation: 'softmax', kernelInitializer: lp.initializers.glorotUniform({ seed: 8 }) }),
+  ]);
+  const pruning = lp.prune(wide, { schedule: { type: 'constantSparsity', targetSparsity: 0.5, beginStep: 0 }, pattern: '2:4' });
+  pruning.updateMasks();
+  lp.stripPruning(wide);
+  const xw = lp.randomUniform([8, 10, 10, 1], 0, 1, 'float32', 9);
+  const int8of24 = lp.quantize(wide, { mode: 'int8', calibrationData: xw });
+  xw.dispose();
+  wide.dispose();
+  bases = [lp.io.save(small), lp.io.save(small, { includeOptimizer: true }), lp.io.save(g), lp.io.save(s), lp.io.save(int8), lp.io.save(half),
+    lp.io.save(int8of24)];
+  assert.ok(lp.io.inspect(bases[6]).tensors.some((t) => t.encoding === 'sparse24'), 'a sparse24 tensor in the corpus');
+  for (const m of [small, g, s, cnn, int8, half, int8of24]) m.dispose();
   lp.dispose([x, y, xc]);
 });
 
@@ -187,7 +208,7 @@ describe('io.load fuzz', () => {
     assert.equal(tally.flipRaw.harmless + tally.truncate.harmless, 0, 'an unchecksummed change or a truncation always fails');
     const messages = [...seen].join('\n');
     for (const want of [/checksum mismatch/, /truncated file/, /not valid JSON/, /cycle in the topology/, /unknown className/, /unknown dtype/,
-      /overlaps/, /bad magic|unsupported format version/, /weight/, /corrupted quantized model/, /bad huffman block|huffman shape/]) {
+      /overlaps/, /bad magic|unsupported format version/, /weight/, /corrupted quantized model/, /bad huffman block|huffman shape/, /bad sparseN block|sparseN shape|sparseN needs/ /* digits read N */]) {
       assert.match(messages, want);
     }
   });

@@ -6,7 +6,8 @@
 //   int8                post-training quantization, calibrated on 512 training digits
 //   int8, QAT           quantization-aware fine-tuning (1 epoch), then int8
 //   pruned 50% / 75%    magnitude pruning during 2 epochs of fine-tuning (polynomial decay),
-//                       stripped; then each also quantized to int8
+//                       stripped; then each also quantized to int8; and 50% as 2:4
+//                       semi-structured sparsity (2 of every 4 inputs of a unit kept)
 //   student (1/4)       a CNN with a quarter of the parameters, distilled from the f32 model
 //
 // Columns: file size (and its share of the f32 file), test accuracy on the 2,000 test digits,
@@ -62,12 +63,12 @@ function copyOf(model: lp.LayersModel): lp.LayersModel {
   return lp.io.load(lp.io.save(model));
 }
 
-/** Fine-tunes a copy of `model` while pruning it to `sparsity`, then strips the pruning. */
-async function pruned(model: lp.LayersModel, d: ReportData, sparsity: number): Promise<lp.LayersModel> {
+/** Fine-tunes a copy of `model` while pruning it to `sparsity` (or 2:4), then strips the pruning. */
+async function pruned(model: lp.LayersModel, d: ReportData, sparsity: number, pattern: 'unstructured' | '2:4'): Promise<lp.LayersModel> {
   const m = copyOf(model);
   m.compile({ optimizer: lp.train.adam(0.0005), loss: 'categoricalCrossentropy' });
   const steps = Math.ceil(d.xTrain.shape[0] / 64);
-  const controller = lp.prune(m, { schedule: { type: 'polynomialDecay', initialSparsity: 0, finalSparsity: sparsity,
+  const controller = lp.prune(m, { pattern, schedule: { type: 'polynomialDecay', initialSparsity: 0, finalSparsity: sparsity,
     beginStep: 0, endStep: Math.round(steps * 1.5), frequency: 25 } });
   await m.fit(d.xTrain, d.yTrain, { epochs: 2, batchSize: 64, shuffle: true, verbose: 0, callbacks: [controller.callback()] });
   lp.stripPruning(m);
@@ -122,12 +123,13 @@ export async function edgeReport(model: lp.LayersModel, d: ReportData, seed: num
     qatInt8.dispose();
     qat.dispose();
 
-    for (const sparsity of [0.5, 0.75]) {
-      const p = await pruned(model, d, sparsity);
+    for (const [sparsity, pattern] of [[0.5, 'unstructured'], [0.5, '2:4'], [0.75, 'unstructured']] as const) {
+      const p = await pruned(model, d, sparsity, pattern);
+      const name = pattern === '2:4' ? 'pruned 2:4 (50%)' : `pruned ${sparsity * 100}%`;
       lp.pruning.sparsify(p);
-      measure(`pruned ${sparsity * 100}%`, p);
+      measure(name, p);
       const pq = lp.quantize(p, { mode: 'int8', calibrationData: xCal });
-      measure(`pruned ${sparsity * 100}% + int8`, pq);
+      measure(`${name} + int8`, pq);
       pq.dispose();
       p.dispose();
     }

@@ -98,6 +98,8 @@ export abstract class Layer {
    * sets a fake quantizer here (js-bindings/qat/). Null: the weight itself.
    */
   kernelTransform: ((kernel: Variable) => Tensor) | null = null;
+  /** What kernelTransform is, when a model file must record it (quantization-aware training's {qmax}). */
+  kernelQuantizer: { qmax: number } | null = null;
 
   constructor(readonly className: string, args: LayerArgs = {}) {
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name.length === 0)) {
@@ -126,7 +128,8 @@ export abstract class Layer {
 
   /** The constructor arguments that recreate this layer (tfjs-layers' getConfig). */
   getConfig(): Record<string, unknown> {
-    return { name: this.name, trainable: this.trainable, ...(this.batchInputShape ? { batchInputShape: this.batchInputShape } : {}) };
+    return { name: this.name, trainable: this.trainable, ...(this.batchInputShape ? { batchInputShape: this.batchInputShape } : {}),
+      ...(this.kernelQuantizer ? { kernelQuantizer: { ...this.kernelQuantizer } } : {}) };
   }
 
   /** Runs the layer on tensors, or adds it to a graph when given symbolic tensors. */

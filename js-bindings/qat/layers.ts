@@ -76,8 +76,9 @@ export class FakeQuant extends Layer {
     if (!Number.isFinite(lo) || !Number.isFinite(hi)) return;
     const d = this.emaDecay;
     const first = this.learnedRange() === null;
-    this.lo = first ? lo : d * this.lo + (1 - d) * lo;
-    this.hi = first ? hi : d * this.hi + (1 - d) * hi;
+    // Kept as the float32 values the range weight stores, so a reloaded model quantizes the same.
+    this.lo = Math.fround(first ? lo : d * this.lo + (1 - d) * lo);
+    this.hi = Math.fround(first ? hi : d * this.hi + (1 - d) * hi);
     tidy(() => this.rangeVar!.assign(tensor([this.lo, this.hi])));
   }
 
@@ -91,8 +92,13 @@ export function kernelChannels(layer: Layer, kernel: Variable): number {
     ? s[s.length - 2] * s[s.length - 1] : s[s.length - 1];
 }
 
-/** The kernelTransform of a quantization-aware layer: symmetric per output channel over [-qmax, qmax]. */
-export function weightQuantizer(layer: Layer, qmax: number): (kernel: Variable) => Tensor {
+/** Makes a layer compute with its kernels fake-quantized symmetric per output channel over [-qmax, qmax]. */
+export function attachWeightQuantizer(layer: Layer, qmax: number): void {
+  layer.kernelTransform = weightQuantizer(layer, qmax);
+  layer.kernelQuantizer = { qmax };
+}
+
+function weightQuantizer(layer: Layer, qmax: number): (kernel: Variable) => Tensor {
   return (kernel) => {
     const c = kernelChannels(layer, kernel);
     const s = symmetricScales(kernel, c, qmax);

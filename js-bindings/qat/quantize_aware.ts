@@ -6,8 +6,9 @@
 import { LayersModel } from '../models/model.js';
 import { input } from '../layers/input.js';
 import type { Layer, SymbolicTensor } from '../layers/layer.js';
-import { FakeQuant, weightQuantizer } from './layers.js';
-import { load, save } from '../io/index.js';
+import { attachWeightQuantizer, FakeQuant, type FakeQuantArgs } from './layers.js';
+import { load, registerLayer, save } from '../io/index.js';
+import { layerFactory, loadArgs } from '../io/registry.js';
 import type { QuantRange } from './fake_quant.js';
 
 /** The layers whose kernels the int8 model quantizes (and whose outputs it requantizes). */
@@ -51,7 +52,7 @@ export function quantizeAware(model: LayersModel, options: QuantizeAwareOptions 
     const layer: Layer = node.layer;
     let out = layer.apply(node.listInput ? ins : ins[0]) as SymbolicTensor;
     if (QUANTIZED_KERNEL_LAYERS.has(layer.className)) {
-      layer.kernelTransform = weightQuantizer(layer, weightQmax);
+      attachWeightQuantizer(layer, weightQmax);
       if (!source.outputs.some((o) => o.node === node)) out = fq(out, layer.name);
     }
     map.set(node.outputs[0].id, out);
@@ -111,4 +112,20 @@ export function withoutFakeQuant(model: LayersModel): { model: LayersModel; rang
     map.set(node.outputs[0].id, node.layer.apply(node.listInput ? ins : ins[0]) as SymbolicTensor);
   }
   return { model: new LayersModel({ inputs, outputs: model.outputs.map((o) => map.get(o.id)!), name: model.name }), ranges };
+}
+
+// Quantization-aware models in model files: FakeQuant layers (their ranges are weights), and the
+// kernel quantizers of the layers they wrap, recorded in the layer config as {kernelQuantizer: {qmax}}.
+registerLayer('FakeQuant', (config) => new FakeQuant(loadArgs(config) as unknown as FakeQuantArgs));
+for (const className of QUANTIZED_KERNEL_LAYERS) {
+  const plain = layerFactory(className)!;
+  registerLayer(className, (config) => {
+    const q = config.kernelQuantizer as { qmax?: unknown } | undefined;
+    if (q !== undefined && (q === null || typeof q !== 'object' || !Number.isInteger(q.qmax) || (q.qmax as number) < 1 || (q.qmax as number) > 127)) {
+      throw new Error(`config.kernelQuantizer must be {qmax: an integer in [1, 127]}, got ${JSON.stringify(q)?.slice(0, 60)}`);
+    }
+    const layer = plain(config);
+    if (q !== undefined) attachWeightQuantizer(layer, q.qmax as number);
+    return layer;
+  });
 }

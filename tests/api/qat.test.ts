@@ -84,6 +84,14 @@ describe('quantizeAware', () => {
     for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
     assert.ok(worst < 0.05, `QAT and float outputs differ by ${worst}`);
     noLeak(() => { for (let i = 0; i < 20; i++) (qat.predict(x) as lp.Tensor).dispose(); });
+    // A checkpoint of the quantization-aware model: FakeQuant ranges and kernel quantizers come back.
+    const back = lp.io.load<lp.LayersModel>(lp.io.save(qat));
+    assert.ok(lp.isQuantizeAware(back));
+    const pb = back.predict(x) as lp.Tensor;
+    assert.deepEqual([...pb.dataSync()], [...pq.dataSync()]);
+    assert.deepEqual(lp.qatRanges(back).inputs, ranges.inputs);
+    pb.dispose();
+    back.dispose();
     lp.dispose([x, y, pq, pf]);
   });
 

@@ -2,6 +2,9 @@
 // treats its input as untrusted: every field is checked (types, ranges, slot order, shapes
 // against geometry, tensor sizes against their bytes) before anything is allocated.
 import { QuantizedModel } from './model.js';
+import { engine } from '../engine.js';
+import { withWeightBudget, type Layer } from '../layers/layer.js';
+import { layerFactory } from '../io/registry.js';
 import { QMAX, QMIN, type QParams } from './params.js';
 import type { ConvGeom } from './kernels.js';
 import { MAX_K } from './plan.js';
@@ -28,12 +31,21 @@ export function toArtifacts(model: QuantizedModel): ModelArtifacts {
   const tensors: ArtifactTensor[] = [];
   const steps = model.steps.map((s) => {
     if (s.op === 'layer') {
-      throw new Error(`QuantizedModel.toArtifacts: layer ${s.layer} runs in f32 (a fallback) and cannot be saved in a quantized model file`);
+      // A layer left in f32: its class, config and weights, rebuilt by io's layer registry on load.
+      const l = s.node.layer;
+      const weights = l.weights.map((v, i) => {
+        if (v.dtype !== 'float32') throw new Error(`QuantizedModel.toArtifacts: f32 layer ${s.layer} has a ${v.dtype} weight`);
+        const name = `${s.layer}/f32/${i}`;
+        tensors.push({ name, dtype: 'float32', shape: [...v.shape], bytes: new Uint8Array(v.dataSync().buffer.slice(0)) });
+        return name;
+      });
+      return { op: 'layer', layer: s.layer, in: [...s.in], out: s.out, className: l.className, config: l.getConfig(),
+        listInput: s.node.listInput === true, weights };
     }
     if (s.op !== 'dense' && s.op !== 'conv2d' && s.op !== 'depthwise') return { ...s };
     const { wq, scale, bias, ...rest } = s;
-    tensors.push({ name: `${s.layer}/kernel`, dtype: 'int8', shape: [...s.weightShape], bytes: bytesOf(wq),
-      quantization: { scale: Array.from(scale), zeroPoint: new Array<number>(s.n).fill(0), axis: s.weightShape.length - 1 } });
+    tensors.push({ name: `${s.layer}/kernel`, dtype: 'int8', shape: storedKernelShape(s.op, s.weightShape), bytes: bytesOf(wq),
+      quantization: { scale: Array.from(scale), zeroPoint: new Array<number>(s.n).fill(0), axis: s.weightShape.length - (s.op === 'depthwise' ? 2 : 1) } });
     tensors.push({ name: `${s.layer}/bias`, dtype: 'float32', shape: [s.n], bytes: bytesOf(bias) });
     return { ...rest, kernel: `${s.layer}/kernel`, bias: `${s.layer}/bias` };
   });
@@ -103,6 +115,9 @@ export function fromArtifacts(config: unknown, tensors: unknown): QuantizedModel
     return i;
   };
   const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+  // Layers rebuilt for f32 steps: the model owns them; freed here if a later step is bad.
+  const owned: Layer[] = [];
+  try {
   const steps: Step[] = (c.steps as Record<string, unknown>[]).map((s, idx) => {
     if (s === null || typeof s !== 'object') bad(`step ${idx} is not an object`);
     const what = `step ${idx} (${String(s.op)})`;
@@ -158,6 +173,8 @@ export function fromArtifacts(config: unknown, tensors: unknown): QuantizedModel
       }
       case 'dense': case 'conv2d': case 'depthwise':
         return matStep(s, what, layer, mode, byName, read, write);
+      case 'layer':
+        return f32Step(s, what, layer, byName, read, write, owned);
       default:
         return bad(`${what}: unknown op`);
     }
@@ -165,7 +182,55 @@ export function fromArtifacts(config: unknown, tensors: unknown): QuantizedModel
   const out = read(c.output, 'output');
   if (out.q) bad('the output slot is int8');
   const fallbacks = Array.isArray(c.fallbacks) ? c.fallbacks.map(String) : [];
-  return new QuantizedModel(mode, steps, slotCount, inputShape, c.output as number, fallbacks, typeof c.name === 'string' ? c.name : 'quantized');
+  return new QuantizedModel(mode, steps, slotCount, inputShape, c.output as number, fallbacks, typeof c.name === 'string' ? c.name : 'quantized',
+    owned);
+  } catch (e) {
+    for (const l of owned) l.dispose();
+    throw e;
+  }
+}
+
+/** A layer that runs in f32, rebuilt from its class and config (io's registry) on float inputs, its weights checked and copied. */
+function f32Step(s: Record<string, unknown>, what: string, layer: string, byName: Map<string, ArtifactTensor>,
+    read: (v: unknown, what: string) => Slot, write: (v: unknown, slot: Slot, what: string) => number, owned: Layer[]): Step {
+  if (!Array.isArray(s.in) || s.in.length < 1 || s.in.length > 64) bad(`${what}.in must be a list of 1 to 64 slots`);
+  const ins = (s.in as unknown[]).map((v, i) => read(v, `${what}.in[${i}]`));
+  if (ins.some((x) => x.q)) bad(`${what}: an f32 layer takes float inputs`);
+  const listInput = s.listInput === true;
+  if (!listInput && ins.length !== 1) bad(`${what}: one input unless listInput`);
+  const factory = typeof s.className === 'string' ? layerFactory(s.className) : undefined;
+  if (factory === undefined) bad(`${what}: unknown layer class ${JSON.stringify(s.className)?.slice(0, 60)}`);
+  if (s.config === null || typeof s.config !== 'object' || Array.isArray(s.config)) bad(`${what}: config must be an object`);
+  if (!Array.isArray(s.weights) || s.weights.length > 64) bad(`${what}.weights must be a list of tensor names`);
+  const saved = (s.weights as unknown[]).map((name, i) => {
+    const t = typeof name === 'string' ? byName.get(name) : undefined;
+    if (t === undefined || t.dtype !== 'float32') bad(`${what}: weight ${i} missing or not float32`);
+    return t!;
+  });
+  const shapes = ins.map((x) => [null, ...x.shape]);
+  let l: Layer;
+  let outShape: (number | null)[];
+  try {
+    // The layer may allocate no more than the file's weights for it hold.
+    [l, outShape] = withWeightBudget(saved.reduce((a, t) => a + t.bytes.length, 0), () => {
+      const built = factory!({ ...(s.config as Record<string, unknown>), batchInputShape: undefined, inputShape: undefined });
+      owned.push(built);
+      const shape = built.computeOutputShape(listInput ? shapes : shapes[0]);
+      built.ensureBuilt(listInput ? shapes : shapes[0]);
+      return [built, shape] as [Layer, (number | null)[]];
+    });
+  } catch (e) {
+    return bad(`${what}: ${(e as Error).message}`);
+  }
+  const vars = l.weights;
+  if (vars.length !== saved.length) bad(`${what}: the layer has ${vars.length} weights, the file ${saved.length}`);
+  vars.forEach((v, i) => {
+    if (!sameShape3(v.shape as number[], saved[i].shape) || saved[i].bytes.length !== v.byteLength) bad(`${what}: weight ${i} shape [${saved[i].shape}], the layer wants [${v.shape}]`);
+  });
+  vars.forEach((v, i) => new Uint8Array(engine.k.memory.buffer, v.ptr, v.byteLength).set(saved[i].bytes));
+  if (outShape.slice(1).some((d) => d === null)) bad(`${what}: output shape not fully known`);
+  const out = write(s.out, { q: false, shape: outShape.slice(1) as number[] }, `${what}.out`);
+  return { op: 'layer', layer, in: s.in as number[], out, node: { layer: l, inputs: [], outputs: [], listInput } };
 }
 
 function matStep(s: Record<string, unknown>, what: string, layer: string, mode: 'int8' | 'dynamic', byName: Map<string, ArtifactTensor>,
@@ -200,7 +265,7 @@ function matStep(s: Record<string, unknown>, what: string, layer: string, mode: 
     outShape = [geom.oh, geom.ow, n];
   }
   const kernel = byName.get(s.kernel as string), bias = byName.get(s.bias as string);
-  if (kernel === undefined || kernel.dtype !== 'int8' || kernel.bytes.length !== k * n || !sameShape3(kernel.shape, weightShape)) {
+  if (kernel === undefined || kernel.dtype !== 'int8' || kernel.bytes.length !== k * n || !sameShape3(kernel.shape, storedKernelShape(op, weightShape))) {
     bad(`${what}: kernel tensor ${JSON.stringify(s.kernel)} missing or not int8 of shape [${weightShape}]`);
   }
   const scale = kernel.quantization?.scale;
@@ -213,6 +278,14 @@ function matStep(s: Record<string, unknown>, what: string, layer: string, mode: 
   const out = write(s.out, { q: outQ !== null, shape: outShape }, `${what}.out`);
   return { op, layer, in: s.in as number, out, k, n, geom, depthMultiplier, activation: s.activation as MatStep['activation'], inQ, outQ,
     wq: new Int8Array(kernel.bytes.slice().buffer), scale: Float32Array.from(scale), bias: biasValues, weightShape };
+}
+
+/**
+ * The kernel's shape in the file: a depthwise kernel [kh, kw, c, multiplier] is stored as
+ * [kh, kw, c·multiplier], so that its c·multiplier output-channel scales lie along one axis.
+ */
+function storedKernelShape(op: string, weightShape: number[]): number[] {
+  return op === 'depthwise' ? [weightShape[0], weightShape[1], weightShape[2] * weightShape[3]] : [...weightShape];
 }
 
 function sameShape3(a: number[], b: number[]): boolean {

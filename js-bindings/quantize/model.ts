@@ -10,6 +10,7 @@ import { fmt } from '../util.js';
 import { affineParams, paramsBlock, fixedPoint, QMAX, QMIN } from './params.js';
 import { dequantizeTensor, packWeights, persistentBytes, qconv, qgemm, qpool, quantizeTensor, tensorRange, type QValue } from './kernels.js';
 import type { MatStep, Step } from './steps.js';
+import type { Layer } from '../layers/layer.js';
 import type { Mode } from './plan.js';
 
 /** The parameter block of a conv / dense step (requant.ts's layout). The int32 bias is kept within
@@ -33,8 +34,12 @@ export class QuantizedModel {
   private resources = new Map<MatStep, Resources>();
   private disposed = false;
 
+  /**
+   * ownedLayers: f32 layers this model frees with itself (those io.load rebuilt); a model from
+   * quantize() shares its f32 layers with the source model instead.
+   */
   constructor(readonly mode: Mode, readonly steps: Step[], readonly slots: number, readonly inputShape: number[],
-      readonly output: number, readonly fallbacks: string[], readonly name = 'quantized') {
+      readonly output: number, readonly fallbacks: string[], readonly name = 'quantized', private readonly ownedLayers: Layer[] = []) {
     try {
       for (const s of steps) {
         if (s.op !== 'dense' && s.op !== 'conv2d' && s.op !== 'depthwise') continue;
@@ -157,6 +162,7 @@ export class QuantizedModel {
     this.disposed = true;
     for (const r of this.resources.values()) { r.weights.dispose(); r.params.dispose(); }
     this.resources.clear();
+    for (const l of this.ownedLayers) l.dispose();
   }
 
   get isDisposed(): boolean { return this.disposed; }

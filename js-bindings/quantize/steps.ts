@@ -33,5 +33,5 @@ export type Step =
   /** f32 pooling (dynamic mode): window and strides [h, w]; global: the whole image. */
   | { op: 'pool_f32'; layer: string; in: number; out: number; kind: 'max' | 'avg' | 'global'; poolSize: [number, number];
       strides: [number, number]; padding: 'same' | 'valid'; shape: number[] }
-  /** A layer that runs in f32 (not serializable). */
+  /** A layer that runs in f32 (saved as its class, config and weights). */
   | { op: 'layer'; layer: string; in: number[]; out: number; node: LayerNode };

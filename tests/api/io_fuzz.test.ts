@@ -161,8 +161,22 @@ before(async () => {
   const int8of24 = lp.quantize(wide, { mode: 'int8', calibrationData: xw });
   xw.dispose();
   wide.dispose();
+  // And an int8 model with layers left in f32 (a residual Add, a BatchNormalization after it): their
+  // class, config and weights are in the file, rebuilt through the layer registry.
+  const xin = lp.input({ shape: [6, 6, 1] });
+  const a = lp.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(xin) as lp.SymbolicTensor;
+  const b = lp.layers.conv2d({ filters: 4, kernelSize: 1 }).apply(xin) as lp.SymbolicTensor;
+  const bn = lp.layers.batchNormalization().apply(lp.layers.add().apply([a, b]) as lp.SymbolicTensor) as lp.SymbolicTensor;
+  const residual8 = lp.model({ inputs: xin, outputs: lp.layers.dense({ units: 3, activation: 'softmax' }).apply(lp.layers.flatten().apply(bn) as lp.SymbolicTensor) as lp.SymbolicTensor });
+  const warn = console.warn;
+  console.warn = () => {};
+  const withF32 = lp.quantize(residual8, { mode: 'int8', calibrationData: xc });
+  console.warn = warn;
+  assert.ok(withF32.steps.some((st) => st.op === 'layer'), 'f32 layers in the corpus');
   bases = [lp.io.save(small), lp.io.save(small, { includeOptimizer: true }), lp.io.save(g), lp.io.save(s), lp.io.save(int8), lp.io.save(half),
-    lp.io.save(int8of24)];
+    lp.io.save(int8of24), lp.io.save(withF32)];
+  withF32.dispose();
+  residual8.dispose();
   assert.ok(lp.io.inspect(bases[6]).tensors.some((t) => t.encoding === 'sparse24'), 'a sparse24 tensor in the corpus');
   for (const m of [small, g, s, cnn, int8, half, int8of24]) m.dispose();
   lp.dispose([x, y, xc]);

@@ -98,6 +98,8 @@ export abstract class Layer {
    * sets a fake quantizer here (js-bindings/qat/). Null: the weight itself.
    */
   kernelTransform: ((kernel: Variable) => Tensor) | null = null;
+  /** Run (once) when the layer is disposed: tools that keep memory beside its weights (pruning masks) free it here. */
+  readonly disposeHooks: (() => void)[] = [];
   /** What kernelTransform is, when a model file must record it (quantization-aware training's {qmax}). */
   kernelQuantizer: { qmax: number } | null = null;
 
@@ -222,6 +224,7 @@ export abstract class Layer {
 
   /** Frees the weights. */
   dispose(): void {
+    for (const hook of this.disposeHooks.splice(0)) hook();
     for (const w of this.weights) w.dispose();
     this.trainableList = [];
     this.nonTrainableList = [];

@@ -135,6 +135,8 @@ export function prune(model: LayersModel, args: PruneArgs): PruningController {
   if (controllers.has(model)) throw new Error(`${op}: model '${model.name}' is already being pruned (call lp.stripPruning first)`);
   const found = prunableWeights(op, model, args.layers);
   const pruned = found.map(({ layer, weight }) => ({ layer, weight, mask: ones(weight.shape) }));
+  // Disposing the model (its layers) while pruning runs frees the masks too.
+  for (const p of pruned) p.layer.disposeHooks.push(() => p.mask.dispose());
   const controller = new PruningController(model, schedule, pruned, scope, pattern);
   controllers.set(model, controller);
   return controller;

@@ -87,6 +87,8 @@ export function sparseMatMul(x: Tensor, w: CscWeights, bias: Tensor | null = nul
 }
 
 const sparseForms = new WeakMap<Dense, CscWeights>();
+/** Layers whose dispose already frees their sparse copy. */
+const hooked = new WeakSet<Dense>();
 
 /** Drops a layer's sparse copy and its call override. */
 function unsparsify(layer: Dense): void {
@@ -94,8 +96,7 @@ function unsparsify(layer: Dense): void {
   if (w === undefined) return;
   disposeCsc(w);
   sparseForms.delete(layer);
-  delete (layer as Partial<Pick<Dense, 'call' | 'dispose'>>).call;
-  delete (layer as Partial<Pick<Dense, 'call' | 'dispose'>>).dispose;
+  delete (layer as Partial<Pick<Dense, 'call'>>).call;
 }
 
 export interface SparsifyArgs {
@@ -123,7 +124,7 @@ export function sparsify(model: LayersModel, args: SparsifyArgs = {}): string[] 
     if (kernel.size === 0 || zerosCount / kernel.size < minSparsity) continue;
     const w = toCsc(kernel);
     sparseForms.set(layer, w);
-    const dense = Dense.prototype.call, disposeLayer = Dense.prototype.dispose;
+    const dense = Dense.prototype.call;
     layer.call = function (this: Dense, inputs: Tensor | Tensor[], kwargs: CallKwargs): Tensor {
       const x = inputs as Tensor;
       if (kwargs.training) unsparsify(this);
@@ -131,10 +132,10 @@ export function sparsify(model: LayersModel, args: SparsifyArgs = {}): string[] 
       const y = sparseMatMul(x, w, this.bias, fusedPart(this.activation));
       return kwargs.logits && this.activation === 'softmax' ? y : applyRest(this.activation, y);
     };
-    layer.dispose = function (this: Dense): void {
-      unsparsify(this);
-      disposeLayer.call(this);
-    };
+    if (!hooked.has(layer)) {
+      hooked.add(layer);
+      layer.disposeHooks.push(() => unsparsify(layer));
+    }
     names.push(layer.name);
   }
   return names;

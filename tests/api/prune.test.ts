@@ -163,6 +163,24 @@ describe('pruning.sparsify: Dense layers on the sparse kernel', () => {
     model.dispose();
   });
 
+  it('disposing a model frees its pruning masks and sparse copies too', () => {
+    const before = lp.memory();
+    const a = mlp(6);
+    lp.prune(a, { schedule: { type: 'constantSparsity', targetSparsity: 0.5, frequency: 1 } }).updateMasks();
+    a.dispose(); // before stripPruning
+    const b = mlp(7);
+    const c = lp.prune(b, { schedule: { type: 'constantSparsity', targetSparsity: 0.95, frequency: 1 } });
+    c.updateMasks();
+    lp.stripPruning(b);
+    lp.pruning.sparsify(b);
+    lp.pruning.sparsify(b); // again: still one sparse copy and one hook for it (beside the mask's)
+    assert.equal(b.layers[0].disposeHooks.length, 2);
+    b.dispose();
+    const after = lp.memory();
+    assert.equal(after.numTensors, before.numTensors);
+    assert.equal(after.numBytes, before.numBytes);
+  });
+
   it('sparseMatMul matches matMul with fused bias and relu', () => {
     const rand = rng(12);
     const wv = randomArray(rand, 33 * 17).map((v) => (rand() < 0.8 ? 0 : v));

@@ -100,23 +100,29 @@ async function gemmRow(n: number, rounds: number): Promise<Int8Row> {
   return { name: `int8 GEMM ${n}x${n}x${n} vs ORT Web MatMulInteger`, flops: 2 * n ** 3, ref: 'ORT Web MatMulInteger / Lepton f32 CNN', ...c };
 }
 
-function cnnRow(rounds: number): Int8Row {
-  const model = lp.sequential([
-    lp.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
+/** The MNIST CNN (shared/FIGURES.md) with seeded kernels. */
+function cnnModel(seed: number): lp.LayersModel {
+  const init = (s: number) => lp.initializers.glorotUniform({ seed: seed + s });
+  return lp.sequential([
+    lp.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1], kernelInitializer: init(1) }),
     lp.layers.maxPooling2d({ poolSize: 2 }),
-    lp.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
+    lp.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu', kernelInitializer: init(2) }),
     lp.layers.maxPooling2d({ poolSize: 2 }),
     lp.layers.flatten(),
-    lp.layers.dense({ units: 128, activation: 'relu' }),
-    lp.layers.dense({ units: 10, activation: 'softmax' }),
+    lp.layers.dense({ units: 128, activation: 'relu', kernelInitializer: init(3) }),
+    lp.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(4) }),
   ]);
+}
+
+function cnnRow(rounds: number): Int8Row {
+  const model = cnnModel(30);
   const cal = lp.randomUniform([64, 28, 28, 1], 0, 1, 'float32', 3);
   const x = lp.randomUniform([1, 28, 28, 1], 0, 1, 'float32', 4);
   const q = lp.quantize(model, { mode: 'int8', calibrationData: cal });
   const int8 = () => { const y = q.predict(x); y.dataSync(); y.dispose(); };
   const f32 = () => { const y = model.predict(x) as lp.Tensor; y.dataSync(); y.dispose(); };
   const c = compare(int8, f32, rounds);
-  q.dispose(); cal.dispose(); x.dispose();
+  q.dispose(); cal.dispose(); x.dispose(); model.dispose();
   const flops = 2 * (26 * 26 * 32 * 9 + 11 * 11 * 64 * 288 + 1600 * 128 + 128 * 10);
   return { name: 'MNIST CNN batch 1: int8 QuantizedModel vs Lepton f32 model', flops, leptonMs: c.secondsA * 1e3,
     tfjsMs: c.secondsB * 1e3, ratio: c.ratio, rounds: c.rounds, ref: 'ORT Web MatMulInteger / Lepton f32 CNN' };
@@ -138,16 +144,7 @@ function cnnRanges(model: lp.LayersModel, x: lp.Tensor): CnnRanges {
  * batch). Before timing, both must agree on the class of at least 15 of 16 digits.
  */
 async function ortCnnRow(rounds: number): Promise<Int8Row> {
-  const init = (s: number) => lp.initializers.glorotUniform({ seed: 40 + s });
-  const model = lp.sequential([
-    lp.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1], kernelInitializer: init(1) }),
-    lp.layers.maxPooling2d({ poolSize: 2 }),
-    lp.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu', kernelInitializer: init(2) }),
-    lp.layers.maxPooling2d({ poolSize: 2 }),
-    lp.layers.flatten(),
-    lp.layers.dense({ units: 128, activation: 'relu', kernelInitializer: init(3) }),
-    lp.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(4) }),
-  ]);
+  const model = cnnModel(40);
   const cal = lp.randomUniform([64, 28, 28, 1], 0, 1, 'float32', 5);
   const q = lp.quantize(model, { mode: 'int8', calibrationData: cal });
   const session = await ortSession(cnnInt8Onnx(cnnWeightsOf(model), cnnRanges(model, cal)));

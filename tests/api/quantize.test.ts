@@ -8,20 +8,10 @@ import assert from 'node:assert/strict';
 import * as lp from '../../js-bindings/index.js';
 import { engine } from '../../js-bindings/engine.js';
 import { expectError, noLeak } from '../helpers/api.js';
+import { mnistCnn } from '../helpers/cnn.js';
 import { fromArtifacts, toArtifacts } from '../../js-bindings/quantize/index.js';
 import { dequantizeTensor, quantizeTensor } from '../../js-bindings/quantize/kernels.js';
 
-function mnistCnn(): lp.LayersModel {
-  return lp.sequential([
-    lp.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-    lp.layers.maxPooling2d({ poolSize: 2 }),
-    lp.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-    lp.layers.maxPooling2d({ poolSize: 2 }),
-    lp.layers.flatten(),
-    lp.layers.dense({ units: 128, activation: 'relu' }),
-    lp.layers.dense({ units: 10, activation: 'softmax' }),
-  ]);
-}
 
 /** Smooth random "digits": blobs on a dark background, so activations look like real images'. */
 function images(n: number, seed: number): lp.Tensor {

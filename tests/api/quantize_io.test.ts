@@ -6,27 +6,16 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lp from '../../js-bindings/index.js';
 import { expectError } from '../helpers/api.js';
+import { mnistCnn } from '../helpers/cnn.js';
 
 await lp.ready();
 
-function mnistCnn(seed: number): lp.LayersModel {
-  const init = (s: number) => lp.initializers.glorotUniform({ seed: seed * 10 + s });
-  return lp.sequential([
-    lp.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1], kernelInitializer: init(1) }),
-    lp.layers.maxPooling2d({ poolSize: 2 }),
-    lp.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu', kernelInitializer: init(2) }),
-    lp.layers.maxPooling2d({ poolSize: 2 }),
-    lp.layers.flatten(),
-    lp.layers.dense({ units: 128, activation: 'relu', kernelInitializer: init(3) }),
-    lp.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(4) }),
-  ]);
-}
 
 const bytesOf = (t: lp.Tensor) => new Uint8Array(t.dataSync().buffer.slice(0));
 
 describe('quantized models in model files', () => {
   it('int8 and dynamic MNIST CNNs round-trip bit-identically; the int8 file is <= 26% of the f32 file', () => {
-    const model = mnistCnn(1);
+    const model = mnistCnn({ seed: 1 });
     const x = lp.randomUniform([16, 28, 28, 1], 0, 1, 'float32', 2);
     const f32File = lp.io.save(model);
     for (const mode of ['int8', 'dynamic'] as const) {
@@ -51,7 +40,7 @@ describe('quantized models in model files', () => {
   });
 
   it("quantize mode 'float16' returns a LayersModel stored at half size", () => {
-    const model = mnistCnn(2);
+    const model = mnistCnn({ seed: 2 });
     const half = lp.quantize(model, { mode: 'float16' });
     assert.ok(half instanceof lp.LayersModel);
     const ratio = lp.io.save(half).length / lp.io.save(model).length;
@@ -89,7 +78,7 @@ describe('quantization-aware models to int8', () => {
   });
 
   it('an untrained quantizeAware model has no ranges: int8 needs calibration data', () => {
-    const qat = lp.quantizeAware(mnistCnn(3));
+    const qat = lp.quantizeAware(mnistCnn({ seed: 3 }));
     expectError(() => lp.quantize(qat, { mode: 'int8' }), 'quantize', /no calibration range/);
     qat.dispose();
   });

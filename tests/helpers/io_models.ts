@@ -2,6 +2,7 @@
 // shape the issue names, and a way to rewrite a file's header (and re-checksum it) so that
 // tests reach the checks that lie past the checksum.
 import * as lp from '../../js-bindings/index.js';
+import { mnistCnn as sharedCnn } from './cnn.js';
 import { values } from './grad_check.js';
 
 const crcTable = Array.from({ length: 256 }, (_, n) => {
@@ -67,20 +68,8 @@ export function randomizeWeights(model: lp.LayersModel, seed: number): void {
   })));
 }
 
-/** The MNIST-style CNN of the issue (input [28, 28, 1]). */
-export function mnistCnn(): lp.LayersModel {
-  return lp.sequential([
-    lp.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-    lp.layers.maxPooling2d({ poolSize: 2 }),
-    lp.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-    lp.layers.maxPooling2d({ poolSize: 2 }),
-    lp.layers.flatten(),
-    lp.layers.dropout({ rate: 0.25, seed: 1 }),
-    lp.layers.dense({ units: 128, activation: 'relu' }),
-    lp.layers.dropout({ rate: 0.5 }),
-    lp.layers.dense({ units: 10, activation: 'softmax' }),
-  ]);
-}
+/** The MNIST-style CNN of the issue (input [28, 28, 1]), with the demo's dropout layers. */
+export const mnistCnn = (): lp.LayersModel => sharedCnn({ dropout: true });
 
 export function mlp(inputs = 6, hidden = 16, classes = 3): lp.LayersModel {
   return lp.sequential([

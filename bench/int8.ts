@@ -11,7 +11,7 @@ import * as ort from 'onnxruntime-web';
 import onnxProto from 'onnx-proto';
 import * as lp from '../js-bindings/index.js';
 import { engine } from '../js-bindings/engine.js';
-import { requantScales, paramsBlock } from '../js-bindings/quantize/params.js';
+import { fixedPoint, paramsBlock } from '../js-bindings/quantize/params.js';
 import { compare } from './rounds.js';
 import { cnnInt8Onnx, cnnWeightsOf, ortSession, type CnnRanges } from './ort_cnn.js';
 /** The issue's sizes for the int8 GEMM target. */
@@ -69,8 +69,8 @@ async function gemmRow(n: number, rounds: number): Promise<Int8Row> {
   const a = Uint8Array.from({ length: n * n }, () => Math.floor(rand() * 128));
   const w = Int8Array.from({ length: n * n }, () => Math.floor(rand() * 255) - 127);
   const real = new Float64Array(n).fill(1 / (127 * 64 * Math.sqrt(n)));
-  const scale = requantScales(real);
-  const params = paramsBlock(n, { bias: new Int32Array(n), scale, zy: 64, qmin: 0, qmax: 127 });
+  const { mult, shift } = fixedPoint(real);
+  const params = paramsBlock(n, { bias: new Int32Array(n), mult, shift, zy: 64, qmin: 0, qmax: 127 });
   const alloc = (bytes: Uint8Array | number) => {
     const len = typeof bytes === 'number' ? bytes : bytes.length;
     const p = k.arena_alloc(len);
@@ -90,9 +90,8 @@ async function gemmRow(n: number, rounds: number): Promise<Int8Row> {
   const y = (await session.run(feeds)).y.data as Int32Array;
   const mine = new Int8Array(k.memory.buffer, po, n * n);
   for (let i = 0; i < n * n; i += 97) {
-    const f = Math.fround;
-    const v = Math.min(127 - 64, Math.max(-64, f(f(y[i]) * scale[i % n])));
-    const r = Math.round(v), q = 64 + (r - v === 0.5 && r % 2 !== 0 ? r - 1 : r); // half to even
+    const s = BigInt(shift);
+    const q = Math.min(127, Math.max(0, 64 + Number((BigInt(y[i]) * BigInt(mult[i % n]) + (1n << (s - 1n))) >> s)));
     if (q !== mine[i]) throw new Error(`bench: Lepton's int8 GEMM and ORT's MatMulInteger disagree at ${i}: ${mine[i]} vs ${q}`);
   }
   const c = await compareAsync(lepton, () => session.run(feeds), rounds);

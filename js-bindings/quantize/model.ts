@@ -7,7 +7,7 @@ import { reshape } from '../ops/creation.js';
 import { avgPool, globalAveragePool2d, maxPool } from '../ops/pool.js';
 import { applyNamed } from '../layers/activations.js';
 import { fmt } from '../util.js';
-import { affineParams, paramsBlock, requantScales, QMAX, QMIN } from './params.js';
+import { affineParams, paramsBlock, fixedPoint, QMAX, QMIN } from './params.js';
 import { dequantizeTensor, packWeights, persistentBytes, qconv, qgemm, qpool, quantizeTensor, tensorRange, type QValue } from './kernels.js';
 import type { MatStep, Step } from './steps.js';
 import type { Layer } from '../layers/layer.js';
@@ -22,9 +22,9 @@ function stepParams(s: MatStep): Uint8Array {
       fmax: s.activation === 'relu6' ? 6 : Infinity });
   }
   const sy = s.outQ.scale, zy = s.outQ.zeroPoint;
-  const scale = requantScales(Array.from(s.scale, (sw) => (sx * sw) / sy));
+  const { mult, shift } = fixedPoint(Array.from(s.scale, (sw) => (sx * sw) / sy));
   const bias = Int32Array.from(s.bias, (b, c) => Math.max(-(2 ** 30), Math.min(2 ** 30, Math.round(b / (sx * s.scale[c])))));
-  return paramsBlock(s.n, { bias, scale, zy, qmin: s.activation === 'linear' ? QMIN : Math.max(QMIN, zy),
+  return paramsBlock(s.n, { bias, mult, shift, zy, qmin: s.activation === 'linear' ? QMIN : Math.max(QMIN, zy),
     qmax: s.activation === 'relu6' ? Math.min(QMAX, zy + Math.round(6 / sy)) : QMAX });
 }
 

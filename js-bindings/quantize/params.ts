@@ -1,5 +1,5 @@
 // Quantization parameters as the int8 kernels read them: the affine range of an activation
-// tensor, the float32 requantization scales, and the parameter block of
+// tensor, the fixed-point requantization multipliers, and the parameter block of
 // assembly/kernels/int8/requant.ts. Pure arithmetic on per-channel metadata (no tensor data).
 
 /** qs8 activations are 7-bit, [0, 127] (assembly/kernels/int8/qgemm.ts says why). */
@@ -22,14 +22,22 @@ export function affineParams(min: number, max: number): QParams {
 }
 
 /**
- * The per-channel requantization scales sx·sw[c] / sy as float32 (the kernels multiply in
- * float32). A negative, NaN or non-float32 scale throws.
+ * Per-channel fixed-point multipliers m[c] and one shift with m[c] / 2^shift ≈ real[c] (all in
+ * [0, 1)): the largest shift <= 62 that keeps every m[c] < 2^31, at least 31 (the kernels rely
+ * on it). A multiplier of 1 or more throws: the planner then keeps that layer's output in f32.
  */
-export function requantScales(real: ArrayLike<number>): Float32Array {
+export function fixedPoint(real: ArrayLike<number>): { mult: Int32Array; shift: number } {
+  let big = 0;
   for (let i = 0; i < real.length; i++) {
-    if (!(real[i] >= 0) || !Number.isFinite(Math.fround(real[i]))) throw new Error(`quantize: bad requantization scale ${real[i]}`);
+    if (!(real[i] >= 0) || !Number.isFinite(real[i])) throw new Error(`quantize: bad requantization scale ${real[i]}`);
+    big = Math.max(big, real[i]);
   }
-  return Float32Array.from(real);
+  let shift = 62;
+  while (shift > 31 && Math.round(big * 2 ** shift) > 2 ** 31 - 1) shift--;
+  if (Math.round(big * 2 ** shift) > 2 ** 31 - 1) throw new Error(`quantize: requantization scale ${big} is not below 1`);
+  const mult = new Int32Array(real.length);
+  for (let i = 0; i < real.length; i++) mult[i] = Math.round(real[i] * 2 ** shift);
+  return { mult, shift };
 }
 
 export const PARAMS_HEADER = 32;
@@ -40,7 +48,7 @@ export const paddedChannels = (n: number): number => (n + 7) & ~7;
 /** Bytes of a parameter block for n channels. */
 export const paramsBytes = (n: number): number => PARAMS_HEADER + 12 * paddedChannels(n);
 
-export interface Qs8Output { bias: Int32Array; scale: Float32Array; zy: number; qmin: number; qmax: number }
+export interface Qs8Output { bias: Int32Array; mult: Int32Array; shift: number; zy: number; qmin: number; qmax: number }
 export interface F32Output { sx: number; sw: Float32Array; fbias: Float32Array; fmin: number; fmax: number }
 
 /** The parameter block (requant.ts) for int8 output (mode 0) or float output (mode 1). */
@@ -49,10 +57,10 @@ export function paramsBlock(n: number, out: Qs8Output | F32Output): Uint8Array {
   const buf = new ArrayBuffer(paramsBytes(n));
   const i32 = new Int32Array(buf), f32 = new Float32Array(buf);
   const h = PARAMS_HEADER / 4;
-  if ('scale' in out) {
-    i32.set([0, 0, out.zy, out.qmin, out.qmax]);
+  if ('mult' in out) {
+    i32.set([0, out.shift, out.zy, out.qmin, out.qmax]);
     i32.set(out.bias.subarray(0, n), h);
-    f32.set(out.scale.subarray(0, n), h + np);
+    i32.set(out.mult.subarray(0, n), h + np);
   } else {
     i32[0] = 1;
     f32.set([out.fmin, out.fmax, out.sx], 5);

@@ -17,7 +17,7 @@ for (const m of AWKWARD) for (const n of [1, 7, 8, 17, 33]) for (const k of [1, 
 }
 for (const k of [3, 33]) gemmCases.push({ m: 5, n: 9, k, stride: k + 5, f32Out: false, seed: seed++ }); // padded rows
 gemmCases.push({ m: 33, n: 65, k: 300, f32Out: false, seed: seed++ });
-for (const k of [1, 3, 7]) gemmCases.push({ m: 9, n: 17, k, f32Out: false, seed: seed++, nearOne: true }); // scales near 1
+for (const k of [1, 3, 7]) gemmCases.push({ m: 9, n: 17, k, f32Out: false, seed: seed++, nearOne: true }); // shift 31
 gemmCases.push({ m: 7, n: 200, k: 1000, f32Out: true, seed: seed++ }); // several N-blocks
 const shapeRand = rng(77);
 for (let i = 0; i < 12; i++) {
@@ -32,6 +32,7 @@ function runGemm(k: Kernels, c: GemmCase): { got: number[]; want: number[] } {
   const w = randomI8(rand, c.k * c.n, -127, 127);
   const zx = randInt(rand, 0, 127);
   const p = randomOutput(rand, c.n, c.k, c.f32Out, c.nearOne);
+  if (c.nearOne) assert.equal((p as { shift: number }).shift, 31);
   const mark = k.arena_mark();
   const pa = putBytes(k, a), pw = putBytes(k, w), pp = putBytes(k, block(c.n, p));
   const packed = k.arena_alloc(Number(k.qgemm_packed_bytes(c.k, c.n)));

@@ -2,7 +2,7 @@
 // (a sentinel past the logical end must survive), random quantization parameters.
 import assert from 'node:assert/strict';
 import type { Kernels } from '../helpers/wasm.js';
-import { requantScales, paramsBlock, type F32Output, type Qs8Output } from '../../js-bindings/quantize/params.js';
+import { fixedPoint, paramsBlock, type F32Output, type Qs8Output } from '../../js-bindings/quantize/params.js';
 import { randInt } from '../helpers/rng.js';
 
 const GUARD = 32;
@@ -32,14 +32,15 @@ export function randomOutput(rand: () => number, n: number, k: number, f32Out: b
     return { sx: 0.01 + rand() * 0.05, sw: Float32Array.from({ length: n }, () => 0.001 + rand() * 0.02),
       fbias: Float32Array.from({ length: n }, () => rand() * 2 - 1), fmin: rand() < 0.5 ? 0 : -Infinity, fmax: Infinity };
   }
-  // nearOne: scales up to 0.99 with small biases (outputs span the whole range); else small scales
+  // nearOne: multipliers up to 0.99 (shift 31, the edge of the fixed-point range) and small biases
   const real = Float64Array.from({ length: n }, () => (nearOne ? 0.5 + rand() * 0.49 : (0.2 + rand() * 2) / (40 * 127 * Math.sqrt(k))));
   if (nearOne) {
-    return { bias: Int32Array.from({ length: n }, () => randInt(rand, -100, 100)), scale: requantScales(real), zy: randInt(rand, 0, 127), qmin: 0, qmax: 127 };
+    return { bias: Int32Array.from({ length: n }, () => randInt(rand, -100, 100)), ...fixedPoint(real), zy: randInt(rand, 0, 127), qmin: 0, qmax: 127 };
   }
+  const { mult, shift } = fixedPoint(real);
   const zy = randInt(rand, 0, 127);
   const relu = rand() < 0.5;
-  return { bias: Int32Array.from({ length: n }, () => randInt(rand, -20000, 20000)), scale: requantScales(real), zy,
+  return { bias: Int32Array.from({ length: n }, () => randInt(rand, -20000, 20000)), mult, shift, zy,
     qmin: relu ? zy : 0, qmax: relu && rand() < 0.5 ? Math.min(127, zy + 40) : 127 };
 }
 

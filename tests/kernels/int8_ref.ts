@@ -38,10 +38,11 @@ export function quantize_weights_ref(w: Float32Array, k: number, n: number): { q
 
 /** The output stage for accumulator acc (bias included) of channel c. */
 export function epilogue_ref(acc: number, c: number, p: Qs8Output | F32Output): number {
-  if ('scale' in p) {
-    // float32: f32(acc)·scale, clamped to [qmin − zy, qmax − zy], rounded half to even, + zy
-    const y = Math.min(p.qmax - p.zy, Math.max(p.qmin - p.zy, f(f(acc) * f(p.scale[c]))));
-    return nearestEven(y) + p.zy;
+  if ('mult' in p) {
+    const s = BigInt(p.shift);
+    let v = Number((BigInt(acc) * BigInt(p.mult[c]) + (1n << (s - 1n))) >> s);
+    v = Math.max(-(2 ** 24), Math.min(2 ** 24, v));
+    return Math.min(p.qmax, Math.max(p.qmin, v + p.zy));
   }
   const y = f(f(f(acc) * f(f(p.sx) * f(p.sw[c]))) + f(p.fbias[c]));
   return Math.min(f(p.fmax), Math.max(f(p.fmin), y));
@@ -53,7 +54,7 @@ export function gemm_qs8_ref(a: Int8Array, aStride: number, w: Int8Array, m: num
   const out: number[] = [];
   for (let i = 0; i < m; i++) {
     for (let c = 0; c < n; c++) {
-      let acc = 'scale' in p ? p.bias[c] : 0;
+      let acc = 'mult' in p ? p.bias[c] : 0;
       for (let t = 0; t < k; t++) acc += (a[i * aStride + t] - zx) * w[t * n + c];
       out.push(epilogue_ref(acc, c, p));
     }
@@ -72,7 +73,7 @@ export function conv_qs8_ref(x: Int8Array, filt: Int8Array, g: QConvGeometry, co
   const out: number[] = [];
   for (let b = 0; b < g.n; b++) for (let oy = 0; oy < g.oh; oy++) for (let ox = 0; ox < g.ow; ox++) {
     for (let o = 0; o < co; o++) {
-      let acc = 'scale' in p ? p.bias[o] : 0;
+      let acc = 'mult' in p ? p.bias[o] : 0;
       for (let ky = 0; ky < g.kh; ky++) for (let kx = 0; kx < g.kw; kx++) {
         const iy = oy * g.sh - g.pt + ky * g.dh, ix = ox * g.sw - g.pl + kx * g.dw;
         const inside = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w;

@@ -5,24 +5,25 @@
 // padded with zeros to NP so the vector loads of a channel tail stay inside the block):
 //
 //   ┌──────────────────────── header, 32 bytes ─────────────────────────┐
-//   │ mode i32 │ 0 i32 │ zy i32 │ qmin i32 │ qmax i32 │ fmin f32 │ fmax f32 │ sx f32 │
+//   │ mode i32 │ shift i32 │ zy i32 │ qmin i32 │ qmax i32 │ fmin f32 │ fmax f32 │ sx f32 │
 //   ├──────────────────────────────────────────────────────────────────┤
 //   │ bias   i32[NP]   int32 bias (qs8 out: round(b / (sx·sw[c])); f32 out: 0)  │
-//   │ scale  f32[NP]   qs8 out: requantization scale sx·sw[c] / sy             │
+//   │ mult   i32[NP]   qs8 out: fixed-point multiplier m[c]                    │
 //   │        f32[NP]   f32 out: weight scale sw[c] (multiplied by sx in-kernel) │
 //   │ fbias  f32[NP]   f32 out: float bias                                      │
 //   └──────────────────────────────────────────────────────────────────┘
 //
-//   mode 0 (qs8 out): y = zy + nearest_even(clamp(f32(acc)·scale[c], qmin − zy, qmax − zy))
-//     in float32 (XNNPACK's fp32 "magic" requantization: one convert, multiply, clamp and add
-//     per 4 outputs, where an exact 64-bit fixed-point product takes three times as many on
-//     x64). f32(acc) is exact for |acc| < 2^24 and correctly rounded beyond; every step is an
-//     IEEE single operation (no fused multiply-add), so both builds give the same bytes.
+//   mode 0 (qs8 out): y = clamp(zy + clamp((acc·m[c] + 2^(shift-1)) >> shift, ±2^24), qmin, qmax)
+//     acc·m[c] is exact in i64 (|acc| < 2^31, 0 <= m < 2^31), the rounding is half-up; with
+//     31 <= shift <= 62 (a real multiplier below 1) the shifted value fits in i32.
+//     One shift per layer, not per channel: wasm SIMD has no per-lane variable shift; JS picks
+//     the largest shift that keeps every m[c] < 2^31, so the channel with the largest real
+//     multiplier keeps 31 bits and one 2^10 times smaller still keeps 21.
 //     relu is fused as qmin = zy, relu6 as qmax = zy + round(6 / sy).
 //   mode 1 (f32 out): y = clamp(f32(acc)·(sx·sw[c]) + fbias[c], fmin, fmax), no fused multiply-add
 //     so that both builds round the same way.
 //
-// Sources: XNNPACK src/qs8-requantization/ (fp32 magic) and its qs8 wasmsimd micro-kernels' fp32 output stage.
+// Sources: gemmlowp / TFLite fixed-point requantization; XNNPACK src/qs8-requantization/ (rndnu).
 
 // @ts-ignore: decorator
 @inline export const PARAMS_HEADER: usize = 32;
@@ -40,41 +41,44 @@
  * be hoisted by V8 across the stores to out, which may alias as far as it knows).
  */
 @unmanaged export class Requant {
-  lo: v128; hi: v128; magic: v128; magicZ: v128;
+  rnd: v128; bias: v128; zy: v128; qmin: v128; qmax: v128; shift: i32;
 }
-
-/** 1.5·2^23: adding it to |y| <= 2^22 leaves round-half-even(y) in the low mantissa bits. */
-// @ts-ignore: decorator
-@inline const MAGIC: f32 = 12582912.0;
-// @ts-ignore: decorator
-@inline const MAGIC_BITS: i32 = 0x4B400000;
 
 /** Reads the header of a qs8-out parameter block into r (a caller-owned scratch struct). */
 // @ts-ignore: decorator
 @inline export function requantSetup(r: Requant, params: usize): void {
-  const zy = load<i32>(params, 8);
-  r.lo = f32x4.splat(<f32>(load<i32>(params, 12) - zy));
-  r.hi = f32x4.splat(<f32>(load<i32>(params, 16) - zy));
-  r.magic = f32x4.splat(MAGIC);
-  r.magicZ = i32x4.splat(MAGIC_BITS - zy);
+  const shift = load<i32>(params, 4);
+  r.shift = shift;
+  r.rnd = i64x2.splat((<i64>1 << <i64>(shift - 1)) + (<i64>1 << 62));
+  r.bias = i32x4.splat(<i32>(<i64>1 << <i64>(62 - shift)));
+  r.zy = i32x4.splat(load<i32>(params, 8));
+  r.qmin = i32x4.splat(load<i32>(params, 12));
+  r.qmax = i32x4.splat(load<i32>(params, 16));
 }
 
-/** Requantizes acc (4 channels, float32 scales m) to i32 lanes holding int8 values. */
+/** Requantizes acc (4 channels, multipliers m) to i32 lanes holding int8 values. */
 // @ts-ignore: decorator
-@inline export function requantWith(acc: v128, m: v128, lo: v128, hi: v128, magic: v128, magicZ: v128): v128 {
-  // f32(acc)·scale, clamped to [qmin − zy, qmax − zy] (integers: clamping before the rounding
-  // is clamping after it); + 1.5·2^23 rounds half to even into the low bits, − (bits − zy) adds zy.
-  const y = f32x4.min(f32x4.max(f32x4.mul(f32x4.convert_i32x4_s(acc), m), lo), hi);
-  return i32x4.sub(f32x4.add(y, magic), magicZ);
+@inline export function requantWith(acc: v128, m: v128, rnd: v128, shift: i32, bias: v128, zy: v128, qmin: v128,
+    qmax: v128): v128 {
+  // x64 has no 64-bit arithmetic right shift before AVX-512 (V8 emulates i64x2.shr_s slowly), so
+  // the product is biased by 2^62 to be non-negative and shifted logically; the bias comes out
+  // as 2^(62 − shift) in the low 32 bits, subtracted modulo 2^32 (exact: |result| < 2^31 since
+  // shift >= 31, which params.ts guarantees).
+  const lo = i64x2.shr_u(i64x2.add(i64x2.extmul_low_i32x4_s(acc, m), rnd), shift);
+  const hi = i64x2.shr_u(i64x2.add(i64x2.extmul_high_i32x4_s(acc, m), rnd), shift);
+  let q = i32x4.sub(v128.shuffle<i32>(lo, hi, 0, 2, 4, 6), bias);
+  // ±2^24 first, so that adding the zero point cannot wrap
+  q = i32x4.min_s(i32x4.max_s(q, i32x4.splat(-(1 << 24))), i32x4.splat(1 << 24));
+  return i32x4.min_s(i32x4.max_s(i32x4.add(q, zy), qmin), qmax);
 }
 
 /** Requantizes acc (channels c..c+3) to i32 lanes holding int8 values. */
 // @ts-ignore: decorator
 @inline export function requant4(acc: v128, params: usize, stride: usize, c: usize): v128 {
-  const zy = load<i32>(params, 8);
+  const shift = load<i32>(params, 4);
   return requantWith(acc, v128.load(params + PARAMS_HEADER + stride + (c << 2)),
-    f32x4.splat(<f32>(load<i32>(params, 12) - zy)), f32x4.splat(<f32>(load<i32>(params, 16) - zy)),
-    f32x4.splat(MAGIC), i32x4.splat(MAGIC_BITS - zy));
+    i64x2.splat((<i64>1 << <i64>(shift - 1)) + (<i64>1 << 62)), shift, i32x4.splat(<i32>(<i64>1 << <i64>(62 - shift))),
+    i32x4.splat(load<i32>(params, 8)), i32x4.splat(load<i32>(params, 12)), i32x4.splat(load<i32>(params, 16)));
 }
 
 /** Stores the low `count` (1..8) bytes of v at out. */
@@ -89,8 +93,8 @@
 /** Requantizes 8 channels of one row (accumulators a, b; multipliers ma, mb) and stores `count`. */
 // @ts-ignore: decorator
 @inline export function requantRow8(out: usize, a: v128, b: v128, ma: v128, mb: v128, r: Requant, count: i32): void {
-  const qa = requantWith(a, ma, r.lo, r.hi, r.magic, r.magicZ);
-  const qb = requantWith(b, mb, r.lo, r.hi, r.magic, r.magicZ);
+  const qa = requantWith(a, ma, r.rnd, r.shift, r.bias, r.zy, r.qmin, r.qmax);
+  const qb = requantWith(b, mb, r.rnd, r.shift, r.bias, r.zy, r.qmin, r.qmax);
   const h = i16x8.narrow_i32x4_s(qa, qb);
   storeBytes8(out, i8x16.narrow_i16x8_s(h, h), count);
 }

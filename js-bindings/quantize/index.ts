@@ -80,7 +80,16 @@ export function quantize(model: LayersModel, args: QuantizeArgs): QuantizedModel
   for (const f of p.fallbacks) {
     if (!warned.has(f)) { warned.add(f); console.warn(`quantize: ${f}`); }
   }
-  return new QuantizedModel(mode, p.steps, p.slots, p.inputShape, p.output, p.fallbacks, `${model.name}_${mode}`);
+  const q = new QuantizedModel(mode, p.steps, p.slots, p.inputShape, p.output, p.fallbacks, `${model.name}_${mode}`);
+  if (!p.steps.some((st) => st.op === 'layer')) return q;
+  // Layers left in f32 are the source model's own: rebuild them (as io.load does) so that the
+  // quantized model owns its copies and outlives the source model.
+  try {
+    const art = toArtifacts(q);
+    return fromArtifacts(art.config, art.tensors);
+  } finally {
+    q.dispose();
+  }
 }
 
 // Quantized models share the model file format (lp.io): kind 'quantized' in the header.

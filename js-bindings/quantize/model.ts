@@ -35,8 +35,8 @@ export class QuantizedModel {
   private disposed = false;
 
   /**
-   * ownedLayers: f32 layers this model frees with itself (those io.load rebuilt); a model from
-   * quantize() shares its f32 layers with the source model instead.
+   * ownedLayers: f32 layers this model frees with itself (rebuilt from their configs by io.load, and
+   * by quantize() so that the quantized model does not depend on the source model's layers).
    */
   constructor(readonly mode: Mode, readonly steps: Step[], readonly slots: number, readonly inputShape: number[],
       readonly output: number, readonly fallbacks: string[], readonly name = 'quantized', private readonly ownedLayers: Layer[] = []) {

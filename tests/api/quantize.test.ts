@@ -214,6 +214,13 @@ describe('quantize: other layers', () => {
     assert.ok(maxAbs < 0.03 && argmax >= 0.9, `max abs ${maxAbs}, argmax ${argmax}`);
     // The f32 layers go into the model file as class, config and weights; the loaded model owns
     // its rebuilt layers, so it outlives the source model and frees them with itself.
+    // quantize() gave the model its own copies of the f32 layers: it works after the source is gone.
+    const source = model.getWeights();
+    model.dispose();
+    const again = q.predict(test);
+    assert.deepEqual([...again.dataSync()], [...y.dataSync()]);
+    again.dispose();
+    lp.dispose(source);
     const before = lp.memory().numTensors;
     const back = lp.io.load<lp.QuantizedModel>(lp.io.save(q));
     const yb = back.predict(test);

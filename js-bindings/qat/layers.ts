@@ -10,13 +10,7 @@ import { Layer, singleShape, type CallKwargs, type LayerArgs, type SymbolicShape
 import type { Variable } from '../variable.js';
 import { initializers } from '../layers/initializers.js';
 import { fakeQuant, symmetricScales, type QuantRange } from './fake_quant.js';
-
-/** Scale and zero point of an asymmetric quantizer over [lo, hi] (0 always exact, as the int8 kernels need). */
-export function affineParams(lo: number, hi: number, { qmin, qmax }: QuantRange): { scale: number; zeroPoint: number } {
-  const a = Math.min(lo, 0), b = Math.max(hi, 0);
-  const scale = b > a ? (b - a) / (qmax - qmin) : 1;
-  return { scale, zeroPoint: Math.min(qmax, Math.max(qmin, Math.round(qmin - a / scale))) };
-}
+import { affineParams } from '../quantize/params.js';
 
 export interface FakeQuantArgs extends LayerArgs {
   /** The integer range activations are quantized to. */
@@ -65,7 +59,7 @@ export class FakeQuant extends Layer {
     if (kwargs.training) this.observe(x);
     const r = this.learnedRange();
     if (r === null) return x; // nothing observed yet: no range to quantize to
-    const { scale, zeroPoint } = affineParams(r[0], r[1], this.range);
+    const { scale, zeroPoint } = affineParams(r[0], r[1], this.range.qmin, this.range.qmax);
     const [s, z] = withoutTape(() => [tensor([scale]), tensor([zeroPoint])]);
     return fakeQuant(x, s, z, this.range);
   }

@@ -10,14 +10,15 @@ export interface QParams { scale: number; zeroPoint: number }
 
 /**
  * Scale and zero point that map [min, max] (widened to contain 0, so that 0 and the padding are
- * exact) onto [0, 127]. A constant-zero range gets scale 1.
+ * exact) onto [qmin, qmax] (the int8 model's [0, 127] by default; quantization-aware training's
+ * FakeQuant layers use the same rule). A constant-zero range gets scale 1.
  */
-export function affineParams(min: number, max: number): QParams {
+export function affineParams(min: number, max: number, qmin = QMIN, qmax = QMAX): QParams {
   const lo = Math.min(0, min), hi = Math.max(0, max);
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new Error(`quantize: range [${min}, ${max}] is not finite`);
   if (hi - lo === 0) return { scale: 1, zeroPoint: 0 };
-  const scale = Math.fround((hi - lo) / (QMAX - QMIN));
-  const zeroPoint = Math.min(QMAX, Math.max(QMIN, Math.round(QMIN - lo / scale)));
+  const scale = Math.fround((hi - lo) / (qmax - qmin));
+  const zeroPoint = Math.min(qmax, Math.max(qmin, Math.round(qmin - lo / scale)));
   return { scale, zeroPoint };
 }
 

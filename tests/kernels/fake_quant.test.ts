@@ -7,14 +7,10 @@ import assert from 'node:assert/strict';
 import { builds } from '../helpers/wasm.js';
 import { AWKWARD, randInt, randomArray, rng } from '../helpers/rng.js';
 import { assertClose, runKernel } from '../helpers/check.js';
+import { nearestEven } from './int8_ref.js';
 
 const EXACT = { atol: 0, rtol: 0 };
 const f = Math.fround;
-
-function nearestEven(v: number): number {
-  const r = Math.round(v);
-  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 /** The level nearest(x / s) + z and the fake-quantized value, per element of x viewed as [rows, c]. */
 function reference(x: Float32Array, c: number, s: Float32Array, z: Float32Array, qmin: number, qmax: number,

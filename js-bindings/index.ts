@@ -25,7 +25,7 @@ export { train, Optimizer, SGDOptimizer, MomentumOptimizer, AdamOptimizer, RMSPr
 export { dropout } from './ops/nn.js';
 export { broadcastTo } from './ops/layout.js';
 export { equal, notEqual, less, lessEqual, greater, greaterEqual, logicalAnd, cast, where } from './ops/compare.js';
-export { layers, Layer, SymbolicTensor } from './layers/index.js';
+export { layers, Layer, SymbolicTensor, type LayerArgs, type CallKwargs, type InputMask, type SymbolicShape } from './layers/index.js';
 export { input } from './layers/input.js';
 export { initializers } from './layers/initializers.js';
 export { regularizers } from './layers/regularizers.js';

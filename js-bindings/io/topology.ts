@@ -1,7 +1,9 @@
 // A LayersModel's topology as JSON, in tfjs-layers' spirit:
 //   {className: 'Sequential' | 'Model', config: {name, layers: [{className, name, config,
-//    inboundNodes: [{inputs: [[layerName, nodeIndex], ...], list?: true}]}], inputLayers, outputLayers}}
-// nodeIndex counts the layer's applications inside this model. Loading treats the JSON as
+//    inboundNodes: [{inputs: [[layerName, nodeIndex, tensorIndex?], ...], list?: true, kwargs?}]}],
+//    inputLayers, outputLayers}}
+// nodeIndex counts the layer's applications inside this model; tensorIndex (absent: 0) picks one
+// output of a layer with several (returnState); kwargs are the call options given to apply(). Loading treats the JSON as
 // untrusted: the structure is checked, unknown classes, unknown references and cycles are
 // named, layer errors say which layer of the file is bad, and on any failure every layer built
 // so far is disposed.
@@ -11,11 +13,11 @@ import { LayersModel } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { layerFactory, registeredLayers } from './registry.js';
 
-type Ref = [string, number];
-interface NodeJson { inputs: Ref[]; list?: boolean }
+type Ref = [string, number] | [string, number, number];
+interface NodeJson { inputs: Ref[]; list?: boolean; kwargs?: Record<string, unknown> }
 interface LayerJson { className: string; name: string; config: Record<string, unknown>; inboundNodes: NodeJson[] }
 
-const LIMITS = { layers: 10_000, nodes: 1_024, inputs: 1_024, name: 256 };
+const LIMITS = { layers: 10_000, nodes: 1_024, inputs: 1_024, name: 256, outputs: 64 };
 
 /** The nodes between the model's inputs and outputs, and its layers, in the model's order. */
 function graphOf(model: LayersModel): { layers: Layer[]; nodes: Set<LayerNode> } {
@@ -41,14 +43,19 @@ export function saveTopology(model: LayersModel): unknown {
     names.add(l.name);
   }
   const nodeList = (l: Layer) => l.inboundNodes.filter((n) => nodes.has(n));
-  const ref = (s: SymbolicTensor): Ref => [s.node!.layer.name, nodeList(s.node!.layer).indexOf(s.node!)];
+  const ref = (s: SymbolicTensor): Ref => {
+    const at = s.node!.outputs.indexOf(s);
+    const r: Ref = [s.node!.layer.name, nodeList(s.node!.layer).indexOf(s.node!)];
+    return at > 0 ? [...r, at] : r;
+  };
   return {
     className: model instanceof Sequential ? 'Sequential' : 'Model',
     config: {
       name: model.name,
       layers: layers.map((l) => ({
         className: l.className, name: l.name, config: l.getConfig(),
-        inboundNodes: l instanceof InputLayer ? [] : nodeList(l).map((n) => ({ inputs: n.inputs.map(ref), ...(n.listInput ? { list: true } : {}) })),
+        inboundNodes: l instanceof InputLayer ? [] : nodeList(l).map((n) => ({ inputs: n.inputs.map(ref),
+          ...(n.listInput ? { list: true } : {}), ...(n.callArgs ? { kwargs: n.callArgs } : {}) })),
       })),
       inputLayers: model.inputs.map(ref),
       outputLayers: model.outputs.map(ref),
@@ -63,8 +70,9 @@ const fail = (m: string): never => { throw new Error(`io.load: topology: ${m}`);
 function checkRefs(v: unknown, what: string, max: number): Ref[] {
   if (!Array.isArray(v) || v.length > max) fail(`${what} must be a list of at most ${max} [layerName, nodeIndex] pairs`);
   return (v as unknown[]).map((r) => {
-    if (!Array.isArray(r) || r.length !== 2 || !isName(r[0]) || !Number.isInteger(r[1]) || r[1] < 0) {
-      fail(`${what}: bad reference ${JSON.stringify(r)?.slice(0, 80)} (expected [layerName, nodeIndex])`);
+    if (!Array.isArray(r) || (r.length !== 2 && r.length !== 3) || !isName(r[0]) || !Number.isInteger(r[1]) || r[1] < 0 ||
+        (r.length === 3 && !(Number.isInteger(r[2]) && r[2] >= 0 && r[2] < LIMITS.outputs))) {
+      fail(`${what}: bad reference ${JSON.stringify(r)?.slice(0, 80)} (expected [layerName, nodeIndex, tensorIndex?])`);
     }
     return r as Ref;
   });
@@ -84,11 +92,17 @@ function checkLayers(raw: unknown): LayerJson[] {
     const inbound = e.inboundNodes ?? [];
     if (!Array.isArray(inbound) || inbound.length > LIMITS.nodes) fail(`${what}: inboundNodes must be a list of at most ${LIMITS.nodes} nodes`);
     const nodes = (inbound as unknown[]).map((n, k) => {
-      if (!isObject(n) || (n.list !== undefined && typeof n.list !== 'boolean')) fail(`${what}: node ${k} must be {inputs, list?}`);
+      if (!isObject(n) || (n.list !== undefined && typeof n.list !== 'boolean') || (n.kwargs !== undefined && !isObject(n.kwargs))) {
+        fail(`${what}: node ${k} must be {inputs, list?, kwargs?}`);
+      }
       const node = n as Record<string, unknown>;
       const inputs = checkRefs(node.inputs, `${what} node ${k} inputs`, LIMITS.inputs);
       if (inputs.length === 0 || (inputs.length > 1 && node.list !== true)) fail(`${what}: node ${k} must have one input, or a list`);
-      return { inputs, list: node.list === true };
+      const kwargs = node.kwargs as Record<string, unknown> | undefined;
+      if (kwargs !== undefined && ['training', 'logits', 'mask'].some((key) => Object.hasOwn(kwargs, key))) {
+        fail(`${what}: node ${k} kwargs cannot set training, logits or mask`);
+      }
+      return { inputs, list: node.list === true, ...(kwargs ? { kwargs } : {}) };
     });
     return { className: e.className as string, name: e.name as string, config: { ...(e.config ?? {}) as Record<string, unknown>, name: e.name }, inboundNodes: nodes };
   });
@@ -142,8 +156,8 @@ export function loadTopology(raw: unknown, built: Layer[]): LayersModel {
   }
   const outputsOf = applyNodes(entries, layers);
   const resolve = (r: Ref, what: string): SymbolicTensor => {
-    const s = outputsOf.get(r[0])?.[r[1]];
-    if (s === undefined) fail(`${what} refers to node ${r[1]} of '${r[0]}', which does not exist`);
+    const s = outputsOf.get(r[0])?.[r[1]]?.[r[2] ?? 0];
+    if (s === undefined) fail(`${what} refers to ${r[2] === undefined ? '' : `output ${r[2]} of `}node ${r[1]} of '${r[0]}', which does not exist`);
     return s!;
   };
   const inputs = checkRefs(top.config.inputLayers, 'inputLayers', LIMITS.inputs).map((r) => resolve(r, 'inputLayers'));
@@ -161,8 +175,8 @@ export function loadTopology(raw: unknown, built: Layer[]): LayersModel {
  * node k of a layer depends on its inputs and on node k-1 of the same layer (layers number
  * their nodes in the order they are applied). Returns each layer's node outputs.
  */
-function applyNodes(entries: LayerJson[], layers: Map<string, { json: LayerJson; layer: Layer }>): Map<string, SymbolicTensor[]> {
-  const outputs = new Map<string, SymbolicTensor[]>();
+function applyNodes(entries: LayerJson[], layers: Map<string, { json: LayerJson; layer: Layer }>): Map<string, SymbolicTensor[][]> {
+  const outputs = new Map<string, SymbolicTensor[][]>();
   const key = (name: string, k: number) => `${k}:${name}`;
   const waiting = new Map<string, number>();
   const dependents = new Map<string, string[]>();
@@ -170,7 +184,7 @@ function applyNodes(entries: LayerJson[], layers: Map<string, { json: LayerJson;
   for (const json of entries) {
     const { layer } = layers.get(json.name)!;
     if (layer instanceof InputLayer) {
-      outputs.set(json.name, [layer.output]);
+      outputs.set(json.name, [[layer.output]]);
       continue;
     }
     outputs.set(json.name, []);
@@ -191,9 +205,13 @@ function applyNodes(entries: LayerJson[], layers: Map<string, { json: LayerJson;
   while (ready.length > 0) {
     const [json, k] = ready.pop()!;
     const node = json.inboundNodes[k];
-    const ins = node.inputs.map(([from, j]) => outputs.get(from)![j]);
+    const ins = node.inputs.map(([from, j, t]) => {
+      const s = outputs.get(from)![j][t ?? 0];
+      if (s === undefined) fail(`layer '${json.name}' node ${k} refers to output ${t} of '${from}' node ${j}, which does not exist`);
+      return s;
+    });
     const { layer } = layers.get(json.name)!;
-    outputs.get(json.name)!.push(wrap(json, () => layer.apply(node.list ? ins : ins[0])));
+    outputs.get(json.name)!.push(wrap(json, () => layer.applyMulti(node.list ? ins : ins[0], node.kwargs ?? {})));
     applied++;
     for (const d of dependents.get(key(json.name, k)) ?? []) {
       const left = waiting.get(d)! - 1;

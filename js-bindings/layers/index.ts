@@ -9,7 +9,7 @@ import { InputLayer } from './input.js';
 import type { LayerArgs } from './layer.js';
 import type { ActivationName } from './activations.js';
 
-export { Layer, SymbolicTensor, type LayerArgs, type CallKwargs, type SymbolicShape } from './layer.js';
+export { Layer, SymbolicTensor, type LayerArgs, type CallKwargs, type InputMask, type SymbolicShape } from './layer.js';
 export { Dense, Flatten, Reshape, Dropout, Activation, Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D,
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Add, Concatenate,
   Multiply, InputLayer };

@@ -23,12 +23,25 @@ export interface LayerArgs {
   dtype?: DType;
 }
 
+/** A layer's input mask: one per input for layers that take a list (null: that input has none). */
+export type InputMask = Tensor | (Tensor | null)[] | null;
+
 export interface CallKwargs {
   /** Training mode: dropout drops, batch normalization uses batch statistics. */
   training?: boolean;
   /** The model's loss fuses softmax into cross-entropy: return logits instead of softmax. */
   logits?: boolean;
+  /**
+   * The mask of the input (Keras's implicit masks): a bool tensor [batch, time], true where a time
+   * step holds data. An Embedding with maskZero makes one; models hand it to the next layer.
+   */
+  mask?: InputMask;
+  /** Layer-specific call options (useCausalMask, initialState ...), recorded on graph nodes as given. */
+  [option: string]: unknown;
 }
+
+/** The keys of CallKwargs a model sets itself on every call (never recorded on a node). */
+const MODEL_KWARGS = new Set(['training', 'logits', 'mask']);
 
 /** A placeholder in a functional graph: what a layer will produce, by shape. */
 export class SymbolicTensor {
@@ -47,6 +60,8 @@ export interface LayerNode {
   outputs: SymbolicTensor[];
   /** Whether apply() got a list (merge layers) rather than one tensor. */
   listInput?: boolean;
+  /** Call options given to apply() on symbolic tensors (JSON values), passed to every call. */
+  callArgs?: Record<string, unknown>;
 }
 
 const nameCounts = new Map<string, number>();
@@ -122,11 +137,33 @@ export abstract class Layer {
   /** Creates the weights for an input of this shape (batch dimension first, may be null). */
   build(_inputShape: SymbolicShape | SymbolicShape[]): void {}
 
-  /** The layer's computation on real tensors. */
+  /**
+   * The layer's computation on real tensors: one tensor, or one per output for layers with
+   * several (a recurrent layer with returnState gives [output, ...states]).
+   */
   abstract call(inputs: Tensor | Tensor[], kwargs: CallKwargs): Tensor;
 
-  /** The output shape for an input shape (checks the input too). */
+  /** The output shape for an input shape (checks the input too); the first output's for multi-output layers. */
   abstract computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape;
+
+  /** Every output's shape: layers with several outputs override this (and call() returns a list). */
+  computeOutputShapes(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape[] {
+    return [this.computeOutputShape(inputShape)];
+  }
+
+  /**
+   * Whether the layer passes its input mask on unchanged (element-wise and per-time-step layers,
+   * as Keras's supports_masking). Layers that consume or change the mask override computeMask.
+   */
+  supportsMasking = false;
+
+  /**
+   * The mask of the output(s), from the inputs and their mask (Keras's compute_mask). By default
+   * a layer that supportsMasking passes its (single) input mask on and any other layer drops it.
+   */
+  computeMask(_inputs: Tensor | Tensor[], mask: InputMask): Tensor | null | (Tensor | null)[] {
+    return this.supportsMasking && !Array.isArray(mask) ? mask ?? null : null;
+  }
 
   /** The constructor arguments that recreate this layer (tfjs-layers' getConfig). */
   getConfig(): Record<string, unknown> {
@@ -143,12 +180,15 @@ export abstract class Layer {
     if (list.every((x) => x instanceof SymbolicTensor)) {
       const shapes = (list as SymbolicTensor[]).map((s) => s.shape);
       const shapeArg = Array.isArray(inputs) ? shapes : shapes[0];
-      const outShape = this.computeOutputShape(shapeArg);
+      const callArgs = recordedCallArgs(this, kwargs);
+      const outShapes = this.computeOutputShapes(shapeArg);
       this.ensureBuilt(shapeArg);
-      const node: LayerNode = { layer: this, inputs: list as SymbolicTensor[], outputs: [], listInput: Array.isArray(inputs) };
-      node.outputs.push(new SymbolicTensor(outShape, 'float32', node, `${this.name}/out`));
+      const node: LayerNode = { layer: this, inputs: list as SymbolicTensor[], outputs: [], listInput: Array.isArray(inputs),
+        ...(callArgs ? { callArgs } : {}) };
+      outShapes.forEach((shape, i) => node.outputs.push(new SymbolicTensor(shape, 'float32', node, `${this.name}/out${i === 0 ? '' : i}`)));
       this.inboundNodes.push(node);
-      return node.outputs[0];
+      // Several outputs come back as a list, as in TF.js (see applyMulti for a typed form).
+      return (node.outputs.length === 1 ? node.outputs[0] : node.outputs) as SymbolicTensor;
     }
     if (!list.every((x) => x instanceof Tensor)) {
       throw new Error(`${this.name}: apply() takes tensors or symbolic tensors (from lp.input), not a mix`);
@@ -158,6 +198,14 @@ export abstract class Layer {
     this.computeOutputShape(shapeArg); // validates before any memory is touched
     this.ensureBuilt(shapeArg);
     return this.call(inputs as Tensor | Tensor[], kwargs);
+  }
+
+  /** apply() for layers with several outputs (a recurrent layer with returnState): always a list. */
+  applyMulti(inputs: Tensor | Tensor[], kwargs?: CallKwargs): Tensor[];
+  applyMulti(inputs: SymbolicTensor | SymbolicTensor[], kwargs?: CallKwargs): SymbolicTensor[];
+  applyMulti(inputs: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[], kwargs?: CallKwargs): Tensor[] | SymbolicTensor[] {
+    const out = this.apply(inputs as Tensor, kwargs) as Tensor | Tensor[];
+    return Array.isArray(out) ? out : [out];
   }
 
   /** Builds once; later calls must agree on the non-batch dimensions the weights were built for. */
@@ -231,6 +279,20 @@ export abstract class Layer {
     this.penalties = [];
     this.built = false;
   }
+}
+
+/** The layer-specific options of a symbolic apply(), checked to be JSON values (a model file records them). */
+function recordedCallArgs(layer: Layer, kwargs: CallKwargs): Record<string, unknown> | undefined {
+  const entries = Object.entries(kwargs).filter(([k, v]) => !MODEL_KWARGS.has(k) && v !== undefined);
+  if (entries.length === 0) return undefined;
+  for (const [k, v] of entries) {
+    if (v instanceof Tensor || v instanceof SymbolicTensor || (typeof v === 'object' && v !== null && JSON.stringify(v) === undefined)) {
+      throw new Error(`${layer.name} (${layer.className}): call option '${k}' must be a plain value on symbolic inputs; ` +
+        'pass tensors as inputs');
+    }
+    if (typeof v === 'function') throw new Error(`${layer.name} (${layer.className}): call option '${k}' cannot be a function`);
+  }
+  return Object.fromEntries(entries);
 }
 
 /** Checks a single input shape's rank for layers that take one tensor. */

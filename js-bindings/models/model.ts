@@ -7,7 +7,7 @@ import { assignAll, type Variable } from '../variable.js';
 import { concat, slice } from '../ops/layout.js';
 import { clone } from '../ops/creation.js';
 import { fmt } from '../util.js';
-import { Layer, SymbolicTensor, type CallKwargs, type LayerNode } from '../layers/layer.js';
+import { Layer, SymbolicTensor, type CallKwargs, type InputMask, type LayerNode } from '../layers/layer.js';
 import { InputLayer } from '../layers/input.js';
 import { summaryLines } from './summary.js';
 import { compile, compiledOf, evaluate, trainOnBatch, type CompileArgs, type EvaluateArgs } from './training.js';
@@ -118,12 +118,27 @@ export class LayersModel {
   /** Runs the graph on checked inputs; returns one tensor per output. */
   execute(xs: Tensor[], kwargs: ExecuteKwargs = {}): Tensor[] {
     const values = new Map<number, Tensor>();
+    // Keras's implicit masks: what each layer's computeMask gives flows to the layers it feeds.
+    const masks = new Map<number, Tensor>();
     this.inputs.forEach((s, i) => values.set(s.id, xs[i]));
     for (const node of this.nodes) {
       const ins = node.inputs.map((s) => values.get(s.id)!);
-      const out = this.outputs.findIndex((o) => o.node === node);
-      const call: CallKwargs = { training: kwargs.training ?? false, logits: out >= 0 && (kwargs.logits?.[out] ?? false) };
-      values.set(node.outputs[0].id, node.layer.call(node.listInput ? ins : ins[0], call));
+      const inMasks = node.inputs.map((s) => masks.get(s.id) ?? null);
+      const mask: InputMask = node.listInput ? (inMasks.some((m) => m !== null) ? inMasks : null) : inMasks[0];
+      // The logits of a fused softmax loss come from the node that computes a model output.
+      const out = this.outputs.findIndex((o) => o.node === node && o === node.outputs[0]);
+      const call: CallKwargs = { ...node.callArgs, training: kwargs.training ?? false,
+        logits: out >= 0 && (kwargs.logits?.[out] ?? false), ...(mask !== null ? { mask } : {}) };
+      const inputs = node.listInput ? ins : ins[0];
+      const result = node.layer.call(inputs, call) as Tensor | Tensor[];
+      const outs = Array.isArray(result) ? result : [result];
+      if (outs.length !== node.outputs.length) {
+        throw new Error(`${node.layer.name} (${node.layer.className}): call() gave ${outs.length} outputs, ${node.outputs.length} expected`);
+      }
+      outs.forEach((t, i) => values.set(node.outputs[i].id, t));
+      const outMask = node.layer.computeMask(inputs, mask);
+      const outMasks = Array.isArray(outMask) ? outMask : [outMask];
+      outMasks.forEach((m, i) => { if (m !== null && i < node.outputs.length) masks.set(node.outputs[i].id, m); });
     }
     return this.outputs.map((s) => values.get(s.id)!);
   }

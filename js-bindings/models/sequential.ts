@@ -1,6 +1,6 @@
 // Sequential: a linear stack of layers (tfjs-layers' tf.sequential), built as a graph as layers
 // are added. The first layer needs inputShape or batchInputShape, as in TF.js.
-import type { Layer } from '../layers/layer.js';
+import type { Layer, SymbolicTensor } from '../layers/layer.js';
 import { InputLayer } from '../layers/input.js';
 import { LayersModel } from './model.js';
 
@@ -32,16 +32,24 @@ export class Sequential extends LayersModel {
         throw new Error(`sequential: the first layer (${layer.name}) must get an inputShape or batchInputShape argument`);
       }
       const input = new InputLayer({ batchInputShape: layer.batchInputShape, name: `${layer.name}_input` }).output;
-      this.setGraph([input], [layer.apply(input)]);
+      this.setGraph([input], [single(layer, layer.apply(input))]);
       return;
     }
-    this.setGraph(this.inputs, [layer.apply(this.outputs[0])]);
+    this.setGraph(this.inputs, [single(layer, layer.apply(this.outputs[0]))]);
   }
 
   /** The layers, without the implicit input layer. */
   override get layers(): Layer[] {
     return super.layers.filter((l) => !(l instanceof InputLayer));
   }
+}
+
+/** A sequential model's layers give one output each (a recurrent layer with returnState needs a functional model). */
+function single(layer: Layer, out: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+  if (Array.isArray(out)) {
+    throw new Error(`sequential: ${layer.name} (${layer.className}) gives ${out.length} outputs; use a functional model (lp.model) for it`);
+  }
+  return out;
 }
 
 /** tf.sequential: a model from a list of layers ({layers} or the list itself). */

@@ -43,7 +43,7 @@ function assertDtypeName(op: string, dtype: string): asserts dtype is DType {
 /** A tensor holding a copy of `values` (typed array, flat or nested array, or a number). */
 export function tensor(values: TensorLike, shape?: Shape, dtype?: DType): Tensor {
   const d: string = dtype ?? (values instanceof Int32Array ? 'int32' : 'float32');
-  assertDtypeName('tensor', d);
+  if (d !== 'bool') assertDtypeName('tensor', d);
   let flat: ArrayLike<number>;
   if (ArrayBuffer.isView(values)) {
     flat = values as ArrayLike<number>;
@@ -63,8 +63,14 @@ export function tensor(values: TensorLike, shape?: Shape, dtype?: DType): Tensor
   if (sizeFromShape(s) !== flat.length) {
     throw new Error(`tensor: shape ${fmt(s)} needs ${sizeFromShape(s)} values, got ${flat.length}`);
   }
-  const t = allocTensor('tensor', s, d);
-  (d === 'int32' ? engine.i32(t.ptr, t.size) : engine.f32(t.ptr, t.size)).set(flat);
+  const t = allocTensor('tensor', s, d as DType);
+  if (d === 'bool') {
+    // Masks: any non-zero (or true) value is stored as 1, as TF.js does.
+    const out = engine.i32(t.ptr, t.size);
+    for (let i = 0; i < flat.length; i++) out[i] = flat[i] ? 1 : 0;
+  } else {
+    (d === 'int32' ? engine.i32(t.ptr, t.size) : engine.f32(t.ptr, t.size)).set(flat);
+  }
   return t;
 }
 

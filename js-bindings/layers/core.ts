@@ -51,6 +51,7 @@ export class Dense extends Layer {
     this.biasInit = getInitializer('Dense', 'biasInitializer', args.biasInitializer, 'zeros');
     this.kernelReg = getRegularizer('Dense', 'kernelRegularizer', args.kernelRegularizer);
     this.biasReg = getRegularizer('Dense', 'biasRegularizer', args.biasRegularizer);
+    this.supportsMasking = true; // per time step on sequences: the mask passes on, as in Keras
   }
 
   computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
@@ -138,6 +139,7 @@ export class Dropout extends Layer {
     if (args.seed !== undefined && !Number.isSafeInteger(args.seed)) throw new Error(`Dropout: seed must be an integer, got ${String(args.seed)}`);
     this.rate = args.rate;
     this.seed = args.seed;
+    this.supportsMasking = true;
   }
   computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     return singleShape(this, inputShape, []);
@@ -157,6 +159,7 @@ export class Activation extends Layer {
   constructor(args: LayerArgs & { activation: ActivationName }) {
     super('Activation', args);
     this.activation = activationName('Activation', args.activation);
+    this.supportsMasking = true;
   }
   computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     return singleShape(this, inputShape, []);

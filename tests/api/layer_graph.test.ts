@@ -61,16 +61,18 @@ const maskedSums = [[4, 40], [2, 2]];
 describe('implicit masks', () => {
   it('flow through a sequential model, past layers that support masking, to the layer that uses them', () => {
     const sum = new MaskedSum();
-    const model = lp.sequential([new MakeMask({ inputShape: [3, 2] }), lp.layers.activation({ activation: 'linear' }), sum]);
-    // Activation passes masks on only when it says so; a linear activation is element-wise.
+    // Reshape does not pass masks on (as in Keras): the mask stops there.
+    const model = lp.sequential([new MakeMask({ inputShape: [3, 2] }), lp.layers.reshape({ targetShape: [3, 2] }), sum]);
     const x = lp.tensor(data);
     const y = model.predict(x) as lp.Tensor;
-    assert.deepEqual(sum.seen, null, 'Activation does not declare supportsMasking: the mask stops there');
+    assert.deepEqual(sum.seen, null);
     assert.deepEqual(y.arraySync(), [[4, 60], [2, 6]]);
     y.dispose();
-    const passing = lp.layers.activation({ activation: 'linear' });
-    passing.supportsMasking = true;
-    const model2 = lp.sequential([new MakeMask({ inputShape: [3, 2] }), passing, sum]);
+    // Dense, Dropout and Activation work per time step and pass it on.
+    const dense = lp.layers.dense({ units: 2 });
+    const model2 = lp.sequential([new MakeMask({ inputShape: [3, 2] }), lp.layers.activation({ activation: 'linear' }),
+      lp.layers.dropout({ rate: 0.5 }), dense, sum]);
+    dense.setWeights([lp.tensor([[1, 0], [0, 1]]), lp.zeros([2])]);
     const y2 = model2.predict(x) as lp.Tensor;
     assert.deepEqual(sum.seen, [[1, 0, 1], [0, 1, 0]]);
     assert.deepEqual(y2.arraySync(), maskedSums);

@@ -8,6 +8,7 @@ import type { LayersModel } from './models/model.js';
 
 export * from './index.js';
 export { loadMnist } from './data/mnist_node.js';
+export { loadSpamAssassin, loadFemaleFirstNames } from './data/text_node.js';
 
 /** Writes io.save(model, opts) to path. */
 export async function saveModelFile(model: unknown, path: string | URL, opts?: SaveOptions): Promise<void> {

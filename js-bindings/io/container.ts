@@ -8,8 +8,9 @@
 //   └───────────────┴──────────┴───────────┴──────────────────┴─────────┴──────────────────────┴─────────┘
 //
 // The header holds the model kind, its config, optionally a tokenizer (data/tokenizer_json.ts,
-// checked by io.load), and the tensor table. The table gives each tensor's name, dtype, shape, absolute offset, stored
-// length, encoding (dense, sparse (sparse.ts), huffman (huffman.ts) or sparse24 (sparse24.ts)) and quantization parameters, which the container
+// checked by io.load), and the tensor table. The table gives each tensor's name, dtype, shape,
+// absolute offset, stored length, encoding (dense, sparse (sparse.ts), huffman (huffman.ts),
+// sparse24 (sparse24.ts) or gapHuffman (gap_huffman.ts)) and quantization parameters, which the container
 // checks and passes through without interpreting them. The reader checks magic, version and
 // header length, parses and checks the header (schema.ts) against the file's length, then the
 // checksum, before a single tensor byte is copied.
@@ -18,7 +19,9 @@ import { checkHeader, jsonDepth, LIMITS } from './schema.js';
 import { countNonzero, decodeSparse, encodeSparse, sparseLength } from './sparse.js';
 import { decodeHuffman, encodeHuffman } from './huffman.js';
 import { decodeSparse24, encodeSparse24, sparse24Dims } from './sparse24.js';
-import { DTYPE_BYTES, type Encoding, type FileHeader, type SavedTensor, type TensorEntry } from './types.js';
+import { decodeGapHuffman, encodeGapHuffman, gapChannels } from './gap_huffman.js';
+import { encodeBase64F32 } from './base64.js';
+import { DTYPE_BYTES, type Encoding, type FileHeader, type Quantization, type SavedTensor, type TensorEntry } from './types.js';
 
 export const MAGIC = Uint8Array.of(0x89, 0x4C, 0x45, 0x50, 0x54, 0x4F, 0x4E, 0x1A);
 export const FORMAT_VERSION = 1;
@@ -50,6 +53,16 @@ export function shortestF32(v: number): number {
   return Number(f.toPrecision(9));
 }
 
+/**
+ * Quantization parameters as the header stores them: a single scale as a short decimal, several as
+ * base64 float32 bytes (per-channel scales were most of a quantized model's header), zero points
+ * left out when all are 0.
+ */
+function compactQuantization(q: Quantization): Record<string, unknown> {
+  return { scale: q.scale.length === 1 ? [shortestF32(q.scale[0])] : encodeBase64F32(q.scale),
+    ...(q.zeroPoint.every((z) => z === 0) ? {} : { zeroPoint: q.zeroPoint }), ...(q.axis === undefined ? {} : { axis: q.axis }) };
+}
+
 /** The file bytes for a model kind's config and tensors; `extras` are more header fields (the tokenizer). */
 export function writeContainer(op: string, kind: string, config: unknown, tensors: SavedTensor[], opts: WriteOptions = {},
   extras: Record<string, unknown> = {}): Uint8Array {
@@ -69,12 +82,15 @@ export function writeContainer(op: string, kind: string, config: unknown, tensor
     const huffman = useHuffman && esize === 1 ? encodeHuffman(t.bytes) : null;
     const dims = useSparse && huffman !== null ? sparse24Dims(t.shape) : null;
     const semi = dims !== null ? encodeSparse24(t.bytes, dims[0], dims[1]) : null;
+    const channels = huffman !== null && t.dtype === 'int8' ? gapChannels(t.shape) : null;
+    const gapped = channels !== null ? encodeGapHuffman(t.bytes, channels) : null;
     const sizes: [Encoding, number][] = [['dense', n * esize], ['sparse', useSparse ? sparseLength(n, nnz, esize) : Infinity],
-      ['huffman', huffman?.length ?? Infinity], ['sparse24', semi?.length ?? Infinity]];
+      ['huffman', huffman?.length ?? Infinity], ['sparse24', semi?.length ?? Infinity], ['gapHuffman', gapped?.length ?? Infinity]];
     const [encoding, length] = sizes.reduce((best, c) => (c[1] < best[1] ? c : best));
     entries.push({ name: t.name, dtype: t.dtype, shape: [...t.shape], offset: 0, length, encoding,
-      ...(encoding === 'sparse' ? { nnz } : {}), ...(t.quantization ? { quantization: { ...t.quantization, scale: t.quantization.scale.map(shortestF32) } } : {}) });
-    blocks.push({ bytes: encoding === 'huffman' ? huffman! : encoding === 'sparse24' ? semi! : t.bytes, encoding, esize, n });
+      ...(encoding === 'sparse' ? { nnz } : {}), ...(t.quantization ? { quantization: compactQuantization(t.quantization) as unknown as Quantization } : {}) });
+    const stored = { huffman, sparse24: semi, gapHuffman: gapped } as Partial<Record<Encoding, Uint8Array | null>>;
+    blocks.push({ bytes: stored[encoding] ?? t.bytes, encoding, esize, n });
   }
   // Offsets depend on the header's length, which depends on the offsets' digits: lay out for a
   // guessed length and retry with the length that came out until it fits (the length only
@@ -162,7 +178,8 @@ export function readContainer(op: string, input: Uint8Array | ArrayBuffer): Cont
       else {
         const dims = sparse24Dims(e.shape);
         const r = e.encoding === 'sparse' ? decodeSparse(src, DTYPE_BYTES[e.dtype], n, e.nnz!)
-          : e.encoding === 'sparse24' ? decodeSparse24(src, dims![0], dims![1]) : decodeHuffman(src, n);
+          : e.encoding === 'sparse24' ? decodeSparse24(src, dims![0], dims![1])
+          : e.encoding === 'gapHuffman' ? decodeGapHuffman(src, n, gapChannels(e.shape)!) : decodeHuffman(src, n);
         if (typeof r === 'string') throw new Error(`${op}: tensor '${e.name}': bad ${e.encoding} block: ${r}`);
         dense = r;
       }

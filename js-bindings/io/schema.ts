@@ -5,6 +5,8 @@ import { DTYPE_BYTES, ZERO_POINT_RANGE, type Encoding, type FileDType, type File
 import { sparseLength } from './sparse.js';
 import { HUFFMAN_TABLE_BYTES } from './huffman.js';
 import { sparse24Dims, sparse24LengthFits } from './sparse24.js';
+import { gapChannels, gapLengthFits } from './gap_huffman.js';
+import { decodeBase64F32 } from './base64.js';
 
 export const LIMITS = {
   /** Tensors in one file. */
@@ -44,16 +46,22 @@ function checkQuantization(fail: (m: string) => never, q: unknown, dtype: FileDT
   const { scale, zeroPoint, axis } = q;
   if (axis !== undefined && !isInt(axis, 0, shape.length - 1)) fail(`quantization axis must be an integer in [0, ${shape.length - 1}], got ${JSON.stringify(axis)}`);
   const count = axis === undefined ? 1 : shape[axis as number];
-  if (!Array.isArray(scale) || scale.length !== count) fail(`quantization needs ${count} scale(s), got ${Array.isArray(scale) ? scale.length : typeof scale}`);
-  if (!Array.isArray(zeroPoint) || zeroPoint.length !== count) {
-    fail(`quantization needs ${count} zero point(s), got ${Array.isArray(zeroPoint) ? zeroPoint.length : typeof zeroPoint}`);
+  // Per-channel scales may come as base64 float32 bytes (the writer's form), or as a list of numbers.
+  const scales = typeof scale === 'string' ? decodeBase64F32(scale, count) : scale;
+  if (typeof scales === 'string') fail(`quantization scales: ${scales}`);
+  if (!Array.isArray(scales) || scales.length !== count) {
+    fail(`quantization needs ${count} scale(s), got ${Array.isArray(scales) ? scales.length : typeof scale}`);
   }
-  if (!scale.every((s) => typeof s === 'number' && s > 0 && Number.isFinite(Math.fround(s)) && Math.fround(s) > 0)) {
+  // Zero points left out are all 0.
+  const zeros = zeroPoint === undefined ? new Array<number>(count).fill(0) : zeroPoint;
+  if (!Array.isArray(zeros) || zeros.length !== count) {
+    fail(`quantization needs ${count} zero point(s), got ${Array.isArray(zeros) ? zeros.length : typeof zeros}`);
+  }
+  if (!(scales as unknown[]).every((s) => typeof s === 'number' && s > 0 && Number.isFinite(Math.fround(s)) && Math.fround(s) > 0)) {
     fail('quantization scales must be numbers > 0 within float32 range');
   }
-  if (!zeroPoint.every((z) => isInt(z, range[0], range[1]))) fail(`quantization zero points must be integers in [${range}]`);
-  // Scales are float32: the file holds each as the shortest decimal that reads back to it.
-  return { scale: scale.map((v) => Math.fround(v as number)), zeroPoint: [...zeroPoint], ...(axis === undefined ? {} : { axis: axis as number }) };
+  if (!(zeros as unknown[]).every((z) => isInt(z, range![0], range![1]))) fail(`quantization zero points must be integers in [${range}]`);
+  return { scale: (scales as number[]).map((v) => Math.fround(v)), zeroPoint: [...zeros as number[]], ...(axis === undefined ? {} : { axis: axis as number }) };
 }
 
 /** Elements of a shape, or -1 when it exceeds LIMITS.elements (checked dimension by dimension). */
@@ -81,8 +89,8 @@ function checkEntry(op: string, raw: unknown, index: number, dataStart: number, 
   }
   const shape = [...e.shape as number[]];
   const encoding = e.encoding ?? 'dense';
-  if (encoding !== 'dense' && encoding !== 'sparse' && encoding !== 'huffman' && encoding !== 'sparse24') {
-    fail(`encoding must be 'dense', 'sparse', 'huffman' or 'sparse24', got ${JSON.stringify(e.encoding)?.slice(0, 40)}`);
+  if (!['dense', 'sparse', 'huffman', 'sparse24', 'gapHuffman'].includes(encoding as string)) {
+    fail(`encoding must be 'dense', 'sparse', 'huffman', 'sparse24' or 'gapHuffman', got ${JSON.stringify(e.encoding)?.slice(0, 40)}`);
   }
   if (!isInt(e.offset, 0, Number.MAX_SAFE_INTEGER) || !isInt(e.length, 0, Number.MAX_SAFE_INTEGER)) fail('offset and length must be non-negative integers');
   const offset = e.offset as number, length = e.length as number;
@@ -98,6 +106,11 @@ function checkEntry(op: string, raw: unknown, index: number, dataStart: number, 
     if (length < HUFFMAN_TABLE_BYTES || n > (length - HUFFMAN_TABLE_BYTES) * 8) {
       fail(`huffman shape [${shape}] cannot be held in ${length} bytes`);
     }
+  } else if (encoding === 'gapHuffman') {
+    const channels = gapChannels(shape);
+    if (dtype !== 'int8') fail(`the gapHuffman encoding is for int8, not ${dtype}`);
+    if (channels === null) fail(`gapHuffman needs a shape with a last axis of at least 1, got [${shape}]`);
+    if (!gapLengthFits(n, channels!, length)) fail(`gapHuffman shape [${shape}] cannot be held in ${length} bytes`);
   } else if (encoding === 'sparse24') {
     const dims = sparse24Dims(shape);
     if (esize !== 1) fail(`the sparse24 encoding is for one-byte dtypes, not ${dtype}`);

@@ -13,8 +13,10 @@ export const ZERO_POINT_RANGE: Readonly<Partial<Record<FileDType, [number, numbe
 
 /**
  * Affine quantization: real = scale · (q − zeroPoint), one pair per tensor or per index of `axis`.
- * Scales are float32 values: a file stores each as the shortest decimal that reads back to the same
- * float32, and io.load returns them as float32 values.
+ * Scales are float32 values: a file stores a single scale as the shortest decimal that reads back
+ * to the same float32 and per-channel scales as the base64 of their little-endian float32 bytes
+ * (5.3 characters a scale, not 12); zero points that are all 0 are left out. io.load returns
+ * both as number lists, scales as float32 values.
  */
 export interface Quantization {
   scale: number[];
@@ -36,8 +38,9 @@ export interface SavedTensor {
  * 'huffman' (one-byte dtypes): a canonical Huffman code of the bytes (huffman.ts).
  * 'sparse24' (one-byte dtypes, 2:4 sparsity along the second-to-last axes): the kept pair of each
  * group of 4 and the kept bytes Huffman-coded (sparse24.ts).
+ * 'gapHuffman' (int8): each channel's pruning gap removed, then Huffman-coded (gap_huffman.ts).
  */
-export type Encoding = 'dense' | 'sparse' | 'huffman' | 'sparse24';
+export type Encoding = 'dense' | 'sparse' | 'huffman' | 'sparse24' | 'gapHuffman';
 
 /** One row of the header's tensor table. */
 export interface TensorEntry {

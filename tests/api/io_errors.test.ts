@@ -90,7 +90,7 @@ describe('io.load: the tensor table', () => {
     bad(t0((t) => { t.shape = [16, 6]; }), /weight 0 .* \[6,16\] in the rebuilt model but float32 \[16,6\] in the file/);
     bad(t0((t) => { t.length = 1e300; }), /offset and length must be non-negative integers/);
     bad(t0((t) => { t.length += 4; }), /needs 384 bytes, the table says 388/);
-    bad(t0((t) => { t.encoding = 'zip'; }), /encoding must be 'dense', 'sparse', 'huffman' or 'sparse24'/);
+    bad(t0((t) => { t.encoding = 'zip'; }), /encoding must be 'dense', 'sparse', 'huffman', 'sparse24' or 'gapHuffman'/);
     bad(t0((t) => { t.encoding = 'huffman'; }), /the huffman encoding is for one-byte dtypes, not float32/);
     bad(t0((t, j) => { t.name = j.tensors[1].name; }), /tensor '.*' appears twice in the table/);
     bad(t0((t) => { t.name = 7; }), /tensor 0: name must be a string/);

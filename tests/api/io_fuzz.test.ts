@@ -16,7 +16,7 @@ import { mlp, residual, separable, withHeader, rechecksum, parseFile, type Parse
 type Json = ParsedFile['json'];
 type Rand = () => number;
 
-const FILES = 10_400;
+const FILES = 10_800;
 /** Arena growth allowed during one load: a small multiple of the file, plus slack for bookkeeping. */
 const PEAK_FACTOR = 8, PEAK_SLACK = 64 * 1024;
 /** Messages that would mean an engine-internal failure leaked out instead of a checked one. */
@@ -88,7 +88,7 @@ const MUTATORS: Record<string, (f: Uint8Array, r: Rand) => Uint8Array> = {
     const t = pick(r, j.tensors), u = pick(r, j.tensors);
     const ops = [() => { t.offset = u.offset; }, () => { [t.offset, u.offset] = [u.offset, t.offset]; }, () => { t.offset = (t.offset as number) + 16; },
       () => { t.offset = (t.offset as number) - 16; }, () => { t.offset = 0; }, () => { t.offset = 2 ** 40; }, () => { t.length = u.length; },
-      () => { t.encoding = pick(r, ['dense', 'sparse', 'huffman', 'sparse24'].filter((e) => e !== t.encoding)); }, () => { t.nnz = pick(r, [0, 1, 5, 1e9, -1]); }];
+      () => { t.encoding = pick(r, ['dense', 'sparse', 'huffman', 'sparse24', 'gapHuffman'].filter((e) => e !== t.encoding)); }, () => { t.nnz = pick(r, [0, 1, 5, 1e9, -1]); }];
     pick(r, ops)();
   }),
   topology: (f, r) => withHeader(f, (j) => {
@@ -147,20 +147,33 @@ before(async () => {
   ]);
   const xc = lp.randomUniform([8, 6, 6, 1], 0, 1, 'float32', 6);
   const int8 = lp.quantize(cnn, { mode: 'int8', calibrationData: xc }), half = lp.quantize(small, { mode: 'float16' });
-  // And a wider CNN pruned 2:4 before int8: its dense kernel [512, 8] is stored 'sparse24'.
-  const wide = lp.sequential([
-    lp.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [10, 10, 1], kernelInitializer: lp.initializers.glorotUniform({ seed: 7 }) }),
-    lp.layers.maxPooling2d({ poolSize: 2 }),
-    lp.layers.flatten(),
-    lp.layers.dense({ units: 8, activation: 'softmax', kernelInitializer: lp.initializers.glorotUniform({ seed: 8 }) }),
-  ]);
-  const pruning = lp.prune(wide, { schedule: { type: 'constantSparsity', targetSparsity: 0.5, beginStep: 0 }, pattern: '2:4' });
-  pruning.updateMasks();
-  lp.stripPruning(wide);
-  const xw = lp.randomUniform([8, 10, 10, 1], 0, 1, 'float32', 9);
-  const int8of24 = lp.quantize(wide, { mode: 'int8', calibrationData: xw });
-  xw.dispose();
-  wide.dispose();
+  // And a wider CNN pruned 2:4 before int8 (its dense kernel [512, 8] is stored 'sparse24'), and
+  // one pruned 50% unstructured (stored 'gapHuffman').
+  const prunedInt8 = (pattern: 'unstructured' | '2:4') => {
+    const wide = lp.sequential([
+      lp.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [10, 10, 1], kernelInitializer: lp.initializers.glorotUniform({ seed: 7 }) }),
+      lp.layers.maxPooling2d({ poolSize: 2 }),
+      lp.layers.flatten(),
+      lp.layers.dense({ units: 8, activation: 'softmax', kernelInitializer: lp.initializers.glorotUniform({ seed: 8 }) }),
+    ]);
+    if (pattern === 'unstructured') {
+      // Trained kernels' columns differ in size, so one magnitude threshold cuts each at its own int8 level.
+      const dense = wide.layers[3];
+      const k = lp.mul(lp.randomNormal([512, 8], 0, 1, 'float32', 10), lp.tensor([1, 1.5, 2, 3, 1.2, 4, 2.5, 1.8]));
+      const b = lp.zeros([8]);
+      dense.setWeights([k, b]);
+      lp.dispose([k, b]);
+    }
+    const pruning = lp.prune(wide, { schedule: { type: 'constantSparsity', targetSparsity: 0.5, beginStep: 0 }, pattern });
+    pruning.updateMasks();
+    lp.stripPruning(wide);
+    const xw = lp.randomUniform([8, 10, 10, 1], 0, 1, 'float32', 9);
+    const q = lp.quantize(wide, { mode: 'int8', calibrationData: xw });
+    xw.dispose();
+    wide.dispose();
+    return q;
+  };
+  const int8of24 = prunedInt8('2:4'), int8pruned = prunedInt8('unstructured');
   // And an int8 model with layers left in f32 (a residual Add, a BatchNormalization after it): their
   // class, config and weights are in the file, rebuilt through the layer registry.
   const xin = lp.input({ shape: [6, 6, 1] });
@@ -174,11 +187,12 @@ before(async () => {
   console.warn = warn;
   assert.ok(withF32.steps.some((st) => st.op === 'layer'), 'f32 layers in the corpus');
   bases = [lp.io.save(small), lp.io.save(small, { includeOptimizer: true }), lp.io.save(g), lp.io.save(s), lp.io.save(int8), lp.io.save(half),
-    lp.io.save(int8of24), lp.io.save(withF32)];
+    lp.io.save(int8of24), lp.io.save(withF32), lp.io.save(int8pruned)];
   withF32.dispose();
   residual8.dispose();
   assert.ok(lp.io.inspect(bases[6]).tensors.some((t) => t.encoding === 'sparse24'), 'a sparse24 tensor in the corpus');
-  for (const m of [small, g, s, cnn, int8, half, int8of24]) m.dispose();
+  assert.ok(lp.io.inspect(bases[8]).tensors.some((t) => t.encoding === 'gapHuffman'), 'a gapHuffman tensor in the corpus');
+  for (const m of [small, g, s, cnn, int8, half, int8of24, int8pruned]) m.dispose();
   lp.dispose([x, y, xc]);
 });
 
@@ -222,7 +236,7 @@ describe('io.load fuzz', () => {
     assert.equal(tally.flipRaw.harmless + tally.truncate.harmless, 0, 'an unchecksummed change or a truncation always fails');
     const messages = [...seen].join('\n');
     for (const want of [/checksum mismatch/, /truncated file/, /not valid JSON/, /cycle in the topology/, /unknown className/, /unknown dtype/,
-      /overlaps/, /bad magic|unsupported format version/, /weight/, /corrupted quantized model/, /bad huffman block|huffman shape/, /bad sparseN block|sparseN shape|sparseN needs/ /* digits read N */]) {
+      /overlaps/, /bad magic|unsupported format version/, /weight/, /corrupted quantized model/, /bad huffman block|huffman shape/, /bad gapHuffman block|gapHuffman shape|gapHuffman is for/, /bad sparseN block|sparseN shape|sparseN needs/ /* digits read N */]) {
       assert.match(messages, want);
     }
   });

@@ -1,7 +1,8 @@
 // lp.data.Tokenizer and the sequence helpers: word and character level, lower-casing, filters,
 // the numWords cap with and without an OOV token, ties in counts, padding and truncation at either
 // end, round trips through toJSON/fromJSON and through a model file (io.save {tokenizer}), and
-// bad input (malformed JSON from a file, ragged sequences, bad options), each a clear Error.
+// bad input (malformed JSON from a file, ragged sequences, bad options), each a clear Error; and
+// the padding mask through add/multiply (word + position embeddings).
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lp from '../../js-bindings/index.js';
@@ -225,5 +226,20 @@ describe('Tokenizer: JSON and model files', () => {
     model.dispose();
     expectError(() => lp.io.load(file), 'io.load', /tokenizer is malformed: Tokenizer.fromJSON: counts\[0\]/);
     expectError(() => lp.io.loadTokenizer(file), 'io.loadTokenizer', /tokenizer is malformed/);
+  });
+});
+
+describe('masks through merge layers (word + position embeddings)', () => {
+  it('add and multiply keep the padding mask: a step is real when every masked input says so', () => {
+    noLeak(() => lp.tidy(() => {
+      const add = lp.layers.add(), a = lp.zeros([2, 3, 4]), b = lp.zeros([2, 3, 4]);
+      const m1 = lp.tensor([1, 1, 0, 1, 0, 0], [2, 3], 'bool'), m2 = lp.tensor([1, 0, 1, 1, 1, 0], [2, 3], 'bool');
+      assert.equal(add.computeMask([a, b], null), null);
+      assert.equal(add.computeMask([a, b], [null, null]), null);
+      assert.deepEqual([...(add.computeMask([a, b], [m1, null]) as lp.Tensor).dataSync()], [1, 1, 0, 1, 0, 0]);
+      const both = lp.layers.multiply().computeMask([a, b], [m1, m2]) as lp.Tensor;
+      assert.equal(both.dtype, 'bool');
+      assert.deepEqual([...both.dataSync()], [1, 0, 0, 1, 0, 0]);
+    }));
   });
 });

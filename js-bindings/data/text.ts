@@ -80,12 +80,14 @@ export class Tokenizer {
   wordIndex = new Map<string, number>();
   /** Id → token. */
   indexWord = new Map<number, string>();
-  /** filters as a set of code points. */
-  private readonly filterSet: Set<string>;
+  /** Matches any one character of filters (null when there are none). */
+  private readonly filterPattern: RegExp | null;
 
   constructor(args: TokenizerArgs = {}) {
     this.config = tokenizerConfig('Tokenizer', args);
-    this.filterSet = new Set(this.config.filters);
+    // One character class over code points ('u'); only \ ] [ ^ - need escaping inside it.
+    const filters = this.config.filters;
+    this.filterPattern = filters.length === 0 ? null : new RegExp(`[${filters.replace(/[\\\]\[^-]/g, '\\$&')}]`, 'gu');
     this.reindex();
   }
 
@@ -100,8 +102,7 @@ export class Tokenizer {
     const { lower, charLevel, split } = this.config;
     const t = lower ? text.toLowerCase() : text;
     if (charLevel) return [...t];
-    let replaced = '';
-    for (const c of t) replaced += this.filterSet.has(c) ? split : c;
+    const replaced = this.filterPattern === null ? t : t.replace(this.filterPattern, split);
     return replaced.split(split).filter((w) => w.length > 0);
   }
 
@@ -161,6 +162,16 @@ export class Tokenizer {
       }
       return words.join(this.config.charLevel ? '' : ' ');
     });
+  }
+
+  /**
+   * A copy holding only the tokens that textsToSequences can emit (ids below numWords): the same
+   * sequences and texts, a smaller JSON (what a model file needs). Without numWords, a plain copy.
+   */
+  capped(): Tokenizer {
+    const json = this.toJSON();
+    const keep = Math.max(0, this.vocabularySize - 1 - (this.config.oovToken === null ? 0 : 1));
+    return Tokenizer.fromJSON({ ...json, words: json.words.slice(0, keep), counts: json.counts.slice(0, keep) });
   }
 
   /** A plain JSON object (config, vocabulary and counts); Tokenizer.fromJSON reads it back. */

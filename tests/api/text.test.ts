@@ -42,6 +42,19 @@ describe('Tokenizer: word level', () => {
     assert.deepEqual([...t.wordIndex.keys()], ['Hi!', 'hi', 'x']);
   });
 
+  it('filters are taken character by character, special characters and emoji included', () => {
+    const t = new lp.data.Tokenizer({ filters: 'a-^]\\[😀', lower: false });
+    assert.deepEqual(t.tokenize('ba-c^d]e\\f[g😀h b.c'), ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'b.c']);
+    const rand = rng(3);
+    const alphabet = [...'ab -.,!?\\]^[\n\tZé😀'];
+    for (let trial = 0; trial < 50; trial++) {
+      const text = Array.from({ length: randInt(rand, 0, 30) }, () => alphabet[randInt(rand, 0, alphabet.length - 1)]).join('');
+      let replaced = '';
+      for (const c of text.toLowerCase()) replaced += lp.data.DEFAULT_FILTERS.includes(c) ? ' ' : c;
+      assert.deepEqual(new lp.data.Tokenizer().tokenize(text), replaced.split(' ').filter((w) => w !== ''), JSON.stringify(text));
+    }
+  });
+
   it('numWords caps the ids; an OOV token (id 1) stands for the rest', () => {
     const plain = new lp.data.Tokenizer({ numWords: 3 });
     plain.fitOnTexts(texts);
@@ -144,6 +157,17 @@ describe('Tokenizer: JSON and model files', () => {
       const t = fitted(args);
       same(t, lp.data.Tokenizer.fromJSON(t.toJSON()));
       same(t, lp.data.Tokenizer.fromJSON(JSON.stringify(t)));
+    }
+  });
+
+  it('capped() keeps only the ids below numWords: the same sequences and texts from a smaller JSON', () => {
+    const probe = ['the cat sat on a bird', 'zebra dog'];
+    for (const args of [{ numWords: 4 }, { numWords: 4, oovToken: '<oov>' }, { numWords: 1, oovToken: '<oov>' }, {}] as lp.data.TokenizerArgs[]) {
+      const t = fitted(args), c = t.capped();
+      assert.deepEqual(c.textsToSequences(probe), t.textsToSequences(probe));
+      assert.deepEqual(c.sequencesToTexts([[1, 2, 3, 4, 5, 9]]), t.sequencesToTexts([[1, 2, 3, 4, 5, 9]]));
+      assert.equal(c.vocabularySize, t.vocabularySize);
+      assert.equal(c.wordIndex.size, args.numWords === undefined ? t.wordIndex.size : Math.max(args.numWords - 1, args.oovToken ? 1 : 0));
     }
   });
 

@@ -167,7 +167,7 @@ describe('Tokenizer: JSON and model files', () => {
       assert.deepEqual(c.textsToSequences(probe), t.textsToSequences(probe));
       assert.deepEqual(c.sequencesToTexts([[1, 2, 3, 4, 5, 9]]), t.sequencesToTexts([[1, 2, 3, 4, 5, 9]]));
       assert.equal(c.vocabularySize, t.vocabularySize);
-      assert.equal(c.wordIndex.size, args.numWords === undefined ? t.wordIndex.size : Math.max(args.numWords - 1, args.oovToken ? 1 : 0));
+      assert.equal(c.wordIndex.size, args.numWords == null ? t.wordIndex.size : Math.max(args.numWords - 1, args.oovToken ? 1 : 0));
     }
   });
 

@@ -53,7 +53,7 @@ export class Embedding extends Layer {
   embeddings: Variable | null = null;
 
   constructor(args: EmbeddingArgs) {
-    const length = args?.inputLength;
+    const length = args?.inputLength ?? undefined; // null (as Keras configs may write it) means none
     if (length !== undefined && !(Number.isInteger(length) && (length as number) > 0) &&
         !(Array.isArray(length) && length.length > 0 && length.every((d) => Number.isInteger(d) && d > 0))) {
       throw new Error(`Embedding: inputLength must be a positive integer or a list of them, got ${JSON.stringify(length)}`);

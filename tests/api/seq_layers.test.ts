@@ -260,6 +260,31 @@ describe('training', () => {
   });
 });
 
+describe('fit on int32 ids', () => {
+  it('a maskZero embedding model learns a token-presence rule with model.fit; memory returns to where it was', async () => {
+    const model = lp.sequential([lp.layers.embedding({ inputDim: 12, outputDim: 4, maskZero: true, inputShape: [7] }),
+      lp.layers.globalMaxPooling1d(), lp.layers.dense({ units: 1, activation: 'sigmoid' })]);
+    model.compile({ optimizer: lp.train.adam(0.05), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    // Label 1 when token 5 occurs; id 0 pads the tail of each row.
+    const n = 64, rows: number[] = [], labels: number[] = [];
+    const v = ids(n * 7, 12, 70);
+    for (let i = 0; i < n; i++) {
+      const row = Array.from(v.subarray(i * 7, i * 7 + 7), (t) => (t === 0 ? 1 : t));
+      row.fill(0, 4 + (i % 3));
+      rows.push(...row);
+      labels.push(row.includes(5) ? 1 : 0);
+    }
+    const x = lp.tensor(Int32Array.from(rows), [n, 7], 'int32'), y = lp.tensor(labels, [n, 1]);
+    const before = lp.memory().numBytes;
+    const h = await model.fit(x, y, { epochs: 40, batchSize: 16, verbose: 0 });
+    const acc = h.history.acc ?? h.history.accuracy;
+    assert.ok(acc[acc.length - 1] > 0.9, `accuracy ${acc[acc.length - 1]}`);
+    assert.ok(lp.memory().numBytes <= before + 4096 * 8, 'fit leaves at most the optimizer state behind');
+    lp.dispose([x, y]);
+    model.dispose();
+  });
+});
+
 describe('errors', () => {
   it('embedding: ids out of range or not whole numbers name the id, its position and the vocabulary size', () => {
     const emb = lp.layers.embedding({ inputDim: 10, outputDim: 2, name: 'emb' });

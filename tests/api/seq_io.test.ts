@@ -46,6 +46,23 @@ describe('io: sequence layers', () => {
     model.dispose();
   });
 
+  it('a Sequential starting with an Embedding keeps its int32 input through a round trip', () => {
+    const model = lp.sequential([lp.layers.embedding({ inputDim: 9, outputDim: 3, inputLength: 5, maskZero: true }),
+      lp.layers.conv1d({ filters: 2, kernelSize: 2, padding: 'same' }), lp.layers.globalAveragePooling1d()]);
+    randomizeWeights(model, 32);
+    const file = lp.io.save(model);
+    const x = lp.tensor([1, 2, 3, 0, 0, 8, 7, 6, 5, 4], [2, 5], 'int32');
+    noLeak(() => {
+      const back = lp.io.load(file);
+      assert.equal(back.constructor, model.constructor);
+      assert.equal(back.inputs[0].dtype, 'int32');
+      assert.deepEqual(predictBytes(back, x), predictBytes(model, x));
+      back.dispose();
+    });
+    x.dispose();
+    model.dispose();
+  });
+
   it('TimeDistributed from a file: config.layer is validated', () => {
     const make = layerFactory('TimeDistributed')!;
     const nest = (depth: number): Record<string, unknown> =>

@@ -187,10 +187,42 @@ describe('masks: Embedding(maskZero) → global poolings', () => {
 });
 
 describe('gradients through the tape (finite differences)', () => {
-  it('conv1d: causal with dilation, strided same, valid', () => {
-    for (const [pad, stride, dilation] of [['causal', 1, 2], ['same', 2, 1], ['valid', 1, 1]] as const) {
-      checkGrads({ f: (x, w) => lp.conv1d(x, w, stride, pad, 'NWC', dilation), inputs: [
-        { values: values(2 * 7 * 3, 1), shape: [2, 7, 3] }, { values: values(3 * 3 * 2, 2), shape: [3, 3, 2] }] });
+  for (const steps of [1, 3, 17]) {
+    it(`conv1d over ${steps} steps: causal with dilation, strided same, valid, numeric pad`, () => {
+      for (const [pad, stride, dilation] of [['causal', 1, 2], ['same', 2, 1], ['valid', 1, 1], [1, 1, 1]] as const) {
+        const k = pad === 'valid' ? Math.min(3, steps) : 3;
+        checkGrads({ f: (x, w) => lp.conv1d(x, w, stride, pad, 'NWC', dilation), inputs: [
+          { values: values(2 * steps * 3, steps), shape: [2, steps, 3] }, { values: values(k * 3 * 2, 2), shape: [k, 3, 2] }] });
+      }
+    });
+  }
+  it('conv1d with bias and relu through a Conv1D layer (the fused epilogue\'s gradient)', () => {
+    const layer = lp.layers.conv1d({ filters: 2, kernelSize: 2, padding: 'causal', activation: 'tanh' });
+    layer.ensureBuilt([null, 5, 3]);
+    const [kernel, bias] = layer.weights;
+    checkGrads({ f: (x, w, b) => lp.tanh(lp.add(lp.conv1d(x, w, 1, 'causal'), b)), inputs: [
+      { values: values(2 * 5 * 3, 4), shape: [2, 5, 3] }, { values: kernel.dataSync() as Float32Array, shape: [...kernel.shape] },
+      { values: values(2, 5), shape: [2] }] });
+    lp.tidy(() => {
+      const x = lp.tensor(values(2 * 5 * 3, 6), [2, 5, 3]);
+      const g = lp.variableGrads(() => lp.sum(layer.apply(x)), layer.weights).grads;
+      const want = lp.grads((w: lp.Tensor, b: lp.Tensor) => lp.sum(lp.tanh(lp.add(lp.conv1d(x, w, 1, 'causal'), b))))([kernel, bias]);
+      [kernel, bias].forEach((v, i) => {
+        const a = g[v.name].dataSync(), e = want[i].dataSync();
+        a.forEach((q, j) => assert.ok(Math.abs(q - e[j]) < 1e-5, `${v.name}[${j}]: ${q} vs ${e[j]}`));
+      });
+    });
+    layer.dispose();
+  });
+  // (tfjs-core's conv1d with a numeric pad throws: it pads the height too, sized from the width.)
+  it('conv1d op matches tfjs-core conv1d (rank-2 input, same and valid with strides)', () => {
+    const x = values(9 * 4, 8), f = values(3 * 4 * 2, 9);
+    for (const [pad, stride, rank2] of [['same', 1, true], ['same', 2, false], ['valid', 3, true], ['valid', 1, false]] as const) {
+      const xs = rank2 ? [9, 4] : [1, 9, 4];
+      const want = tf.conv1d(tf.tensor(x, xs) as tf.Tensor3D, tf.tensor3d(f, [3, 4, 2]), stride, pad).dataSync();
+      const got = lp.tidy(() => lp.conv1d(lp.tensor(x, xs), lp.tensor(f, [3, 4, 2]), stride, pad).dataSync());
+      assert.equal(got.length, want.length);
+      got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-5, `pad ${pad} stride ${stride}: ${v} vs ${want[i]}`));
     }
   });
   for (const t of [1, 3, 17]) {

@@ -218,8 +218,9 @@ describe('gradients through the tape (finite differences)', () => {
   it('conv1d op matches tfjs-core conv1d (rank-2 input, same and valid with strides)', () => {
     const x = values(9 * 4, 8), f = values(3 * 4 * 2, 9);
     for (const [pad, stride, rank2] of [['same', 1, true], ['same', 2, false], ['valid', 3, true], ['valid', 1, false]] as const) {
-      const xs = rank2 ? [9, 4] : [1, 9, 4];
-      const want = tf.conv1d(tf.tensor(x, xs) as tf.Tensor3D, tf.tensor3d(f, [3, 4, 2]), stride, pad).dataSync();
+      const xs: number[] = rank2 ? [9, 4] : [1, 9, 4];
+      const tx = (rank2 ? tf.tensor2d(x, [9, 4]) : tf.tensor3d(x, [1, 9, 4])) as tf.Tensor3D;
+      const want = tf.conv1d(tx, tf.tensor3d(f, [3, 4, 2]), stride, pad).dataSync();
       const got = lp.tidy(() => lp.conv1d(lp.tensor(x, xs), lp.tensor(f, [3, 4, 2]), stride, pad).dataSync());
       assert.equal(got.length, want.length);
       got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-5, `pad ${pad} stride ${stride}: ${v} vs ${want[i]}`));

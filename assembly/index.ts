@@ -52,3 +52,7 @@ export { qgemm_packed_bytes, pack_qc8w, gemm_qs8_qc8w } from "./kernels/int8/qge
 export { conv2d_nhwc_qs8_qc8w } from "./kernels/int8/qconv";
 export { depthwise_conv2d_nhwc_qs8_qc8w } from "./kernels/int8/qdwconv";
 export { maxpool2d_nhwc_qs8, avgpool2d_nhwc_qs8 } from "./kernels/int8/qpool";
+// Sequence basics (issue 12): embedding ids, masked global pooling over time and its gradients.
+export { embedding_ids_check_i32, embedding_ids_f32 } from "./kernels/embedding_ids";
+export { global_avgpool_time_f32, global_maxpool_time_f32 } from "./kernels/pool_time";
+export { global_avgpool_time_grad_f32, global_maxpool_time_grad_f32 } from "./autograd/pool_time_grad";

@@ -52,3 +52,6 @@ export { distill, distillationLoss, type DistillArgs, type DistillLossArgs } fro
 export * as io from './io/index.js';
 // Post-training quantization (int8 / dynamic) and the QuantizedModel.
 export { quantize, QuantizedModel, type QuantizeArgs } from './quantize/index.js';
+// Sequence basics: conv1d (with 'causal' padding) and the masked global poolings over time.
+export { conv1d } from './ops/conv1d.js';
+export { globalAveragePool1d, globalMaxPool1d } from './ops/pool_time.js';

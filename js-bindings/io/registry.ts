@@ -5,7 +5,8 @@
 // round-trips; regularizers come back from their JSON ({className: 'L1L2', config}).
 import { Layer, Dense, Flatten, Reshape, Dropout, Activation, Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D,
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Add, Concatenate,
-  Multiply, InputLayer } from '../layers/index.js';
+  Multiply, InputLayer, Embedding, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D,
+  TimeDistributed } from '../layers/index.js';
 
 import { zeros } from '../ops/creation.js';
 import type { Initializer } from '../layers/initializers.js';
@@ -14,7 +15,7 @@ export type LayerFactory = (config: Record<string, unknown>) => Layer;
 
 /** Config keys naming initializers: zeros under the same name when a file is loaded. */
 const INITIALIZER_KEYS = ['kernelInitializer', 'biasInitializer', 'depthwiseInitializer', 'pointwiseInitializer',
-  'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer'];
+  'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer', 'embeddingsInitializer'];
 
 // `new (C as any)(args)`: the constructors validate their arguments, which come from the file.
 type LayerClass = new (args: never) => Layer;
@@ -24,7 +25,9 @@ const builtins: [string, LayerClass][] = [
   ['ZeroPadding2D', ZeroPadding2D], ['MaxPooling2D', MaxPooling2D], ['AveragePooling2D', AveragePooling2D],
   ['GlobalAveragePooling2D', GlobalAveragePooling2D], ['GlobalMaxPooling2D', GlobalMaxPooling2D],
   ['BatchNormalization', BatchNormalization], ['Add', Add], ['Concatenate', Concatenate], ['Multiply', Multiply],
-  ['InputLayer', InputLayer],
+  ['InputLayer', InputLayer], ['Embedding', Embedding], ['Conv1D', Conv1D], ['MaxPooling1D', MaxPooling1D],
+  ['AveragePooling1D', AveragePooling1D], ['GlobalAveragePooling1D', GlobalAveragePooling1D],
+  ['GlobalMaxPooling1D', GlobalMaxPooling1D],
 ];
 
 const registry = new Map<string, LayerFactory>();
@@ -33,7 +36,8 @@ const registry = new Map<string, LayerFactory>();
 const KEY_TYPES: Record<string, 'string' | 'boolean' | 'number'> = {
   name: 'string', activation: 'string', dtype: 'string', trainable: 'boolean', useBias: 'boolean', center: 'boolean',
   scale: 'boolean', units: 'number', filters: 'number', rate: 'number', momentum: 'number', epsilon: 'number',
-  axis: 'number', depthMultiplier: 'number', seed: 'number', batchSize: 'number',
+  axis: 'number', depthMultiplier: 'number', seed: 'number', batchSize: 'number', inputDim: 'number', outputDim: 'number',
+  maskZero: 'boolean',
   ...Object.fromEntries(INITIALIZER_KEYS.map((k) => [k, 'string'])),
 };
 const DTYPES = ['float32', 'int32', 'bool'];
@@ -56,6 +60,38 @@ export function loadArgs(config: Record<string, unknown>): Record<string, unknow
 }
 
 for (const [name, C] of builtins) registry.set(name, (config) => new (C as new (args: unknown) => Layer)(loadArgs(config)));
+
+/** Wrappers nest (a TimeDistributed of a TimeDistributed ...) at most this deep in a file. */
+const MAX_WRAPPER_DEPTH = 4;
+let wrapperDepth = 0;
+
+/** TimeDistributed from a file: config.layer is untrusted {className, config}, rebuilt through this registry. */
+registry.set('TimeDistributed', (config) => {
+  const inner = config.layer as { className?: unknown; config?: unknown } | undefined;
+  if (inner === null || typeof inner !== 'object' || Array.isArray(inner) || typeof inner.className !== 'string' ||
+      inner.config === null || typeof inner.config !== 'object' || Array.isArray(inner.config)) {
+    throw new Error('TimeDistributed: config.layer must be {className: string, config: object}');
+  }
+  const factory = registry.get(inner.className);
+  if (factory === undefined || inner.className === 'InputLayer') {
+    throw new Error(`TimeDistributed: config.layer has unknown className '${inner.className.slice(0, 60)}'`);
+  }
+  if (wrapperDepth >= MAX_WRAPPER_DEPTH) throw new Error(`TimeDistributed: layers nest more than ${MAX_WRAPPER_DEPTH} deep`);
+  wrapperDepth++;
+  let layer: Layer;
+  try {
+    layer = factory(inner.config as Record<string, unknown>);
+  } finally {
+    wrapperDepth--;
+  }
+  const { layer: _layer, ...rest } = config;
+  try {
+    return new TimeDistributed({ ...(loadArgs(rest) as object), layer });
+  } catch (e) {
+    layer.dispose();
+    throw e;
+  }
+});
 
 /** Registers (or replaces) how a layer class is rebuilt from its config when a model file is loaded. */
 export function registerLayer(className: string, factory: LayerFactory): void {

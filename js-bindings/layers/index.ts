@@ -6,13 +6,18 @@ import { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPoolin
 import { BatchNormalization, type BatchNormalizationArgs } from './normalization.js';
 import { Add, Concatenate, Multiply } from './merge.js';
 import { InputLayer } from './input.js';
+import { Embedding, type EmbeddingArgs } from './embedding.js';
+import { Conv1D, type Conv1DArgs } from './conv1d.js';
+import { MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, type Pooling1DArgs } from './pooling1d.js';
+import { TimeDistributed, type TimeDistributedArgs } from './wrappers.js';
 import type { LayerArgs } from './layer.js';
 import type { ActivationName } from './activations.js';
 
 export { Layer, SymbolicTensor, type LayerArgs, type CallKwargs, type InputMask, type SymbolicShape } from './layer.js';
 export { Dense, Flatten, Reshape, Dropout, Activation, Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D,
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Add, Concatenate,
-  Multiply, InputLayer };
+  Multiply, InputLayer, Embedding, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D,
+  TimeDistributed };
 
 export const layers = {
   dense: (args: DenseArgs) => new Dense(args),
@@ -34,4 +39,11 @@ export const layers = {
   multiply: (args?: LayerArgs) => new Multiply(args),
   concatenate: (args?: LayerArgs & { axis?: number }) => new Concatenate(args),
   inputLayer: (args: LayerArgs) => new InputLayer(args),
+  embedding: (args: EmbeddingArgs) => new Embedding(args),
+  conv1d: (args: Conv1DArgs) => new Conv1D(args),
+  maxPooling1d: (args?: Pooling1DArgs) => new MaxPooling1D(args),
+  averagePooling1d: (args?: Pooling1DArgs) => new AveragePooling1D(args),
+  globalAveragePooling1d: (args?: LayerArgs) => new GlobalAveragePooling1D(args),
+  globalMaxPooling1d: (args?: LayerArgs) => new GlobalMaxPooling1D(args),
+  timeDistributed: (args: TimeDistributedArgs) => new TimeDistributed(args),
 };

@@ -31,7 +31,9 @@ export class Sequential extends LayersModel {
       if (layer.batchInputShape === undefined) {
         throw new Error(`sequential: the first layer (${layer.name}) must get an inputShape or batchInputShape argument`);
       }
-      const input = new InputLayer({ batchInputShape: layer.batchInputShape, name: `${layer.name}_input` }).output;
+      // A layer that takes ids (Embedding) declares inputDtype: its input accepts int32 (and float32).
+      const dtype = (layer as { inputDtype?: 'int32' }).inputDtype;
+      const input = new InputLayer({ batchInputShape: layer.batchInputShape, name: `${layer.name}_input`, ...(dtype ? { dtype } : {}) }).output;
       this.setGraph([input], [single(layer, layer.apply(input))]);
       return;
     }

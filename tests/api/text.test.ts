@@ -240,6 +240,25 @@ describe('Tokenizer: JSON and model files', () => {
     model.dispose();
   });
 
+  it('a text model and its tokenizer: the loaded pair gives the same predictions from raw text', () => {
+    const t = fitted({ numWords: 8, oovToken: '<oov>' });
+    const model = lp.sequential([
+      lp.layers.embedding({ inputDim: t.vocabularySize, outputDim: 4, maskZero: true, inputShape: [6] }),
+      lp.layers.globalAveragePooling1d(),
+      lp.layers.dense({ units: 1, activation: 'sigmoid' }),
+    ]);
+    const file = lp.io.save(model, { tokenizer: t.capped() });
+    const probe = ['the cat sat on the mat', 'a bird ate the zebra', ''];
+    const predict = (m: lp.LayersModel, tok: lp.data.Tokenizer) => lp.tidy(() =>
+      [...(m.predict(lp.data.padSequences(tok.textsToSequences(probe), { maxLen: 6, padding: 'post' })) as lp.Tensor).dataSync()]);
+    noLeak(() => {
+      const { model: back, tokenizer } = lp.io.load(file, { withTokenizer: true });
+      assert.deepEqual(predict(back, tokenizer!), predict(model, t));
+      back.dispose();
+    });
+    model.dispose();
+  });
+
   it('a model file with a malformed tokenizer is refused before any model is built', () => {
     const model = textModel();
     const t = fitted();

@@ -52,3 +52,6 @@ export { qgemm_packed_bytes, pack_qc8w, gemm_qs8_qc8w } from "./kernels/int8/qge
 export { conv2d_nhwc_qs8_qc8w } from "./kernels/int8/qconv";
 export { depthwise_conv2d_nhwc_qs8_qc8w } from "./kernels/int8/qdwconv";
 export { maxpool2d_nhwc_qs8, avgpool2d_nhwc_qs8 } from "./kernels/int8/qpool";
+// Recurrent layers (SimpleRNN, LSTM, GRU): whole-sequence forward and backpropagation through time.
+export { rnn_forward_f32 } from "./kernels/rnn";
+export { rnn_grad_f32 } from "./autograd/rnn_grad";

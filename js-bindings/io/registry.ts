@@ -5,7 +5,8 @@
 // round-trips; regularizers come back from their JSON ({className: 'L1L2', config}).
 import { Layer, Dense, Flatten, Reshape, Dropout, Activation, Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D,
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Add, Concatenate,
-  Multiply, InputLayer } from '../layers/index.js';
+  Multiply, InputLayer, SimpleRNN, LSTM, GRU, Bidirectional } from '../layers/index.js';
+import { RNNLayer } from '../layers/recurrent.js';
 
 import { zeros } from '../ops/creation.js';
 import type { Initializer } from '../layers/initializers.js';
@@ -14,7 +15,7 @@ export type LayerFactory = (config: Record<string, unknown>) => Layer;
 
 /** Config keys naming initializers: zeros under the same name when a file is loaded. */
 const INITIALIZER_KEYS = ['kernelInitializer', 'biasInitializer', 'depthwiseInitializer', 'pointwiseInitializer',
-  'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer'];
+  'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer', 'recurrentInitializer'];
 
 // `new (C as any)(args)`: the constructors validate their arguments, which come from the file.
 type LayerClass = new (args: never) => Layer;
@@ -24,7 +25,7 @@ const builtins: [string, LayerClass][] = [
   ['ZeroPadding2D', ZeroPadding2D], ['MaxPooling2D', MaxPooling2D], ['AveragePooling2D', AveragePooling2D],
   ['GlobalAveragePooling2D', GlobalAveragePooling2D], ['GlobalMaxPooling2D', GlobalMaxPooling2D],
   ['BatchNormalization', BatchNormalization], ['Add', Add], ['Concatenate', Concatenate], ['Multiply', Multiply],
-  ['InputLayer', InputLayer],
+  ['InputLayer', InputLayer], ['SimpleRNN', SimpleRNN], ['LSTM', LSTM], ['GRU', GRU],
 ];
 
 const registry = new Map<string, LayerFactory>();
@@ -56,6 +57,19 @@ export function loadArgs(config: Record<string, unknown>): Record<string, unknow
 }
 
 for (const [name, C] of builtins) registry.set(name, (config) => new (C as new (args: unknown) => Layer)(loadArgs(config)));
+
+// Bidirectional wraps a recurrent layer given by {className, config} in the file (untrusted:
+// checked, then rebuilt through this registry's own factory for that class).
+registry.set('Bidirectional', (config) => {
+  const inner = config.layer as { className?: unknown; config?: unknown } | null;
+  if (inner === null || typeof inner !== 'object' || !['SimpleRNN', 'LSTM', 'GRU'].includes(inner.className as string) ||
+      inner.config === null || typeof inner.config !== 'object' || Array.isArray(inner.config)) {
+    throw new Error('Bidirectional: config.layer must be {className: SimpleRNN | LSTM | GRU, config: {...}}');
+  }
+  const layer = registry.get(inner.className as string)!(inner.config as Record<string, unknown>);
+  if (!(layer instanceof RNNLayer)) throw new Error('Bidirectional: config.layer is not a recurrent layer');
+  return new Bidirectional({ ...loadArgs(config), layer } as never);
+});
 
 /** Registers (or replaces) how a layer class is rebuilt from its config when a model file is loaded. */
 export function registerLayer(className: string, factory: LayerFactory): void {

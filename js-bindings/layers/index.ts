@@ -6,13 +6,15 @@ import { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPoolin
 import { BatchNormalization, type BatchNormalizationArgs } from './normalization.js';
 import { Add, Concatenate, Multiply } from './merge.js';
 import { InputLayer } from './input.js';
+import { SimpleRNN, LSTM, GRU, type RNNLayerArgs, type LSTMLayerArgs, type GRULayerArgs } from './recurrent.js';
+import { Bidirectional, type BidirectionalArgs } from './bidirectional.js';
 import type { LayerArgs } from './layer.js';
 import type { ActivationName } from './activations.js';
 
 export { Layer, SymbolicTensor, type LayerArgs, type CallKwargs, type InputMask, type SymbolicShape } from './layer.js';
 export { Dense, Flatten, Reshape, Dropout, Activation, Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D,
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Add, Concatenate,
-  Multiply, InputLayer };
+  Multiply, InputLayer, SimpleRNN, LSTM, GRU, Bidirectional };
 
 export const layers = {
   dense: (args: DenseArgs) => new Dense(args),
@@ -34,4 +36,8 @@ export const layers = {
   multiply: (args?: LayerArgs) => new Multiply(args),
   concatenate: (args?: LayerArgs & { axis?: number }) => new Concatenate(args),
   inputLayer: (args: LayerArgs) => new InputLayer(args),
+  simpleRNN: (args: RNNLayerArgs) => new SimpleRNN(args),
+  lstm: (args: LSTMLayerArgs) => new LSTM(args),
+  gru: (args: GRULayerArgs) => new GRU(args),
+  bidirectional: (args: BidirectionalArgs) => new Bidirectional(args),
 };

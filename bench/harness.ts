@@ -2,7 +2,7 @@
 // single-threaded. Each Lepton build runs in its own child process (a process loads one build),
 // and inside that process every shape is timed against tfjs in interleaved rounds
 // (bench/rounds.ts). Prints one table: shape, ms, GFLOP/s and the Lepton/tfjs speed ratio.
-//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv|dw|cnn|convgrad|train|tiles|sparse|int8]
+//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv|dw|cnn|convgrad|train|tiles|sparse|int8|lstm]
 // int8: the int8 GEMM against ONNX Runtime Web's MatMulInteger, and the int8 MNIST CNN against
 // Lepton's f32 model at batch 1 (bench/int8.ts).
 // convgrad: the conv backward kernels against the forward conv of the same shape (both Lepton,
@@ -13,6 +13,7 @@
 // rounds (bench/tiles.ts), the tiles ready() chose, and the core entry's start-up time
 // (bench/startup.mjs, a fresh process per build).
 // sparse: the sparse-weight GEMM against the dense one on pruned weights, and the crossover (bench/sparse.ts).
+// lstm: an LSTM training step (batch 32, 64 steps, 64 features, 128 units, Dense, Adam) against tfjs-wasm (bench/lstm.ts).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
@@ -76,6 +77,10 @@ async function child(): Promise<void> {
   if (want('train')) {
     const { trainRows } = await import('./train.js');
     for (const r of await trainRows(TRAIN_BATCH)) run(r.name, r.flops, r.make());
+  }
+  if (want('lstm')) {
+    const { lstmRows } = await import('./lstm.js');
+    for (const r of await lstmRows()) run(r.name, r.flops, r.make());
   }
   if (want('sparse')) {
     const { sparseCases } = await import('./sparse.js');

@@ -18,6 +18,7 @@ before(async () => {
   await tf.setBackend('cpu');
 });
 
+type InnerLayer = Parameters<typeof lp.layers.bidirectional>[0]['layer'];
 type Kind = 'simpleRNN' | 'lstm' | 'gru';
 const KINDS: Kind[] = ['simpleRNN', 'lstm', 'gru'];
 const B = 3, T = 6, F = 4;
@@ -121,8 +122,8 @@ describe('recurrent layers agree with tfjs-layers (predictions)', () => {
       KINDS.forEach((kind, k) => {
         for (const returnSequences of [false, true]) {
           const inner = { units: 4, returnSequences, recurrentInitializer: 'glorotUniform' };
-          const ours = lp.layers.bidirectional({ layer: (lp.layers[kind] as (a: unknown) => lp.layers.SimpleRNN)(inner), mergeMode });
-          const theirs = tfl.layers.bidirectional({ layer: (tfl.layers[kind] as (a: unknown) => tfl.RNN)(inner), mergeMode });
+          const ours = lp.layers.bidirectional({ layer: (lp.layers[kind] as (a: unknown) => InnerLayer)(inner), mergeMode });
+          const theirs = tfl.layers.bidirectional({ layer: (tfl.layers[kind] as (a: unknown) => tfl.RNN)(inner), mergeMode: mergeMode as never });
           try {
             sameWeights(ours, theirs, [B, T, F], 400 + k);
             const x = values(B * T * F, 450 + k, -1, 1);

@@ -181,6 +181,29 @@ describe('recurrent layers in models', () => {
   });
 });
 
+describe('orthogonal initializer', () => {
+  it('gives orthonormal rows (rows < cols) or columns (rows >= cols), times gain, seeded', () => {
+    for (const [shape, gain] of [[[4, 12], 1], [[12, 4], 2], [[5, 5], 1], [[2, 3, 8], 1]] as [number[], number][]) {
+      noLeak(() => lp.tidy(() => {
+        const init = lp.initializers.orthogonal({ gain, seed: 7 });
+        const w = init.apply(shape);
+        assert.deepEqual(w.shape, shape);
+        const rows = shape.slice(0, -1).reduce((a, d) => a * d, 1), cols = shape[shape.length - 1];
+        const m = lp.reshape(w, [rows, cols]);
+        const gram = (rows < cols ? lp.matMul(m, m, false, true) : lp.matMul(m, m, true, false)).dataSync();
+        const n = Math.min(rows, cols);
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < n; j++) {
+            assert.ok(Math.abs(gram[i * n + j] - (i === j ? gain * gain : 0)) < 1e-5, `${shape} gram[${i},${j}] = ${gram[i * n + j]}`);
+          }
+        }
+        assert.deepEqual(init.apply(shape).dataSync(), w.dataSync(), 'same seed, same matrix');
+      }));
+    }
+    assert.throws(() => lp.initializers.orthogonal().apply([5]), /orthogonal: shape must have rank >= 2/);
+  });
+});
+
 describe('recurrent layers: errors name the layer and the problem, and leak nothing', () => {
   it('constructor arguments', () => {
     assert.throws(() => lp.layers.lstm({ units: 0 }), /LSTM: 'units' must be a positive integer/);

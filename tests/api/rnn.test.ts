@@ -7,6 +7,7 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lp from '../../js-bindings/index.js';
 import { rnnSequence } from '../../js-bindings/ops/rnn.js';
+import { layerFactory } from '../../js-bindings/io/registry.js';
 import { values } from '../helpers/grad_check.js';
 import { expectError, noLeak } from '../helpers/api.js';
 import { assertGradClose, numericGrad } from '../helpers/fd.js';
@@ -214,6 +215,18 @@ describe('recurrent layers: errors name the layer and the problem, and leak noth
     assert.throws(() => lp.layers.lstm({ units: 3, dropout: 1 }), /LSTM: dropout must be a number in \[0, 1\)/);
     assert.throws(() => lp.layers.bidirectional({ layer: lp.layers.dense({ units: 2 }) as never }), /Bidirectional: layer must be a recurrent layer/);
     assert.throws(() => lp.layers.bidirectional({ layer: lp.layers.lstm({ units: 2 }), mergeMode: 'max' as never }), /Bidirectional: mergeMode/);
+  });
+
+  it('a Bidirectional config from a file is checked before anything is built', () => {
+    const make = layerFactory('Bidirectional')!;
+    for (const layer of [undefined, null, 'LSTM', { className: 'Dense', config: { units: 2 } }, { className: 'LSTM', config: [] },
+      { className: 'LSTM' }, { className: 'constructor', config: {} }]) {
+      noLeak(() => assert.throws(() => make({ name: 'bi', layer } as Record<string, unknown>),
+        /Bidirectional: config.layer must be \{className: SimpleRNN \| LSTM \| GRU/));
+    }
+    noLeak(() => assert.throws(() => make({ layer: { className: 'GRU', config: { units: -1 } } }), /GRU: 'units' must be a positive integer/));
+    noLeak(() => assert.throws(() => make({ layer: { className: 'LSTM', config: { units: 2, returnSequences: 'yes' } } }),
+      /LSTM: returnSequences must be a boolean/));
   });
 
   it('inputs and call options', () => {

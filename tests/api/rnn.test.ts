@@ -113,6 +113,14 @@ describe('recurrent layers in models', () => {
     const inp = lp.input({ shape: [T, F] });
     const outs = layer.applyMulti(inp);
     assert.deepEqual(outs.map((o) => o.shape), [[null, T, U], [null, U], [null, U]]);
+    // Initial states as symbolic inputs of a functional model.
+    const hIn = lp.input({ shape: [U] }), cIn = lp.input({ shape: [U] });
+    const model = lp.model({ inputs: [inp, hIn, cIn], outputs: layer.applyMulti([inp, hIn, cIn]) });
+    lp.tidy(() => {
+      const got = model.predict([x, h0, c0]) as lp.Tensor[];
+      const want = layer.applyMulti(x, { initialState: [h0, c0] });
+      got.forEach((g, i) => assert.deepEqual(g.dataSync(), want[i].dataSync(), `output ${i}`));
+    });
     layer.dispose();
     lp.dispose([x, h0, c0]);
   });

@@ -56,3 +56,6 @@ export { maxpool2d_nhwc_qs8, avgpool2d_nhwc_qs8 } from "./kernels/int8/qpool";
 export { embedding_ids_check_i32, embedding_ids_f32 } from "./kernels/embedding_ids";
 export { global_avgpool_time_f32, global_maxpool_time_f32 } from "./kernels/pool_time";
 export { global_avgpool_time_grad_f32, global_maxpool_time_grad_f32 } from "./autograd/pool_time_grad";
+// Recurrent layers (SimpleRNN, LSTM, GRU): whole-sequence forward and backpropagation through time.
+export { rnn_forward_f32 } from "./kernels/rnn";
+export { rnn_grad_f32 } from "./autograd/rnn_grad";

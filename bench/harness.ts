@@ -2,7 +2,7 @@
 // single-threaded. Each Lepton build runs in its own child process (a process loads one build),
 // and inside that process every shape is timed against tfjs in interleaved rounds
 // (bench/rounds.ts). Prints one table: shape, ms, GFLOP/s and the Lepton/tfjs speed ratio.
-//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv|dw|cnn|convgrad|train|tiles|sparse|int8|embedding]
+//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv|dw|cnn|convgrad|train|tiles|sparse|int8|embedding|lstm]
 // int8: the int8 GEMM against ONNX Runtime Web's MatMulInteger, and the int8 MNIST CNN against
 // Lepton's f32 model at batch 1 (bench/int8.ts).
 // convgrad: the conv backward kernels against the forward conv of the same shape (both Lepton,
@@ -15,6 +15,7 @@
 // embedding: training steps of Embedding(10,000 x 64) + GlobalAveragePooling1D + Dense against tfjs-wasm
 // with a JavaScript UnsortedSegmentSum registered (bench/embedding.ts); steps/s = 1000 / ms.
 // sparse: the sparse-weight GEMM against the dense one on pruned weights, and the crossover (bench/sparse.ts).
+// lstm: an LSTM training step (batch 32, 64 steps, 64 features, 128 units, Dense, Adam) against tfjs-wasm (bench/lstm.ts).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
@@ -83,6 +84,10 @@ async function child(): Promise<void> {
     const { embeddingRow } = await import('./embedding.js');
     const r = await embeddingRow();
     run(r.name, r.flops, r.make());
+  }
+  if (want('lstm')) {
+    const { lstmRows } = await import('./lstm.js');
+    for (const r of await lstmRows()) run(r.name, r.flops, r.make());
   }
   if (want('sparse')) {
     const { sparseCases } = await import('./sparse.js');

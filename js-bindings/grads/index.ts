@@ -7,3 +7,4 @@ import './reduce.js';
 import './layout.js';
 import './nn.js';
 import './pool_time.js';
+import './rnn.js';

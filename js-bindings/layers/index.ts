@@ -10,6 +10,8 @@ import { Embedding, type EmbeddingArgs } from './embedding.js';
 import { Conv1D, type Conv1DArgs } from './conv1d.js';
 import { MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, type Pooling1DArgs } from './pooling1d.js';
 import { TimeDistributed, type TimeDistributedArgs } from './wrappers.js';
+import { SimpleRNN, LSTM, GRU, type RNNLayerArgs, type LSTMLayerArgs, type GRULayerArgs } from './recurrent.js';
+import { Bidirectional, type BidirectionalArgs } from './bidirectional.js';
 import type { LayerArgs } from './layer.js';
 import type { ActivationName } from './activations.js';
 
@@ -17,7 +19,7 @@ export { Layer, SymbolicTensor, type LayerArgs, type CallKwargs, type InputMask,
 export { Dense, Flatten, Reshape, Dropout, Activation, Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D,
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Add, Concatenate,
   Multiply, InputLayer, Embedding, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D,
-  TimeDistributed };
+  TimeDistributed, SimpleRNN, LSTM, GRU, Bidirectional };
 
 export const layers = {
   dense: (args: DenseArgs) => new Dense(args),
@@ -46,4 +48,8 @@ export const layers = {
   globalAveragePooling1d: (args?: LayerArgs) => new GlobalAveragePooling1D(args),
   globalMaxPooling1d: (args?: LayerArgs) => new GlobalMaxPooling1D(args),
   timeDistributed: (args: TimeDistributedArgs) => new TimeDistributed(args),
+  simpleRNN: (args: RNNLayerArgs) => new SimpleRNN(args),
+  lstm: (args: LSTMLayerArgs) => new LSTM(args),
+  gru: (args: GRULayerArgs) => new GRU(args),
+  bidirectional: (args: BidirectionalArgs) => new Bidirectional(args),
 };

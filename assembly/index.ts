@@ -52,3 +52,10 @@ export { qgemm_packed_bytes, pack_qc8w, gemm_qs8_qc8w } from "./kernels/int8/qge
 export { conv2d_nhwc_qs8_qc8w } from "./kernels/int8/qconv";
 export { depthwise_conv2d_nhwc_qs8_qc8w } from "./kernels/int8/qdwconv";
 export { maxpool2d_nhwc_qs8, avgpool2d_nhwc_qs8 } from "./kernels/int8/qpool";
+// Sequence models (attention): layer normalization, the masked attention softmax, the strided
+// batched GEMM of the attention einsums, and their backward kernels.
+export { layernorm_f32 } from "./kernels/layernorm";
+export { layernorm_grad_f32 } from "./autograd/layernorm_grad";
+export { attention_softmax_f32 } from "./kernels/attention_softmax";
+export { attention_softmax_grad_f32 } from "./autograd/attention_softmax_grad";
+export { gemm_batched_f32 } from "./kernels/gemm_batched";

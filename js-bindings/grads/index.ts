@@ -6,3 +6,4 @@ import './conv.js';
 import './reduce.js';
 import './layout.js';
 import './nn.js';
+import './attention.js';

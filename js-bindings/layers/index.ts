@@ -6,13 +6,16 @@ import { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPoolin
 import { BatchNormalization, type BatchNormalizationArgs } from './normalization.js';
 import { Add, Concatenate, Multiply } from './merge.js';
 import { InputLayer } from './input.js';
+import { LayerNormalization, type LayerNormalizationArgs } from './layer_normalization.js';
+import { MultiHeadAttention, type MultiHeadAttentionArgs } from './attention.js';
+import { TransformerEncoder, PositionEmbedding, type TransformerEncoderArgs, type PositionEmbeddingArgs } from './transformer.js';
 import type { LayerArgs } from './layer.js';
 import type { ActivationName } from './activations.js';
 
 export { Layer, SymbolicTensor, type LayerArgs, type CallKwargs, type InputMask, type SymbolicShape } from './layer.js';
 export { Dense, Flatten, Reshape, Dropout, Activation, Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D,
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Add, Concatenate,
-  Multiply, InputLayer };
+  Multiply, InputLayer, LayerNormalization, MultiHeadAttention, TransformerEncoder, PositionEmbedding };
 
 export const layers = {
   dense: (args: DenseArgs) => new Dense(args),
@@ -34,4 +37,8 @@ export const layers = {
   multiply: (args?: LayerArgs) => new Multiply(args),
   concatenate: (args?: LayerArgs & { axis?: number }) => new Concatenate(args),
   inputLayer: (args: LayerArgs) => new InputLayer(args),
+  layerNormalization: (args?: LayerNormalizationArgs) => new LayerNormalization(args),
+  multiHeadAttention: (args: MultiHeadAttentionArgs) => new MultiHeadAttention(args),
+  transformerEncoder: (args: TransformerEncoderArgs) => new TransformerEncoder(args),
+  positionEmbedding: (args: PositionEmbeddingArgs) => new PositionEmbedding(args),
 };

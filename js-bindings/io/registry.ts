@@ -5,7 +5,7 @@
 // round-trips; regularizers come back from their JSON ({className: 'L1L2', config}).
 import { Layer, Dense, Flatten, Reshape, Dropout, Activation, Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D,
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Add, Concatenate,
-  Multiply, InputLayer, LayerNormalization, MultiHeadAttention, TransformerEncoder, PositionEmbedding } from '../layers/index.js';
+  Multiply, InputLayer, LayerNormalization, MultiHeadAttention, TransformerEncoder, PositionEmbedding, TokenAndPositionEmbedding } from '../layers/index.js';
 
 import { zeros } from '../ops/creation.js';
 import type { Initializer } from '../layers/initializers.js';
@@ -14,7 +14,8 @@ export type LayerFactory = (config: Record<string, unknown>) => Layer;
 
 /** Config keys naming initializers: zeros under the same name when a file is loaded. */
 const INITIALIZER_KEYS = ['kernelInitializer', 'biasInitializer', 'depthwiseInitializer', 'pointwiseInitializer',
-  'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer', 'initializer'];
+  'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer', 'initializer',
+  'embeddingsInitializer'];
 
 // `new (C as any)(args)`: the constructors validate their arguments, which come from the file.
 type LayerClass = new (args: never) => Layer;
@@ -27,6 +28,7 @@ const builtins: [string, LayerClass][] = [
   ['InputLayer', InputLayer],
   ['LayerNormalization', LayerNormalization], ['MultiHeadAttention', MultiHeadAttention],
   ['TransformerEncoder', TransformerEncoder], ['PositionEmbedding', PositionEmbedding],
+  ['TokenAndPositionEmbedding', TokenAndPositionEmbedding],
 ];
 
 const registry = new Map<string, LayerFactory>();

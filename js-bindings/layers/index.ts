@@ -8,14 +8,16 @@ import { Add, Concatenate, Multiply } from './merge.js';
 import { InputLayer } from './input.js';
 import { LayerNormalization, type LayerNormalizationArgs } from './layer_normalization.js';
 import { MultiHeadAttention, type MultiHeadAttentionArgs } from './attention.js';
-import { TransformerEncoder, PositionEmbedding, type TransformerEncoderArgs, type PositionEmbeddingArgs } from './transformer.js';
+import { TransformerEncoder, type TransformerEncoderArgs } from './transformer.js';
+import { PositionEmbedding, TokenAndPositionEmbedding, type PositionEmbeddingArgs, type TokenAndPositionEmbeddingArgs } from './position_embedding.js';
 import type { LayerArgs } from './layer.js';
 import type { ActivationName } from './activations.js';
 
 export { Layer, SymbolicTensor, type LayerArgs, type CallKwargs, type InputMask, type SymbolicShape } from './layer.js';
 export { Dense, Flatten, Reshape, Dropout, Activation, Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D,
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Add, Concatenate,
-  Multiply, InputLayer, LayerNormalization, MultiHeadAttention, TransformerEncoder, PositionEmbedding };
+  Multiply, InputLayer, LayerNormalization, MultiHeadAttention, TransformerEncoder, PositionEmbedding,
+  TokenAndPositionEmbedding };
 
 export const layers = {
   dense: (args: DenseArgs) => new Dense(args),
@@ -41,4 +43,5 @@ export const layers = {
   multiHeadAttention: (args: MultiHeadAttentionArgs) => new MultiHeadAttention(args),
   transformerEncoder: (args: TransformerEncoderArgs) => new TransformerEncoder(args),
   positionEmbedding: (args: PositionEmbeddingArgs) => new PositionEmbedding(args),
+  tokenAndPositionEmbedding: (args: TokenAndPositionEmbeddingArgs) => new TokenAndPositionEmbedding(args),
 };

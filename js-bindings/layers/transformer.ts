@@ -1,17 +1,13 @@
-// keras-hub's transformer blocks:
+// keras-hub's transformer encoder block:
 //   transformerEncoder: self-attention + residual + layer norm, then a feed-forward network (two
 //     Dense) + residual + layer norm (normalizeFirst: the norms come before each sub-block
 //     instead). The input's padding mask hides padded keys from every query (keras-hub's
 //     merge_padding_and_attention_mask: [batch, 1, keys]) and passes on to the output.
 //     Weights in keras-hub's order: the attention's 8, the attention norm's gamma and beta, the
 //     feed-forward norm's gamma and beta, then the intermediate and output Dense kernels/biases.
-//   positionEmbedding: a learned [sequenceLength, features] table. As keras-hub, it returns the
-//     position embeddings of the input's first `steps` positions broadcast to the input's shape
-//     (it does not add them: write add(x, positionEmbedding.apply(x))). The input mask passes on.
+// (positionEmbedding and tokenAndPositionEmbedding: position_embedding.ts.)
 import { Tensor } from '../tensor.js';
-import type { Variable } from '../variable.js';
 import { add } from '../ops/binary.js';
-import { slice, broadcastTo } from '../ops/layout.js';
 import { assertPositiveInt } from '../util.js';
 import { Layer, singleShape, type CallKwargs, type LayerArgs, type SymbolicShape } from './layer.js';
 import { Dense, Dropout } from './core.js';
@@ -137,52 +133,5 @@ export class TransformerEncoder extends Layer {
     return { ...super.getConfig(), intermediateDim: this.intermediateDim, numHeads: this.numHeads, dropout: this.dropout,
       activation: this.activation, layerNormEpsilon: this.layerNormEpsilon, normalizeFirst: this.normalizeFirst,
       kernelInitializer: this.kernelInit.className, biasInitializer: this.biasInit.className };
-  }
-}
-
-export interface PositionEmbeddingArgs extends LayerArgs {
-  /** The longest sequence the table covers. */
-  sequenceLength: number;
-  initializer?: InitArg;
-}
-
-export class PositionEmbedding extends Layer {
-  readonly sequenceLength: number;
-  private init: Initializer;
-  embeddings: Variable | null = null;
-
-  constructor(args: PositionEmbeddingArgs) {
-    super('PositionEmbedding', args);
-    assertPositiveInt('PositionEmbedding', 'sequenceLength', args?.sequenceLength);
-    this.sequenceLength = args.sequenceLength;
-    this.init = getInitializer('PositionEmbedding', 'initializer', args.initializer, 'glorotUniform');
-    this.supportsMasking = true;
-  }
-
-  computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-    const s = singleShape(this, inputShape, [3]);
-    const show = `[${s.map((d) => d ?? 'null')}]`;
-    if (s[1]! > this.sequenceLength) {
-      throw new Error(`${this.name} (PositionEmbedding): input ${show} has ${s[1]} steps, more than sequenceLength ${this.sequenceLength}`);
-    }
-    if (this.embeddings !== null && s[2] !== this.embeddings.shape[1]) {
-      throw new Error(`${this.name} (PositionEmbedding): expects ${this.embeddings.shape[1]} features, got ${show}`);
-    }
-    return s;
-  }
-
-  override build(inputShape: SymbolicShape | SymbolicShape[]): void {
-    const s = singleShape(this, inputShape, [3]);
-    this.embeddings = this.addWeight('embeddings', [this.sequenceLength, s[2]!], this.init);
-  }
-
-  call(inputs: Tensor | Tensor[]): Tensor {
-    const x = inputs as Tensor;
-    const [, steps, d] = x.shape;
-    return broadcastTo(slice(this.embeddings!, [0, 0], [steps, d]), x.shape);
-  }
-
-  override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), sequenceLength: this.sequenceLength, initializer: this.init.className };
   }
 }

@@ -1,8 +1,9 @@
-// lp.layers.transformerEncoder and lp.layers.positionEmbedding (keras-hub's): the encoder
+// lp.layers.transformerEncoder, positionEmbedding and tokenAndPositionEmbedding (keras-hub's): the encoder
 // against a reference composed of tests/ref's attention and layer-norm references and plain
 // Dense loops (post- and pre-norm, relu and gelu, with a padding mask); padded steps do not
 // change the real steps' outputs; the mask passes on; gradients through the tape; sequential and
-// functional models, model files, training with flat memory; the position table; errors.
+// functional models, model files, training with flat memory; the position tables, token ids with
+// maskZero end to end (padding gives the same real-step outputs as no padding); errors.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lp from '../../js-bindings/index.js';
@@ -182,5 +183,54 @@ describe('transformerEncoder and positionEmbedding: gradients, models, files, er
     expectError(() => enc.apply(r2), 'enc (TransformerEncoder)', /expects input of rank 3/);
     expectError(() => pe.apply(x4), 'pe (PositionEmbedding)', /has 4 steps, more than sequenceLength 3/);
     lp.dispose([x6, x4, r2]);
+  });
+
+  it('tokenAndPositionEmbedding: table lookups plus positions, maskZero, float or int32 ids, token gradients', () => {
+    const layer = lp.layers.tokenAndPositionEmbedding({ vocabularySize: 6, sequenceLength: 4, embeddingDim: 3, maskZero: true });
+    layer.ensureBuilt([2, 3]);
+    assert.deepEqual(layer.weights.map((w) => w.shape), [[6, 3], [4, 3]]);
+    const [tok, pos] = randomize(layer, 12);
+    const ids = [4, 0, 2, 5, 5, 1];
+    lp.tidy(() => {
+      for (const dtype of ['int32', 'float32'] as const) {
+        const x = lp.tensor(ids, [2, 3], dtype);
+        const y = layer.apply(x).dataSync();
+        const expected = ids.flatMap((id, i) => [0, 1, 2].map((c) => tok[id * 3 + c] + pos[(i % 3) * 3 + c]));
+        assertClose(y, expected, { atol: 1e-6 }, `output (${dtype} ids)`);
+        assert.deepEqual(layer.computeMask(x, null)!.arraySync(), [[1, 1, 1], [1, 1, 1]].map((r, b) => r.map((_, t) => +(ids[b * 3 + t] !== 0))));
+      }
+      const x = lp.tensor(ids, [2, 3], 'int32');
+      const { grads } = lp.variableGrads(() => lp.sum(layer.apply(x)), layer.trainableWeights);
+      const counts = [0, 1, 2, 3, 4, 5].map((id) => ids.filter((v) => v === id).length);
+      assert.deepEqual([...grads[layer.weights[0].name].dataSync()], counts.flatMap((c) => [c, c, c]), 'token rows: one per use');
+      assert.deepEqual([...grads[layer.weights[1].name].dataSync()], [2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0], 'positions: one per batch item');
+    });
+    layer.dispose();
+  });
+
+  it('token ids with maskZero end to end: padded steps give the real steps the outputs of the unpadded sequence', async () => {
+    const build = (steps: number) => {
+      const ids = lp.input({ shape: [steps], dtype: 'int32' });
+      const emb = lp.layers.tokenAndPositionEmbedding({ vocabularySize: 10, sequenceLength: 6, embeddingDim: 4, maskZero: true, name: 'emb' });
+      const enc = lp.layers.transformerEncoder({ intermediateDim: 8, numHeads: 2, name: 'enc' });
+      return lp.model({ inputs: ids, outputs: enc.apply(emb.apply(ids) as lp.SymbolicTensor) as lp.SymbolicTensor });
+    };
+    const padded = build(5), plain = build(3);
+    const weights = padded.getWeights();
+    plain.setWeights(weights);
+    const a = lp.tensor([5, 3, 7, 0, 0, 2, 9, 0, 0, 0], [2, 5], 'int32'), b = lp.tensor([5, 3, 7, 2, 9, 1], [2, 3], 'int32');
+    const ya = (padded.predict(a) as lp.Tensor).arraySync() as number[][][];
+    const yb = (plain.predict(b) as lp.Tensor).arraySync() as number[][][];
+    assertClose(ya[0].slice(0, 3).flat(), yb[0].flat(), { atol: 1e-5, rtol: 1e-5 }, 'sequence 0 (3 real steps)');
+    // Sequence 1 has 2 real steps; the unpadded one has a third (id 1): compare the model on [2, 9] alone.
+    const two = build(2);
+    two.setWeights(weights);
+    const c = lp.tensor([2, 9], [1, 2], 'int32');
+    const yc = (two.predict(c) as lp.Tensor).arraySync() as number[][][];
+    assertClose(ya[1].slice(0, 2).flat(), yc[0].flat(), { atol: 1e-5, rtol: 1e-5 }, 'sequence 1 (2 real steps)');
+    const back = lp.io.load(lp.io.save(padded));
+    assert.deepEqual([...(back.predict(a) as lp.Tensor).dataSync()], ya.flat(2));
+    lp.dispose([weights, a, b, c]);
+    for (const m of [padded, plain, two, back]) m.dispose();
   });
 });

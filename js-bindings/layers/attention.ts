@@ -183,7 +183,10 @@ export class MultiHeadAttention extends Layer {
         this.fail(`attentionMask must be a bool tensor of shape [${b},${t},${s}] (batch, queries, keys), got ${explicit.dtype} ${fmt(explicit.shape)}`);
       }
     }
-    const [qm, vm, km] = Array.isArray(mask) ? mask : [null, null, null];
+    if (mask !== undefined && mask !== null && !Array.isArray(mask)) {
+      this.fail('mask must be a list [queryMask, valueMask, keyMask?] (null where an input has none), one per input');
+    }
+    const [qm, vm, km] = mask ?? [null, null, null];
     const checkMask = (m: Tensor | null | undefined, name: string, steps: number) => {
       if (m != null && (m.dtype !== 'bool' || m.rank !== 2 || m.shape[0] !== b || m.shape[1] !== steps)) {
         this.fail(`the ${name} mask must be a bool tensor [${b},${steps}], got ${m.dtype} ${fmt(m.shape)}`);

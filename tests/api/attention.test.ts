@@ -249,6 +249,7 @@ describe('multiHeadAttention: causal mask, models, files, errors', () => {
     expectError(() => lp.tidy(() => mha.apply([q8, v8], { attentionMask: badMask })), 'mha (MultiHeadAttention)', /attentionMask must be a bool tensor of shape \[2,3,5\].*got bool \[2,3,4\]/);
     expectError(() => lp.tidy(() => mha.apply([q8, v8], { attentionMask: floatMask })), 'mha (MultiHeadAttention)', /got float32 \[2,3,5\]/);
     expectError(() => lp.tidy(() => mha.apply([q8, v8], { mask: [null, seqMask] })), 'mha (MultiHeadAttention)', /the value mask must be a bool tensor \[2,5\]/);
+    expectError(() => lp.tidy(() => mha.apply([q8, v8], { mask: seqMask })), 'mha (MultiHeadAttention)', /mask must be a list \[queryMask, valueMask, keyMask\?\]/);
     const q4 = lp.zeros([2, 3, 4]);
     expectError(() => mha.apply([q4, v8]), 'mha (MultiHeadAttention)', /was built for query\/value\/key features 8\/8\/8, got 4\/8\/8/);
     q4.dispose();

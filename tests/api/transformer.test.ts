@@ -233,4 +233,27 @@ describe('transformerEncoder and positionEmbedding: gradients, models, files, er
     lp.dispose([weights, a, b, c]);
     for (const m of [padded, plain, two, back]) m.dispose();
   });
+
+  it('token ids in a sequential model: maskZero mask through the encoder, a model file, training with flat memory', async () => {
+    const model = lp.sequential([
+      lp.layers.tokenAndPositionEmbedding({ vocabularySize: 12, sequenceLength: 6, embeddingDim: 8, maskZero: true, inputShape: [6] }),
+      lp.layers.transformerEncoder({ intermediateDim: 16, numHeads: 2 }),
+      lp.layers.dense({ units: 1 }),
+    ]);
+    const ids = lp.tensor([3, 5, 1, 0, 0, 0, 7, 2, 9, 11, 4, 0, 1, 1, 0, 0, 0, 0, 6, 8, 10, 3, 2, 1], [4, 6]); // float32 ids
+    const y = lp.randomNormal([4, 6, 1], 0, 1, 'float32', 8);
+    const before = model.predict(ids) as lp.Tensor;
+    const back = lp.io.load(lp.io.save(model));
+    const after = back.predict(ids) as lp.Tensor;
+    assert.deepEqual([...after.dataSync()], [...before.dataSync()]);
+    model.compile({ optimizer: lp.train.adam(0.01), loss: 'meanSquaredError' });
+    const usage: number[] = [];
+    const h = await model.fit(ids, y, { epochs: 10, batchSize: 4, verbose: 0, callbacks: { onBatchEnd: () => { usage.push(lp.memory().numBytes); } } });
+    const loss = h.history.loss as number[];
+    assert.ok(loss[9] < loss[0], `loss ${loss[0]} → ${loss[9]}`);
+    assert.equal(usage[9], usage[1]);
+    lp.dispose([ids, y, before, after]);
+    model.dispose();
+    back.dispose();
+  });
 });

@@ -8,3 +8,4 @@ import './layout.js';
 import './nn.js';
 import './pool_time.js';
 import './rnn.js';
+import './attention.js';

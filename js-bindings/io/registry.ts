@@ -6,7 +6,8 @@
 import { Layer, Dense, Flatten, Reshape, Dropout, Activation, Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D,
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Add, Concatenate,
   Multiply, InputLayer, Embedding, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D,
-  TimeDistributed, SimpleRNN, LSTM, GRU, Bidirectional } from '../layers/index.js';
+  TimeDistributed, SimpleRNN, LSTM, GRU, Bidirectional, LayerNormalization, MultiHeadAttention, TransformerEncoder,
+  PositionEmbedding, TokenAndPositionEmbedding } from '../layers/index.js';
 import { RNNLayer } from '../layers/recurrent.js';
 
 import { zeros } from '../ops/creation.js';
@@ -17,7 +18,7 @@ export type LayerFactory = (config: Record<string, unknown>) => Layer;
 /** Config keys naming initializers: zeros under the same name when a file is loaded. */
 const INITIALIZER_KEYS = ['kernelInitializer', 'biasInitializer', 'depthwiseInitializer', 'pointwiseInitializer',
   'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer', 'embeddingsInitializer',
-  'recurrentInitializer'];
+  'recurrentInitializer', 'initializer'];
 
 // `new (C as any)(args)`: the constructors validate their arguments, which come from the file.
 type LayerClass = new (args: never) => Layer;
@@ -30,6 +31,9 @@ const builtins: [string, LayerClass][] = [
   ['InputLayer', InputLayer], ['Embedding', Embedding], ['Conv1D', Conv1D], ['MaxPooling1D', MaxPooling1D],
   ['AveragePooling1D', AveragePooling1D], ['GlobalAveragePooling1D', GlobalAveragePooling1D],
   ['GlobalMaxPooling1D', GlobalMaxPooling1D], ['SimpleRNN', SimpleRNN], ['LSTM', LSTM], ['GRU', GRU],
+  ['LayerNormalization', LayerNormalization], ['MultiHeadAttention', MultiHeadAttention],
+  ['TransformerEncoder', TransformerEncoder], ['PositionEmbedding', PositionEmbedding],
+  ['TokenAndPositionEmbedding', TokenAndPositionEmbedding],
 ];
 
 const registry = new Map<string, LayerFactory>();

@@ -2,7 +2,7 @@
 // single-threaded. Each Lepton build runs in its own child process (a process loads one build),
 // and inside that process every shape is timed against tfjs in interleaved rounds
 // (bench/rounds.ts). Prints one table: shape, ms, GFLOP/s and the Lepton/tfjs speed ratio.
-//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv|dw|cnn|convgrad|train|tiles|sparse|int8|embedding]
+//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv|dw|cnn|convgrad|train|tiles|sparse|int8|embedding|lstm|attention]
 // int8: the int8 GEMM against ONNX Runtime Web's MatMulInteger, and the int8 MNIST CNN against
 // Lepton's f32 model at batch 1 (bench/int8.ts).
 // convgrad: the conv backward kernels against the forward conv of the same shape (both Lepton,
@@ -15,6 +15,8 @@
 // embedding: training steps of Embedding(10,000 x 64) + GlobalAveragePooling1D + Dense against tfjs-wasm
 // with a JavaScript UnsortedSegmentSum registered (bench/embedding.ts); steps/s = 1000 / ms.
 // sparse: the sparse-weight GEMM against the dense one on pruned weights, and the crossover (bench/sparse.ts).
+// lstm: an LSTM training step (batch 32, 64 steps, 64 features, 128 units, Dense, Adam) against tfjs-wasm (bench/lstm.ts).
+// attention: multiHeadAttention forward + backward against Lepton's GEMM, GFLOP/s (bench/attention.ts).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
@@ -27,6 +29,8 @@ interface Row {
   build: string; name: string; flops: number; leptonMs: number; tfjsMs: number; ratio: number; rounds: number[];
   /** What the second engine is, when not tfjs-wasm (convgrad: 'Lepton forward conv'). */
   ref?: string;
+  /** The second engine's FLOPs per call, when they differ from the first's (attention). */
+  refFlops?: number;
 }
 
 const args = process.argv.slice(2);
@@ -84,6 +88,10 @@ async function child(): Promise<void> {
     const r = await embeddingRow();
     run(r.name, r.flops, r.make());
   }
+  if (want('lstm')) {
+    const { lstmRows } = await import('./lstm.js');
+    for (const r of await lstmRows()) run(r.name, r.flops, r.make());
+  }
   if (want('sparse')) {
     const { sparseCases } = await import('./sparse.js');
     for (const c of sparseCases()) run(c.name, c.flops, c.make(), 'Lepton dense GEMM');
@@ -91,6 +99,10 @@ async function child(): Promise<void> {
   if (want('int8')) {
     const { int8Rows } = await import('./int8.js');
     for (const r of await int8Rows(rounds)) rows.push({ build: leptonBuild(), ...r });
+  }
+  if (want('attention')) {
+    const { attentionRow } = await import('./attention.js');
+    rows.push(attentionRow(rounds, leptonBuild()));
   }
   let tiles: TileReport | undefined;
   if (want('tiles')) {
@@ -131,9 +143,9 @@ function refTable(rows: Row[]): string {
     '|---|---|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
-    const gf = (ms: number) => (r.flops / ms / 1e6).toFixed(1);
+    const gf = (ms: number, flops = r.flops) => (flops / ms / 1e6).toFixed(1);
     lines.push(`| ${r.name} | ${r.build} | ${r.leptonMs.toFixed(3)} | ${gf(r.leptonMs)} | ${r.tfjsMs.toFixed(3)} | ` +
-      `${gf(r.tfjsMs)} | **${r.ratio.toFixed(2)}** (${r.rounds.map((x) => x.toFixed(2)).join(' ')}) |`);
+      `${gf(r.tfjsMs, r.refFlops)} | **${r.ratio.toFixed(2)}** (${r.rounds.map((x) => x.toFixed(2)).join(' ')}) |`);
   }
   return lines.join('\n');
 }
@@ -168,7 +180,9 @@ async function main(): Promise<void> {
   const vsTfjs = rows.filter((r) => !r.ref), vsForward = rows.filter((r) => r.ref && r.ref !== 'Lepton dense GEMM');
   if (vsTfjs.length > 0) console.log(table(vsTfjs));
   for (const ref of new Set(vsForward.map((r) => r.ref))) {
-    if (ref === 'Lepton forward conv') {
+    if (ref?.startsWith('Lepton GEMM')) {
+      console.log(`\nAgainst ${ref} in the same rounds (bench/attention.ts counts the FLOPs); ratio = attention GFLOP/s / GEMM GFLOP/s.\n`);
+    } else if (ref === 'Lepton forward conv') {
       console.log(`\nBackward kernels against the forward convolution of the same shape (same FLOP count, ` +
         `2·N·OH·OW·KH·KW·CI·CO; kernel calls on arena buffers, nothing read back); ratio = backward / forward speed.\n`);
     } else {

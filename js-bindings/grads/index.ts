@@ -7,3 +7,5 @@ import './reduce.js';
 import './layout.js';
 import './nn.js';
 import './pool_time.js';
+import './rnn.js';
+import './attention.js';

@@ -6,7 +6,9 @@
 import { Layer, Dense, Flatten, Reshape, Dropout, Activation, Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D,
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Add, Concatenate,
   Multiply, InputLayer, Embedding, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D,
-  TimeDistributed } from '../layers/index.js';
+  TimeDistributed, SimpleRNN, LSTM, GRU, Bidirectional, LayerNormalization, MultiHeadAttention, TransformerEncoder,
+  PositionEmbedding, TokenAndPositionEmbedding } from '../layers/index.js';
+import { RNNLayer } from '../layers/recurrent.js';
 
 import { zeros } from '../ops/creation.js';
 import type { Initializer } from '../layers/initializers.js';
@@ -15,7 +17,8 @@ export type LayerFactory = (config: Record<string, unknown>) => Layer;
 
 /** Config keys naming initializers: zeros under the same name when a file is loaded. */
 const INITIALIZER_KEYS = ['kernelInitializer', 'biasInitializer', 'depthwiseInitializer', 'pointwiseInitializer',
-  'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer', 'embeddingsInitializer'];
+  'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer', 'embeddingsInitializer',
+  'recurrentInitializer', 'initializer'];
 
 // `new (C as any)(args)`: the constructors validate their arguments, which come from the file.
 type LayerClass = new (args: never) => Layer;
@@ -27,7 +30,10 @@ const builtins: [string, LayerClass][] = [
   ['BatchNormalization', BatchNormalization], ['Add', Add], ['Concatenate', Concatenate], ['Multiply', Multiply],
   ['InputLayer', InputLayer], ['Embedding', Embedding], ['Conv1D', Conv1D], ['MaxPooling1D', MaxPooling1D],
   ['AveragePooling1D', AveragePooling1D], ['GlobalAveragePooling1D', GlobalAveragePooling1D],
-  ['GlobalMaxPooling1D', GlobalMaxPooling1D],
+  ['GlobalMaxPooling1D', GlobalMaxPooling1D], ['SimpleRNN', SimpleRNN], ['LSTM', LSTM], ['GRU', GRU],
+  ['LayerNormalization', LayerNormalization], ['MultiHeadAttention', MultiHeadAttention],
+  ['TransformerEncoder', TransformerEncoder], ['PositionEmbedding', PositionEmbedding],
+  ['TokenAndPositionEmbedding', TokenAndPositionEmbedding],
 ];
 
 const registry = new Map<string, LayerFactory>();
@@ -61,37 +67,52 @@ export function loadArgs(config: Record<string, unknown>): Record<string, unknow
 
 for (const [name, C] of builtins) registry.set(name, (config) => new (C as new (args: unknown) => Layer)(loadArgs(config)));
 
-/** Wrappers nest (a TimeDistributed of a TimeDistributed ...) at most this deep in a file. */
+/** Wrappers nest (a TimeDistributed of a Bidirectional ...) at most this deep in a file. */
 const MAX_WRAPPER_DEPTH = 4;
 let wrapperDepth = 0;
 
-/** TimeDistributed from a file: config.layer is untrusted {className, config}, rebuilt through this registry. */
-registry.set('TimeDistributed', (config) => {
-  const inner = config.layer as { className?: unknown; config?: unknown } | undefined;
+/**
+ * The inner layer of a wrapper from a file: config.layer is untrusted {className, config}, checked
+ * (a known class, `allowed` when given, never an InputLayer) and rebuilt through this registry.
+ */
+function innerLayer(wrapper: string, config: Record<string, unknown>, allowed?: string[]): Layer {
+  const inner = config.layer as { className?: unknown; config?: unknown } | null | undefined;
   if (inner === null || typeof inner !== 'object' || Array.isArray(inner) || typeof inner.className !== 'string' ||
       inner.config === null || typeof inner.config !== 'object' || Array.isArray(inner.config)) {
-    throw new Error('TimeDistributed: config.layer must be {className: string, config: object}');
+    throw new Error(`${wrapper}: config.layer must be {className: string, config: object}`);
   }
   const factory = registry.get(inner.className);
-  if (factory === undefined || inner.className === 'InputLayer') {
-    throw new Error(`TimeDistributed: config.layer has unknown className '${inner.className.slice(0, 60)}'`);
+  if (factory === undefined || inner.className === 'InputLayer' || (allowed !== undefined && !allowed.includes(inner.className))) {
+    throw new Error(`${wrapper}: config.layer has ${allowed ? `className '${inner.className.slice(0, 60)}', not one of ${allowed.join(', ')}`
+      : `unknown className '${inner.className.slice(0, 60)}'`}`);
   }
-  if (wrapperDepth >= MAX_WRAPPER_DEPTH) throw new Error(`TimeDistributed: layers nest more than ${MAX_WRAPPER_DEPTH} deep`);
+  if (wrapperDepth >= MAX_WRAPPER_DEPTH) throw new Error(`${wrapper}: layers nest more than ${MAX_WRAPPER_DEPTH} deep`);
   wrapperDepth++;
-  let layer: Layer;
   try {
-    layer = factory(inner.config as Record<string, unknown>);
+    return factory(inner.config as Record<string, unknown>);
   } finally {
     wrapperDepth--;
   }
-  const { layer: _layer, ...rest } = config;
-  try {
-    return new TimeDistributed({ ...(loadArgs(rest) as object), layer });
-  } catch (e) {
-    layer.dispose();
-    throw e;
-  }
-});
+}
+
+/** A wrapper from a file around its rebuilt inner layer (disposed again if the wrapper refuses it). */
+function wrapperFactory(wrapper: string, make: (args: Record<string, unknown>, layer: Layer) => Layer, allowed?: string[]): LayerFactory {
+  return (config) => {
+    const layer = innerLayer(wrapper, config, allowed);
+    const { layer: _layer, ...rest } = config;
+    try {
+      if (allowed !== undefined && !(layer instanceof RNNLayer)) throw new Error(`${wrapper}: config.layer is not a recurrent layer`);
+      return make(loadArgs(rest), layer);
+    } catch (e) {
+      layer.dispose();
+      throw e;
+    }
+  };
+}
+
+registry.set('TimeDistributed', wrapperFactory('TimeDistributed', (args, layer) => new TimeDistributed({ ...args, layer } as never)));
+registry.set('Bidirectional', wrapperFactory('Bidirectional', (args, layer) => new Bidirectional({ ...args, layer } as never),
+  ['SimpleRNN', 'LSTM', 'GRU']));
 
 /** Registers (or replaces) how a layer class is rebuilt from its config when a model file is loaded. */
 export function registerLayer(className: string, factory: LayerFactory): void {

@@ -10,6 +10,12 @@ import { Embedding, type EmbeddingArgs } from './embedding.js';
 import { Conv1D, type Conv1DArgs } from './conv1d.js';
 import { MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, type Pooling1DArgs } from './pooling1d.js';
 import { TimeDistributed, type TimeDistributedArgs } from './wrappers.js';
+import { SimpleRNN, LSTM, GRU, type RNNLayerArgs, type LSTMLayerArgs, type GRULayerArgs } from './recurrent.js';
+import { Bidirectional, type BidirectionalArgs } from './bidirectional.js';
+import { LayerNormalization, type LayerNormalizationArgs } from './layer_normalization.js';
+import { MultiHeadAttention, type MultiHeadAttentionArgs } from './attention.js';
+import { TransformerEncoder, type TransformerEncoderArgs } from './transformer.js';
+import { PositionEmbedding, TokenAndPositionEmbedding, type PositionEmbeddingArgs, type TokenAndPositionEmbeddingArgs } from './position_embedding.js';
 import type { LayerArgs } from './layer.js';
 import type { ActivationName } from './activations.js';
 
@@ -17,7 +23,8 @@ export { Layer, SymbolicTensor, type LayerArgs, type CallKwargs, type InputMask,
 export { Dense, Flatten, Reshape, Dropout, Activation, Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D,
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Add, Concatenate,
   Multiply, InputLayer, Embedding, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D,
-  TimeDistributed };
+  TimeDistributed, SimpleRNN, LSTM, GRU, Bidirectional, LayerNormalization, MultiHeadAttention, TransformerEncoder,
+  PositionEmbedding, TokenAndPositionEmbedding };
 
 export const layers = {
   dense: (args: DenseArgs) => new Dense(args),
@@ -46,4 +53,13 @@ export const layers = {
   globalAveragePooling1d: (args?: LayerArgs) => new GlobalAveragePooling1D(args),
   globalMaxPooling1d: (args?: LayerArgs) => new GlobalMaxPooling1D(args),
   timeDistributed: (args: TimeDistributedArgs) => new TimeDistributed(args),
+  simpleRNN: (args: RNNLayerArgs) => new SimpleRNN(args),
+  lstm: (args: LSTMLayerArgs) => new LSTM(args),
+  gru: (args: GRULayerArgs) => new GRU(args),
+  bidirectional: (args: BidirectionalArgs) => new Bidirectional(args),
+  layerNormalization: (args?: LayerNormalizationArgs) => new LayerNormalization(args),
+  multiHeadAttention: (args: MultiHeadAttentionArgs) => new MultiHeadAttention(args),
+  transformerEncoder: (args: TransformerEncoderArgs) => new TransformerEncoder(args),
+  positionEmbedding: (args: PositionEmbeddingArgs) => new PositionEmbedding(args),
+  tokenAndPositionEmbedding: (args: TokenAndPositionEmbeddingArgs) => new TokenAndPositionEmbedding(args),
 };

@@ -1,8 +1,13 @@
 // Weight initializers (tfjs-layers' names, configs and formulas: VarianceScaling with
 // computeFans over channels-last kernels). Each takes an optional seed; without one the seed
 // comes from the engine's deterministic sequence, so a program builds the same weights every run.
-import type { Tensor } from '../tensor.js';
-import { fill, randomNormal, randomUniform, truncatedNormal, zeros } from '../ops/creation.js';
+import { tidy, type Tensor } from '../tensor.js';
+import { fill, randomNormal, randomUniform, reshape, truncatedNormal, zeros } from '../ops/creation.js';
+import { concat, slice, transpose } from '../ops/layout.js';
+import { div, mul, sub } from '../ops/binary.js';
+import { matMul } from '../ops/matmul.js';
+import { sqrt, square } from '../ops/unary.js';
+import { sum } from '../ops/reduce.js';
 
 export interface Initializer {
   readonly className: string;
@@ -41,7 +46,45 @@ function varianceScaling(className: string, scale: number, mode: FanMode, distri
   };
 }
 
+/**
+ * tfjs-layers' Orthogonal: the Q of a QR factorisation of a standard normal [max, min] matrix
+ * (signs fixed so R's diagonal is positive), transposed to [rows, cols] when rows < cols, times
+ * gain; rows = the product of all but the last dimension. Here the rows of a normal [min, max]
+ * matrix are orthonormalised by Gram-Schmidt (twice per row, for round-off), which is that Q
+ * transposed; a loop of ops over rows, run once when a layer builds.
+ */
+function orthogonal({ gain = 1, seed }: { gain?: number; seed?: number } = {}): Initializer {
+  if (typeof gain !== 'number' || !Number.isFinite(gain)) throw new Error(`initializers.orthogonal: gain must be a finite number, got ${String(gain)}`);
+  return {
+    className: 'Orthogonal',
+    apply(shape) {
+      if (shape.length < 2) throw new Error(`initializers.orthogonal: shape must have rank >= 2, got [${shape}]`);
+      const rows = shape.slice(0, -1).reduce((a, d) => a * d, 1), cols = shape[shape.length - 1];
+      const n = Math.min(rows, cols), m = Math.max(rows, cols);
+      const a = randomNormal([n, m], 0, 1, 'float32', seed);
+      let q: Tensor | null = null;
+      for (let i = 0; i < n; i++) {
+        const prev: Tensor | null = q;
+        q = tidy(() => {
+          let v = slice(a, [i, 0], [1, m]);
+          for (let pass = 0; pass < 2 && prev !== null; pass++) v = sub(v, matMul(matMul(v, prev, false, true), prev));
+          v = div(v, sqrt(sum(square(v))));
+          return prev === null ? v : concat([prev, v], 0);
+        });
+        prev?.dispose();
+      }
+      a.dispose();
+      const qt = q!;
+      const out = mul(rows < cols ? reshape(qt, shape) : reshape(transpose(qt), shape), gain);
+      qt.dispose();
+      return out;
+    },
+    getConfig: () => ({ gain, seed }),
+  };
+}
+
 export const initializers = {
+  orthogonal: (args?: { gain?: number; seed?: number }) => orthogonal(args),
   zeros: (): Initializer => ({ className: 'Zeros', apply: (shape) => zeros(shape), getConfig: () => ({}) }),
   ones: (): Initializer => ({ className: 'Ones', apply: (shape) => fill(shape, 1), getConfig: () => ({}) }),
   constant: ({ value }: { value: number }): Initializer => {

@@ -9,7 +9,8 @@
 // Ids are implied by the order, so a file cannot give two tokens one id or leave gaps. fromJSON
 // treats its input as untrusted: every field's type and range, unique non-empty words, counts that
 // are positive integers in non-increasing order, and size limits, each failure a clear Error.
-import { tokenizerConfig, type Tokenizer, type TokenizerConfig } from './text.js';
+import { tokenizerConfig, type TokenizerConfig } from './tokenizer_config.js';
+import type { Tokenizer } from './text.js';
 
 export const TOKENIZER_FORMAT = 'lepton-tokenizer';
 export const TOKENIZER_VERSION = 1;

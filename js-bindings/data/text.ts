@@ -51,7 +51,9 @@ export class Tokenizer {
   /** Ids that textsToSequences can emit are 0..vocabularySize − 1: the inputDim of an Embedding. */
   get vocabularySize(): number {
     const all = this.wordIndex.size + 1;
-    return this.config.numWords === null ? all : Math.min(all, this.config.numWords);
+    // The OOV id 1 is emitted even when numWords is 1 (as Keras does).
+    const cap = Math.max(this.config.numWords ?? all, this.config.oovToken === null ? 1 : 2);
+    return Math.min(all, cap);
   }
 
   /** The tokens of one text (word or character level, per the config). */

@@ -167,6 +167,7 @@ describe('Tokenizer: JSON and model files', () => {
       assert.deepEqual(c.textsToSequences(probe), t.textsToSequences(probe));
       assert.deepEqual(c.sequencesToTexts([[1, 2, 3, 4, 5, 9]]), t.sequencesToTexts([[1, 2, 3, 4, 5, 9]]));
       assert.equal(c.vocabularySize, t.vocabularySize);
+      assert.ok(t.textsToSequences(probe).flat().every((id) => id > 0 && id < t.vocabularySize), 'every id below vocabularySize');
       assert.equal(c.wordIndex.size, args.numWords == null ? t.wordIndex.size : Math.max(args.numWords - 1, args.oovToken ? 1 : 0));
     }
   });
@@ -256,6 +257,40 @@ describe('Tokenizer: JSON and model files', () => {
       assert.deepEqual(predict(back, tokenizer!), predict(model, t));
       back.dispose();
     });
+    model.dispose();
+  });
+
+  it('seeded mutations of a saved tokenizer: each file loads a working tokenizer or is refused with a clear Error', () => {
+    const model = textModel();
+    const good = fitted({ numWords: 6, oovToken: '<oov>' }).toJSON() as unknown as Record<string, unknown>;
+    const values: unknown[] = [null, -1, 0, 1, 1.5, 2 ** 53, '', 'x', 'the', [], {}, true, ['a'], [3], { numWords: 2 }];
+    const rand = rng(11);
+    const pick = <T>(list: readonly T[]): T => list[randInt(rand, 0, list.length - 1)];
+    let refused = 0;
+    for (let trial = 0; trial < 200; trial++) {
+      const json = structuredClone(good);
+      const field = pick(['format', 'version', 'config', 'documentCount', 'words', 'counts', 'extra']);
+      const target = json[field];
+      if (field === 'config' && rand() < 0.8) (target as Record<string, unknown>)[pick(['numWords', 'filters', 'lower', 'split', 'charLevel', 'oovToken'])] = pick(values);
+      else if (Array.isArray(target) && rand() < 0.8) target[randInt(rand, 0, target.length)] = pick(values);
+      else json[field] = pick(values);
+      const t = fitted();
+      t.toJSON = () => json as unknown as lp.data.TokenizerJSON;
+      const file = lp.io.save(model, { tokenizer: t });
+      noLeak(() => {
+        let loaded: lp.data.Tokenizer | null = null;
+        try {
+          loaded = lp.io.loadTokenizer(file);
+        } catch (e) {
+          assert.ok(e instanceof Error && e.message.startsWith("io.loadTokenizer: the file's tokenizer is malformed: Tokenizer.fromJSON: "), String(e));
+          refused++;
+          return;
+        }
+        assert.ok(loaded instanceof lp.data.Tokenizer);
+        assert.ok(loaded.textsToSequences(['the cat sat']).every((ids) => ids.every((id) => id > 0 && id < loaded!.vocabularySize)));
+      });
+    }
+    assert.ok(refused > 100, `most mutations are refused (${refused})`);
     model.dispose();
   });
 

@@ -2,7 +2,8 @@
 // the numWords cap with and without an OOV token, ties in counts, padding and truncation at either
 // end, round trips through toJSON/fromJSON and through a model file (io.save {tokenizer}), and
 // bad input (malformed JSON from a file, ragged sequences, bad options), each a clear Error; and
-// the padding mask through add/multiply (word + position embeddings).
+// seeded mutations of a saved tokenizer; the padding mask through add/multiply (word + position
+// embeddings).
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lp from '../../js-bindings/index.js';

@@ -5,7 +5,8 @@
 // round-trips; regularizers come back from their JSON ({className: 'L1L2', config}).
 import { Layer, Dense, Flatten, Reshape, Dropout, Activation, Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D,
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Add, Concatenate,
-  Multiply, InputLayer } from '../layers/index.js';
+  Multiply, InputLayer, Subtract, Permute } from '../layers/index.js';
+import { OnnxOp } from '../onnx/op_layer.js';
 
 import { zeros } from '../ops/creation.js';
 import type { Initializer } from '../layers/initializers.js';
@@ -24,7 +25,7 @@ const builtins: [string, LayerClass][] = [
   ['ZeroPadding2D', ZeroPadding2D], ['MaxPooling2D', MaxPooling2D], ['AveragePooling2D', AveragePooling2D],
   ['GlobalAveragePooling2D', GlobalAveragePooling2D], ['GlobalMaxPooling2D', GlobalMaxPooling2D],
   ['BatchNormalization', BatchNormalization], ['Add', Add], ['Concatenate', Concatenate], ['Multiply', Multiply],
-  ['InputLayer', InputLayer],
+  ['InputLayer', InputLayer], ['Subtract', Subtract], ['Permute', Permute], ['OnnxOp', OnnxOp],
 ];
 
 const registry = new Map<string, LayerFactory>();

@@ -16,5 +16,11 @@ export type { ImportOptions } from './import.js';
  * before anything is allocated.
  */
 export function fromOnnx(bytes: Uint8Array | ArrayBuffer, opts: ImportOptions = {}): LayersModel {
-  return importGraph(decodeOnnx(bytes), opts);
+  try {
+    return importGraph(decodeOnnx(bytes), opts);
+  } catch (e) {
+    // Every failure names the importer, including ones a layer or the model raised on the way.
+    const message = e instanceof Error ? e.message : String(e);
+    throw message.startsWith('fromOnnx:') ? e : new Error(`fromOnnx: ${message}`);
+  }
 }

@@ -137,4 +137,27 @@ describe('fromOnnx: refusals', () => {
     pads.node('AveragePool', ['c'], ['y'], { kernel_shape: [3, 3], pads: [0, 1, 1, 0] }, 'avg');
     refused(pads.encode(), /"avg" \(AveragePool\).*count_include_pad 0/);
   });
+
+  it('500 mutated files: each imports or ends in a fromOnnx: Error, nothing leaked', () => {
+    const g = valid();
+    g.node('MaxPool', ['c'], ['p'], { kernel_shape: [2, 2], pads: [0, 0, 1, 1] }, 'pool');
+    g.node('Reshape', ['p', g.ints('shape', [0, -1])], ['q'], {}, 'reshape');
+    g.output('q');
+    const bytes = g.encode();
+    const rand = randoms(500 * 8, 99, 0, 1);
+    let imported = 0;
+    for (let i = 0; i < 500; i++) {
+      const m = Uint8Array.from(bytes);
+      for (let j = 0; j < 1 + (i % 4); j++) m[Math.floor(rand[i * 8 + j] * m.length)] = Math.floor(rand[i * 8 + 4 + j] * 256);
+      const before = lp.memory();
+      try {
+        fromOnnx(m).dispose();
+        imported++;
+      } catch (e) {
+        assert.ok(e instanceof Error && e.message.startsWith('fromOnnx:'), `mutation ${i}: ${String(e)}`);
+      }
+      assert.equal(lp.memory().numTensors, before.numTensors, `mutation ${i} leaked`);
+    }
+    assert.ok(imported < 500, 'some mutations are refused');
+  });
 });

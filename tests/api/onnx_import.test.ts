@@ -276,4 +276,45 @@ describe('fromOnnx: a MobileNet-v2-style block, and the imported model as a Lept
       m.dispose();
     }
   });
+  it('OnnxOp layers (constants, attributes) save and load, in f32 and int8 files; the model prunes', async () => {
+    const g = new GraphBuilder().input('x', ['N', 3, 9, 9]).output('y');
+    g.node('Conv', ['x', g.init('w', [7, 3, 3, 3]), g.init('b', [7])], ['c'], { pads: [1, 1, 1, 1] });
+    g.node('Add', ['c', g.init('k', [7, 1, 1])], ['a']);
+    g.node('LeakyRelu', ['a'], ['l']);
+    g.node('MaxPool', ['l'], ['p'], { kernel_shape: [3, 3], strides: [2, 2], pads: [0, 0, 1, 1] });
+    g.node('Conv', ['p', g.init('w2', [5, 7, 1, 1])], ['c2']);
+    g.node('Softmax', ['c2'], ['y'], { axis: 2 });
+    const m = await agree(g, [2, 3, 9, 9]);
+    const x = lp.tensor(randoms(4 * 3 * 9 * 9, 21), [4, 3, 9, 9]);
+    try {
+      assert.ok(classesOf(m).filter((c) => c === 'OnnxOp').length >= 3, classesOf(m).join(', '));
+      const predict = (model: { predict(x: lp.Tensor): lp.Tensor | lp.Tensor[] }) => {
+        const y = model.predict(x) as lp.Tensor;
+        const v = Array.from(y.dataSync());
+        y.dispose();
+        return v;
+      };
+      const loaded = lp.io.load(lp.io.save(m));
+      assert.deepEqual(predict(loaded), predict(m));
+      loaded.dispose();
+      const q = lp.quantize(m, { mode: 'int8', calibrationData: x });
+      const qBack = lp.io.load<lp.QuantizedModel>(lp.io.save(q));
+      assert.deepEqual(predict(qBack), predict(q));
+      q.dispose();
+      qBack.dispose();
+      const y = lp.tensor(randoms(4 * 5 * 4 * 4, 22, 0, 0.4), [4, 5, 4, 4]);
+      m.compile({ optimizer: lp.train.sgd(0.01), loss: 'meanSquaredError' });
+      const pruning = lp.prune(m, { schedule: { type: 'constantSparsity', targetSparsity: 0.5, beginStep: 0, frequency: 1 } });
+      await m.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0, callbacks: [pruning.callback()] });
+      lp.stripPruning(m);
+      y.dispose();
+      const kernel = (m.layers.find((l) => l.className === 'Conv2D')!.getWeights()[0]);
+      const zeros = Array.from(kernel.dataSync()).filter((v) => v === 0).length;
+      kernel.dispose();
+      assert.ok(zeros >= 0.45 * kernel.size, `${zeros} of ${kernel.size} pruned`);
+    } finally {
+      x.dispose();
+      m.dispose();
+    }
+  });
 });

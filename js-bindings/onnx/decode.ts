@@ -8,7 +8,7 @@
 import onnxProto from 'onnx-proto';
 import type { onnx as P } from 'onnx-proto';
 import type { SymbolicShape } from '../layers/layer.js';
-import { sizeOf, type AttrValue, type OnnxConst, type OnnxGraph, type OnnxNode, type OnnxValueInfo } from './graph.js';
+import { type AttrValue, type OnnxConst, type OnnxGraph, type OnnxNode, type OnnxValueInfo } from './graph.js';
 
 const { onnx } = onnxProto;
 
@@ -72,7 +72,11 @@ export function decodeTensor(t: P.ITensorProto, what: string): OnnxConst {
       fail(`${where}: dims [${dims}] need ${count * width} bytes of ${typeName(type)}, raw_data has ${raw.length}`);
     }
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    if (type === FLOAT) return { name, dims, dtype: 'float32', data: Float32Array.from({ length: count }, (_, i) => view.getFloat32(4 * i, true)) };
+    if (type === FLOAT) {
+      // raw_data is little-endian: on a little-endian machine (all that run WebAssembly in practice) an aligned copy is the array.
+      const data = LITTLE_ENDIAN ? new Float32Array(copyBytes(raw).buffer) : Float32Array.from({ length: count }, (_, i) => view.getFloat32(4 * i, true));
+      return { name, dims, dtype: 'float32', data };
+    }
     if (type === INT32) return { name, dims, dtype: 'int32', data: Array.from({ length: count }, (_, i) => view.getInt32(4 * i, true)) };
     return { name, dims, dtype: 'int64', data: Array.from({ length: count }, (_, i) => Number(view.getBigInt64(8 * i, true))) };
   }
@@ -84,6 +88,14 @@ export function decodeTensor(t: P.ITensorProto, what: string): OnnxConst {
 }
 
 const utf8 = new TextDecoder();
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The bytes in a fresh, aligned buffer (protobufjs may hand out a Node Buffer view, whose slice() is no copy). */
+function copyBytes(raw: Uint8Array): Uint8Array {
+  const out = new Uint8Array(raw.byteLength);
+  out.set(raw);
+  return out;
+}
 
 /** An attribute's value by its type (or, for old files with type 0, by the field that is set). */
 function decodeAttr(a: P.IAttributeProto, where: string): AttrValue | undefined {
@@ -230,4 +242,3 @@ function topologicalOrder(nodes: OnnxNode[], available: Set<string>): OnnxNode[]
   return order;
 }
 
-export { sizeOf };

@@ -42,8 +42,3 @@ export interface OnnxGraph {
   /** Topologically ordered. */
   nodes: OnnxNode[];
 }
-
-/** Element count of dims (checked to be non-negative safe integers by the decoder). */
-export function sizeOf(dims: readonly number[]): number {
-  return dims.reduce((a, d) => a * d, 1);
-}

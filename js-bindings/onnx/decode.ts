@@ -195,6 +195,8 @@ export function decodeOnnx(bytes: Uint8Array | ArrayBuffer): OnnxGraph {
     checkCount(n.attribute?.length ?? 0, ONNX_LIMITS.attributes, `${where}: attributes`);
     const attrs = new Map<string, AttrValue>();
     for (const a of n.attribute ?? []) {
+      // 'lepton.*' names are the importer's own annotations (fold.ts): a file cannot set them.
+      if ((a.name ?? '').startsWith('lepton.')) continue;
       const v = decodeAttr(a, where);
       if (v !== undefined) attrs.set(a.name ?? '', v);
     }

@@ -2,6 +2,7 @@
 //  - Constant nodes become constants;
 //  - a BatchNormalization whose input is a Conv's or Gemm's output and nothing else's is folded
 //    into that node's weights and bias (w·s, (b − mean)·s + β with s = γ / √(var + ε));
+//  - an Add of a per-channel constant after a Conv or MatMul (its only reader) becomes its bias;
 //  - a Relu, or a Clip to [0, 6], after a Conv, Gemm or MatMul (its only reader) becomes the
 //    node's fused activation (attribute 'lepton.activation'), run in the kernel's epilogue.
 import { attrFloat, attrTensor } from './attrs.js';
@@ -70,6 +71,32 @@ function foldBatchNorm(g: OnnxGraph, p: OnnxNode, bn: OnnxNode): boolean {
   return true;
 }
 
+/**
+ * Folds an Add of a per-channel constant (a bias, as TensorFlow exports write it) into the Conv or
+ * MatMul before it: Conv's bias input, or MatMul's 'lepton.bias' (the name of a new constant).
+ */
+function foldBiasAdd(g: OnnxGraph, p: OnnxNode, add: OnnxNode): boolean {
+  const other = add.inputs[0] === p.outputs[0] ? add.inputs[1] : add.inputs[0];
+  const c = g.constants.get(other ?? '');
+  const w = g.constants.get(p.inputs[1] ?? '');
+  if (c === undefined || c.dtype !== 'float32' || w === undefined || w.dtype !== 'float32' || add.inputs[0] === add.inputs[1]) return false;
+  const outs = p.opType === 'Conv' ? w.dims[0] : w.dims[1];
+  if (p.opType === 'MatMul' && w.dims.length !== 2) return false;
+  // Per output channel: [O, 1, 1] / [1, O, 1, 1] for a Conv, [N] / [1, N] for a MatMul, or one value.
+  const perChannel = p.opType === 'Conv' ? [[outs, 1, 1], [1, outs, 1, 1]] : [[outs], [1, outs]];
+  if (c.data.length !== 1 && !perChannel.some((d) => d.join() === c.dims.join())) return false;
+  const biasName = p.opType === 'Conv' ? p.inputs[2] ?? '' : (p.attrs.get('lepton.bias') as string | undefined) ?? '';
+  const old = biasName === '' ? undefined : g.constants.get(biasName);
+  if (biasName !== '' && (old === undefined || old.dtype !== 'float32' || old.data.length !== outs)) return false;
+  const cd = c.data as Float32Array;
+  const bias = Float32Array.from({ length: outs }, (_, o) => (old ? (old.data as Float32Array)[o] : 0) + cd[cd.length === 1 ? 0 : o]);
+  const name = newConstant(g, p.name, [outs], bias);
+  if (p.opType === 'Conv') p.inputs[2] = name;
+  else p.attrs.set('lepton.bias', name);
+  p.outputs[0] = add.outputs[0];
+  return true;
+}
+
 /** The fused activation name for an activation node, or null when it does not fuse. */
 function fusable(g: OnnxGraph, n: OnnxNode): 'relu' | 'relu6' | null {
   if (n.opType === 'Relu') return 'relu';
@@ -92,10 +119,17 @@ export function prepareGraph(g: OnnxGraph): void {
   const reads = readers(g);
   const removed = new Set<OnnxNode>();
   for (const n of g.nodes) {
-    const p = producer.get(n.inputs[0] ?? '');
-    if (p === undefined || removed.has(p) || p.domain !== '' || reads.get(n.inputs[0]) !== 1 || n.domain !== '') continue;
+    // The producer of the node's (first computed) input, when the node is its only reader.
+    const from = n.opType === 'Add' && !producer.has(n.inputs[0] ?? '') ? n.inputs[1] ?? '' : n.inputs[0] ?? '';
+    const p = producer.get(from);
+    if (p === undefined || removed.has(p) || p.domain !== '' || reads.get(from) !== 1 || n.domain !== '') continue;
     if (n.opType === 'BatchNormalization' && (p.opType === 'Conv' || p.opType === 'Gemm') && !p.attrs.has('lepton.activation') &&
         (n.attrs.get('training_mode') ?? 0) === 0 && n.outputs.slice(1).every((o) => o === '') && foldBatchNorm(g, p, n)) {
+      removed.add(n);
+      producer.set(p.outputs[0], p);
+      continue;
+    }
+    if (n.opType === 'Add' && (p.opType === 'Conv' || p.opType === 'MatMul') && !p.attrs.has('lepton.activation') && foldBiasAdd(g, p, n)) {
       removed.add(n);
       producer.set(p.outputs[0], p);
       continue;

@@ -178,6 +178,25 @@ describe('fromOnnx: pooling, batch normalization, shapes', () => {
     bn(s, 7, 'x', 'y');
     await check(s, [3, 7]);
   });
+  it('an Add of a per-channel constant after Conv and MatMul becomes their bias; then Relu fuses', async () => {
+    const g = new GraphBuilder().input('x', ['N', 3, 7, 7]).output('y');
+    g.node('Conv', ['x', g.init('w', [7, 3, 3, 3])], ['c'], { pads: [1, 1, 1, 1] });
+    g.node('Add', [g.init('k', [1, 7, 1, 1]), 'c'], ['a']);
+    g.node('Conv', ['a', g.init('w1', [5, 7, 1, 1]), g.init('b1', [5])], ['c1']);
+    g.node('Add', ['c1', g.init('k1', [], [0.25])], ['a1']);
+    g.node('Relu', ['a1'], ['r']);
+    g.node('Flatten', ['r'], ['f']);
+    g.node('MatMul', ['f', g.init('m', [245, 17])], ['mm']);
+    g.node('Add', ['mm', g.init('mb', [17])], ['s']);
+    g.node('Relu', ['s'], ['y']);
+    const m = await agree(g, [2, 3, 7, 7]);
+    assert.deepEqual(classesOf(m).filter((c) => c !== 'InputLayer' && c !== 'Permute'), ['Conv2D', 'Conv2D', 'Flatten', 'Dense']);
+    m.dispose();
+    const r3 = new GraphBuilder().input('x', ['N', 3, 7]).output('y');
+    r3.node('MatMul', ['x', r3.init('m', [7, 5])], ['mm']);
+    r3.node('Add', ['mm', r3.init('mb', [1, 5])], ['y']);
+    await check(r3, [2, 3, 7]);
+  });
   it('Flatten then Gemm folds the layout into the weights (no Permute after the input)', async () => {
     const g = new GraphBuilder().input('x', ['N', 3, 7, 5]).output('y');
     g.node('Conv', ['x', g.init('w', [7, 3, 3, 3]), g.init('b', [7])], ['c'], { pads: [1, 1, 1, 1] });

@@ -60,7 +60,9 @@ export const denseOps: Record<string, OpHandler> = {
     },
     build: (node, b) => {
       const w = b.floatConstant(node, 1, 'the right side');
-      dense(node, b, Float32Array.from(w.data), w.dims[0], w.dims[1], null);
+      // An Add of a constant after it, folded in as its bias (fold.ts).
+      const bias = node.attrs.get('lepton.bias') as string | undefined;
+      dense(node, b, Float32Array.from(w.data), w.dims[0], w.dims[1], bias === undefined ? null : b.constantNamed(bias)!.data as Float32Array);
     },
   },
 };

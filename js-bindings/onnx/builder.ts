@@ -11,7 +11,10 @@ import { fail } from './decode.js';
 import { where } from './attrs.js';
 import { TO_NCHW, TO_NHWC, Val, type Form } from './layout.js';
 
-/** An initializer that gives the imported values (a file's weights), recorded under `className`. */
+/**
+ * An initializer that gives the imported values (a file's weights). Its config name stays 'Zeros':
+ * a model file holds the values, and a layer rebuilt from its config starts from zeros (io's registry).
+ */
 export function dataInitializer(values: Float32Array, className = 'Zeros'): Initializer {
   return {
     className,

@@ -44,11 +44,6 @@ export class Val {
   }
 }
 
-/** The shape a tensor of ONNX shape `s` has in `form`. */
-export function shapeIn(form: Form, s: SymbolicShape): SymbolicShape {
-  return form === 'nhwc' ? [s[0], s[2], s[3], s[1]] : s;
-}
-
 /** OIHW (ONNX conv weights) → HWIO (Lepton's conv2d kernel [kh, kw, cin, cout]). */
 export function oihwToHwio(w: Float32Array, [o, i, kh, kw]: number[]): Float32Array {
   const out = new Float32Array(w.length);

@@ -1,6 +1,6 @@
 // OnnxOp: a small serializable layer that runs one named Lepton op with JSON attributes, for
 // ONNX ops that have no Keras layer (a tensor-constant Add, Clip with any bounds, LeakyRelu with
-// ONNX's alpha, Softmax over a chosen axis, Pad with -inf before a MaxPool ...). A constant
+// ONNX's alpha, Softmax over a chosen axis, a -FLT_MAX Pad before a MaxPool ...). A constant
 // operand is a non-trainable weight named 'constant', so model files save and load it; the
 // layer is in io's registry (className 'OnnxOp'). Imports no protobuf code.
 import type { Tensor } from '../tensor.js';

@@ -28,6 +28,23 @@ async function check(g: GraphBuilder, x: number[], opts: { opset?: number; batch
 
 const classesOf = (m: lp.LayersModel) => m.layers.map((l) => l.className);
 
+describe('fromOnnx: opsets', () => {
+  for (const opset of [7, 9, 11, 13, 17, 21]) {
+    it(`a Conv, BatchNormalization, Clip, MaxPool, Flatten, Gemm, Softmax graph at opset ${opset}`, async () => {
+      const g = new GraphBuilder().input('x', ['N', 3, 7, 7]).output('y');
+      g.node('Conv', ['x', g.init('w', [7, 3, 3, 3]), g.init('b', [7])], ['c'], { pads: [1, 1, 1, 1] });
+      g.node('BatchNormalization', ['c', g.init('s', [7]), g.init('bb', [7]), g.init('m', [7]), g.init('v', [7], undefined, 0.5, 1.5)], ['n']);
+      if (opset < 11) g.node('Clip', ['n'], ['r'], { min: 0, max: 6 });
+      else g.node('Clip', ['n', g.init('lo', [], [0]), g.init('hi', [], [6])], ['r']);
+      g.node('MaxPool', ['r'], ['p'], { kernel_shape: [2, 2], strides: [2, 2] });
+      g.node('Flatten', ['p'], ['f']);
+      g.node('Gemm', ['f', g.init('fc', [63, 5]), g.init('fcb', [5])], ['l']);
+      g.node('Softmax', ['l'], ['y'], { axis: 1 });
+      await check(g, [2, 3, 7, 7], { opset });
+    });
+  }
+});
+
 describe('fromOnnx: Conv', () => {
   const cases: [string, number[], number[], Record<string, Attr>, boolean][] = [
     // name, x [N, C, H, W], W [O, I, kh, kw], attrs, bias

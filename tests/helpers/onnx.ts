@@ -116,7 +116,9 @@ export function assertClose(got: Float32Array, want: Float32Array, what: string,
  * every output; returns the model for more checks (the caller disposes it).
  */
 export async function agree(g: GraphBuilder, inputDims: number[], opts: { opset?: number; batches?: number[]; seed?: number } = {}): Promise<lp.LayersModel> {
-  const bytes = g.encode(opts.opset ?? 17);
+  const opset = opts.opset ?? 17;
+  // The IR version that came with the opset (ONNX's versioning table): 3 for opset 7, 10 for 21.
+  const bytes = g.encode(opset, opset >= 21 ? 10 : opset >= 15 ? 8 : opset >= 13 ? 7 : opset >= 11 ? 6 : opset >= 9 ? 4 : 3);
   const model = fromOnnx(bytes);
   try {
     for (const batch of opts.batches ?? [inputDims[0]]) {

@@ -317,7 +317,7 @@ describe('fromOnnx: a MobileNet-v2-style block, and the imported model as a Lept
     g.node('Conv', ['x', g.init('w', [7, 3, 3, 3]), g.init('b', [7])], ['c'], { pads: [1, 1, 1, 1] });
     g.node('Add', ['c', g.init('k', [7, 1, 1])], ['a']);
     g.node('LeakyRelu', ['a'], ['l']);
-    g.node('MaxPool', ['l'], ['p'], { kernel_shape: [3, 3], strides: [2, 2], pads: [0, 0, 1, 1] });
+    g.node('MaxPool', ['l'], ['p'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 0, 0] });
     g.node('Conv', ['p', g.init('w2', [5, 7, 1, 1])], ['c2']);
     g.node('Softmax', ['c2'], ['y'], { axis: 2 });
     const m = await agree(g, [2, 3, 9, 9]);

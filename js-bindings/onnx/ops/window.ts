@@ -58,8 +58,16 @@ export function resolveWindow(node: OnnxNode, kernel: [number, number], h: numbe
       fail(`${where(node)}: the ${kernel}-window (dilations ${dilations}) does not fit the padded ${h}x${w} input`);
     }
   }
+  // End padding that no window reaches changes nothing: drop it (ONNX's 1/1 pads of a stride-2
+  // 3x3 conv on an even size are 1/0 in effect), then compare with 'valid' and 'same' likewise.
+  const trim = (p: [number, number][]) => p.map(([top, end], i): [number, number] => {
+    const out = Math.floor((size[i] + top + end - eff[i]) / strides[i]) + 1;
+    return [top, Math.min(end, Math.max(0, (out - 1) * strides[i] + eff[i] - size[i] - top))];
+  }) as [[number, number], [number, number]];
+  pads = trim(pads);
+  const sameUsed = trim(same);
   const flat = pads.flat();
-  const isSame = pads[0][0] === same[0][0] && pads[0][1] === same[0][1] && pads[1][0] === same[1][0] && pads[1][1] === same[1][1];
+  const isSame = pads.flat().every((p, i) => p === sameUsed.flat()[i]);
   const keras = flat.every((p) => p === 0) ? 'valid' : isSame ? 'same' : null;
   return { kernel, strides, dilations, pads, keras };
 }

@@ -17,6 +17,8 @@ export const ONNX_LIMITS = {
   nodes: 100_000, initializers: 100_000, graphValues: 10_000, attributes: 256, rank: 8,
   /** Elements in one constant (1 GiB of float32). */
   constantElements: 1 << 28,
+  /** Elements in one sample of a graph input. */
+  inputElements: 2 ** 31,
   opsetMin: 7, opsetMax: 21, irMin: 3, irMax: 10,
 };
 
@@ -136,6 +138,8 @@ function valueInfo(v: P.IValueInfoProto, role: 'input' | 'output'): OnnxValueInf
     if (shape.length < 2) fail(`graph input ${quote(name)} has rank ${shape.length}; inputs need a batch dimension and at least one more`);
     const bad = shape.findIndex((d, i) => i > 0 && d === null);
     if (bad > 0) fail(`graph input ${quote(name)}: dim ${bad} is symbolic; only the first (batch) dimension may be`);
+    const sample = shape.slice(1).reduce<number>((a, d) => a * d!, 1);
+    if (sample > ONNX_LIMITS.inputElements) fail(`graph input ${quote(name)}: [${shape.slice(1)}] is more than ${ONNX_LIMITS.inputElements} elements a sample`);
   }
   return { name, shape };
 }

@@ -113,6 +113,9 @@ describe('fromOnnx: refusals', () => {
     const symbolic = valid();
     symbolic.inputs[0] = GraphBuilder.valueInfo('x', ['N', 3, 'h', 7]);
     refused(symbolic.encode(), /dim 2 is symbolic/);
+    const huge = valid();
+    huge.inputs[0] = GraphBuilder.valueInfo('x', ['N', 3, 1 << 20, 1 << 20]);
+    refused(huge.encode(), /more than 2147483648 elements a sample/);
     const ints = valid();
     ints.inputs[0] = GraphBuilder.valueInfo('x', ['N', 3, 7, 7], 7);
     refused(ints.encode(), /element type int64/);

@@ -2,7 +2,7 @@
 // single-threaded. Each Lepton build runs in its own child process (a process loads one build),
 // and inside that process every shape is timed against tfjs in interleaved rounds
 // (bench/rounds.ts). Prints one table: shape, ms, GFLOP/s and the Lepton/tfjs speed ratio.
-//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv|dw|cnn|convgrad|train|tiles|sparse|int8|embedding|lstm|attention]
+//   node --experimental-wasm-relaxed-simd --import tsx bench/harness.ts [--quick] [--only gemm|conv|dw|cnn|convgrad|train|tiles|sparse|int8|embedding|lstm|attention|onnx]
 // int8: the int8 GEMM against ONNX Runtime Web's MatMulInteger, and the int8 MNIST CNN against
 // Lepton's f32 model at batch 1 (bench/int8.ts).
 // convgrad: the conv backward kernels against the forward conv of the same shape (both Lepton,
@@ -17,6 +17,7 @@
 // sparse: the sparse-weight GEMM against the dense one on pruned weights, and the crossover (bench/sparse.ts).
 // lstm: an LSTM training step (batch 32, 64 steps, 64 features, 128 units, Dense, Adam) against tfjs-wasm (bench/lstm.ts).
 // attention: multiHeadAttention forward + backward against Lepton's GEMM, GFLOP/s (bench/attention.ts).
+// onnx: a MobileNet-v2 ONNX graph imported by fromOnnx against onnxruntime-web on the same bytes (bench/onnx_import.ts).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
@@ -104,6 +105,10 @@ async function child(): Promise<void> {
     const { attentionRow } = await import('./attention.js');
     rows.push(attentionRow(rounds, leptonBuild()));
   }
+  if (want('onnx')) {
+    const { onnxRows } = await import('./onnx_import.js');
+    for (const r of await onnxRows(rounds)) rows.push({ build: leptonBuild(), ...r });
+  }
   let tiles: TileReport | undefined;
   if (want('tiles')) {
     const { tileReport } = await import('./tiles.js');
@@ -186,7 +191,7 @@ async function main(): Promise<void> {
       console.log(`\nBackward kernels against the forward convolution of the same shape (same FLOP count, ` +
         `2·N·OH·OW·KH·KW·CI·CO; kernel calls on arena buffers, nothing read back); ratio = backward / forward speed.\n`);
     } else {
-      console.log(`\nAgainst ${ref} (GFLOP/s are GOP/s for int8); ratio > 1: Lepton int8 is faster.\n`);
+      console.log(`\nAgainst ${ref} (GFLOP/s are GOP/s for int8); ratio > 1: Lepton${ref?.includes('f32') ? '' : ' int8'} is faster.\n`);
     }
     console.log(refTable(vsForward.filter((r) => r.ref === ref)));
   }

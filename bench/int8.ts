@@ -35,7 +35,7 @@ async function timeLoop(fn: () => unknown, iters: number): Promise<number> {
 }
 
 /** Interleaved rounds with async turns; ratio = time(B) / time(A) per round, median. */
-async function compareAsync(a: () => unknown, b: () => unknown, rounds: number): Promise<Omit<Int8Row, 'name' | 'flops' | 'ref'>> {
+export async function compareAsync(a: () => unknown, b: () => unknown, rounds: number): Promise<Omit<Int8Row, 'name' | 'flops' | 'ref'>> {
   await a(); await b();
   const one = await timeLoop(a, 3), two = await timeLoop(b, 3);
   const itersA = Math.max(3, Math.ceil(0.1 / one)), itersB = Math.max(3, Math.ceil(0.1 / two));

@@ -7,8 +7,9 @@ import { Layer, Dense, Flatten, Reshape, Dropout, Activation, Conv2D, DepthwiseC
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Add, Concatenate,
   Multiply, InputLayer, Embedding, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D,
   TimeDistributed, SimpleRNN, LSTM, GRU, Bidirectional, LayerNormalization, MultiHeadAttention, TransformerEncoder,
-  PositionEmbedding, TokenAndPositionEmbedding } from '../layers/index.js';
+  PositionEmbedding, TokenAndPositionEmbedding, Subtract, Permute } from '../layers/index.js';
 import { RNNLayer } from '../layers/recurrent.js';
+import { OnnxOp } from '../onnx/op_layer.js';
 
 import { zeros } from '../ops/creation.js';
 import type { Initializer } from '../layers/initializers.js';
@@ -34,6 +35,7 @@ const builtins: [string, LayerClass][] = [
   ['LayerNormalization', LayerNormalization], ['MultiHeadAttention', MultiHeadAttention],
   ['TransformerEncoder', TransformerEncoder], ['PositionEmbedding', PositionEmbedding],
   ['TokenAndPositionEmbedding', TokenAndPositionEmbedding],
+  ['Subtract', Subtract], ['Permute', Permute], ['OnnxOp', OnnxOp],
 ];
 
 const registry = new Map<string, LayerFactory>();

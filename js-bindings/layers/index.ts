@@ -4,7 +4,8 @@ import { Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D, type Conv2DArg
   type SeparableConv2DArgs } from './conv.js';
 import { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, type Pooling2DArgs } from './pooling.js';
 import { BatchNormalization, type BatchNormalizationArgs } from './normalization.js';
-import { Add, Concatenate, Multiply } from './merge.js';
+import { Add, Concatenate, Multiply, Subtract } from './merge.js';
+import { Permute, type PermuteArgs } from './permute.js';
 import { InputLayer } from './input.js';
 import { Embedding, type EmbeddingArgs } from './embedding.js';
 import { Conv1D, type Conv1DArgs } from './conv1d.js';
@@ -24,7 +25,7 @@ export { Dense, Flatten, Reshape, Dropout, Activation, Conv2D, DepthwiseConv2D, 
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Add, Concatenate,
   Multiply, InputLayer, Embedding, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D,
   TimeDistributed, SimpleRNN, LSTM, GRU, Bidirectional, LayerNormalization, MultiHeadAttention, TransformerEncoder,
-  PositionEmbedding, TokenAndPositionEmbedding };
+  PositionEmbedding, TokenAndPositionEmbedding, Subtract, Permute };
 
 export const layers = {
   dense: (args: DenseArgs) => new Dense(args),
@@ -44,6 +45,8 @@ export const layers = {
   batchNormalization: (args?: BatchNormalizationArgs) => new BatchNormalization(args),
   add: (args?: LayerArgs) => new Add(args),
   multiply: (args?: LayerArgs) => new Multiply(args),
+  subtract: (args?: LayerArgs) => new Subtract(args),
+  permute: (args: PermuteArgs) => new Permute(args),
   concatenate: (args?: LayerArgs & { axis?: number }) => new Concatenate(args),
   inputLayer: (args: LayerArgs) => new InputLayer(args),
   embedding: (args: EmbeddingArgs) => new Embedding(args),

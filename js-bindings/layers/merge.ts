@@ -1,6 +1,6 @@
-// Merge layers for functional models (tfjs-layers' names): add, multiply, concatenate.
+// Merge layers for functional models (tfjs-layers' names): add, subtract, multiply, concatenate.
 import type { Tensor } from '../tensor.js';
-import { add, mul } from '../ops/binary.js';
+import { add, mul, sub } from '../ops/binary.js';
 import { concat } from '../ops/layout.js';
 import { logicalAnd } from '../ops/compare.js';
 import { Layer, type InputMask, type LayerArgs, type SymbolicShape } from './layer.js';
@@ -42,6 +42,17 @@ class ElementwiseMerge extends Layer {
 
 export class Add extends ElementwiseMerge {
   constructor(args: LayerArgs = {}) { super('Add', add, args); }
+}
+
+/** inputs[0] - inputs[1] (Keras's Subtract takes exactly two inputs). */
+export class Subtract extends ElementwiseMerge {
+  constructor(args: LayerArgs = {}) { super('Subtract', sub, args); }
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    if (Array.isArray(inputShape[0]) && inputShape.length !== 2) {
+      throw new Error(`${this.name} (Subtract): expects exactly 2 inputs, got ${inputShape.length}`);
+    }
+    return super.computeOutputShape(inputShape);
+  }
 }
 
 export class Multiply extends ElementwiseMerge {

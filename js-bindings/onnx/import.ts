@@ -1,0 +1,67 @@
+// The decoded graph → a LayersModel of Lepton layers. Checks every node first and refuses the
+// graph with one Error listing every node it cannot import; then builds the layers node by node
+// (a failure disposes what was built); graph outputs come back in ONNX's own layout and shape.
+import { LayersModel } from '../models/model.js';
+import { input } from '../layers/input.js';
+import type { SymbolicTensor } from '../layers/layer.js';
+import { Builder } from './builder.js';
+import { fail } from './decode.js';
+import { prepareGraph } from './fold.js';
+import type { OnnxGraph } from './graph.js';
+import { Val } from './layout.js';
+import { OPS } from './ops/index.js';
+
+/** One line per node that cannot be imported: its name, op type and why. */
+export function unsupportedNodes(g: OnnxGraph): string[] {
+  const lines: string[] = [];
+  for (const n of g.nodes) {
+    const opName = n.domain === '' ? n.opType : `${n.domain}::${n.opType}`;
+    const handler = n.domain === '' && Object.hasOwn(OPS, n.opType) ? OPS[n.opType] : undefined;
+    const why = handler === undefined ? 'not supported' : handler.check?.(n, g) ?? null;
+    if (why !== null) lines.push(`${JSON.stringify(n.name)} (${opName}): ${why}`);
+  }
+  return lines;
+}
+
+export interface ImportOptions {
+  /** The model's name (default: the graph's, or 'onnx_model'). */
+  name?: string;
+}
+
+export function importGraph(g: OnnxGraph, opts: ImportOptions = {}): LayersModel {
+  prepareGraph(g);
+  const bad = unsupportedNodes(g);
+  if (bad.length > 0) {
+    fail(`the graph has ${bad.length} node(s) that cannot be imported:\n  ${bad.slice(0, 200).join('\n  ')}` +
+      (bad.length > 200 ? `\n  ... and ${bad.length - 200} more` : ''));
+  }
+  for (const o of g.outputs) if (g.constants.has(o.name)) fail(`graph output ${JSON.stringify(o.name)} is a constant`);
+  const b = new Builder(g);
+  try {
+    const inputs: SymbolicTensor[] = g.inputs.map((v) => {
+      const sym = input({ batchShape: v.shape, name: b.layerName(v.name) });
+      b.set(v.name, Val.of('onnx', sym));
+      return sym;
+    });
+    for (const n of g.nodes) {
+      try {
+        OPS[n.opType].build(n, b);
+      } catch (e) {
+        const msg = (e as Error).message;
+        throw new Error(msg.startsWith('fromOnnx:') ? msg : `fromOnnx: node ${JSON.stringify(n.name)} (${n.opType}): ${msg}`);
+      }
+    }
+    const outputs = g.outputs.map((o) => {
+      const sym = b.form(b.tensor({ name: o.name, opType: 'output', domain: '', inputs: [o.name], outputs: [], attrs: new Map() }, 0), 'onnx');
+      const want = o.shape;
+      if (want.length > 0 && (want.length !== sym.shape.length || want.some((d, i) => i > 0 && d !== null && d !== sym.shape[i]))) {
+        fail(`graph output ${JSON.stringify(o.name)} is declared [${want.map((d) => d ?? 'N')}] but computes [${sym.shape.map((d) => d ?? 'N')}]`);
+      }
+      return sym;
+    });
+    return new LayersModel({ inputs, outputs, name: opts.name ?? 'onnx_model' });
+  } catch (e) {
+    for (const l of b.layers) l.dispose();
+    throw e;
+  }
+}

@@ -1,0 +1,26 @@
+// lepton-wasm/onnx: ONNX import, a separate entry so that the core build carries no protobuf code.
+//   const model = fromOnnx(bytes); model.predict(x)  // NCHW in, NCHW out, NHWC inside
+import type { LayersModel } from '../models/model.js';
+import { decodeOnnx } from './decode.js';
+import { importGraph, type ImportOptions } from './import.js';
+
+export { ONNX_LIMITS } from './decode.js';
+export { SUPPORTED_OPS } from './ops/index.js';
+export { OnnxOp, type OnnxOpArgs } from './op_layer.js';
+export type { ImportOptions } from './import.js';
+
+/**
+ * An ONNX model (its bytes) as a LayersModel of Lepton layers that predicts, fits, quantizes,
+ * prunes and saves like any other. Untrusted input: anything wrong is a `fromOnnx: ...` Error,
+ * and a graph with ops that are not supported is refused with one Error listing them all,
+ * before anything is allocated.
+ */
+export function fromOnnx(bytes: Uint8Array | ArrayBuffer, opts: ImportOptions = {}): LayersModel {
+  try {
+    return importGraph(decodeOnnx(bytes), opts);
+  } catch (e) {
+    // Every failure names the importer, including ones a layer or the model raised on the way.
+    const message = e instanceof Error ? e.message : String(e);
+    throw message.startsWith('fromOnnx:') ? e : new Error(`fromOnnx: ${message}`);
+  }
+}

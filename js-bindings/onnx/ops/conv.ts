@@ -1,0 +1,59 @@
+// Conv (2-D): group 1 → Conv2D, group = input channels → DepthwiseConv2D, on the NHWC form, with
+// the OIHW weights transposed at import. Padding Keras has no name for runs as a ZeroPadding2D
+// before a 'valid' convolution. A BatchNormalization and a Relu/Clip after it may have been
+// folded in (fold.ts): the folded weights are the node's inputs, the activation its attribute.
+import { Conv2D, DepthwiseConv2D, ZeroPadding2D } from '../../layers/conv.js';
+import type { ActivationName } from '../../layers/activations.js';
+import { attrInt, attrInts, where } from '../attrs.js';
+import { fail } from '../decode.js';
+import { dataInitializer, graphConstant, type OpHandler } from '../builder.js';
+import { depthwiseToHwcm, oihwToHwio, Val } from '../layout.js';
+import { checkWindow, resolveWindow } from './window.js';
+
+/** The activation fold.ts fused into this node ('linear' when none). */
+export function fusedActivation(node: { attrs: Map<string, unknown> }): ActivationName {
+  return (node.attrs.get('lepton.activation') as ActivationName | undefined) ?? 'linear';
+}
+
+export const convOps: Record<string, OpHandler> = {
+  Conv: {
+    check: (node, g) => {
+      const w = graphConstant(g, node, 1);
+      if (w === undefined || w.dtype !== 'float32') return 'the weights (input 1) must be a float32 constant';
+      if (w.dims.length !== 4) return `only 2-D convolutions are supported (weights of rank ${w.dims.length})`;
+      const bias = graphConstant(g, node, 2);
+      if ((node.inputs[2] ?? '') !== '' && (bias === undefined || bias.dtype !== 'float32' || bias.data.length !== w.dims[0])) {
+        return `the bias (input 2) must be a float32 constant of ${w.dims[0]} values`;
+      }
+      const group = attrInt(node, 'group', 1);
+      if (group !== 1 && w.dims[1] !== 1) return `grouped convolution (group ${group}, ${w.dims[1]} channels per group) is not supported yet`;
+      if (group < 1 || w.dims[0] % group !== 0) return `group ${group} does not divide the ${w.dims[0]} output channels`;
+      const k = attrInts(node, 'kernel_shape', null);
+      if (k !== null && (k[0] !== w.dims[2] || k[1] !== w.dims[3])) return `kernel_shape [${k}] differs from the weights' [${w.dims.slice(2)}]`;
+      const strides = attrInts(node, 'strides', [1, 1])!, dilations = attrInts(node, 'dilations', [1, 1])!;
+      if (strides.some((s) => s !== 1) && dilations.some((d) => d !== 1)) return 'strides and dilations both above 1 are not supported';
+      return checkWindow(node);
+    },
+    build: (node, b) => {
+      const x = b.tensor(node, 0);
+      if (x.rank !== 4) fail(`${where(node)}: expects an NCHW input of rank 4, got [${x.shape.map((d) => d ?? 'N')}]`);
+      const w = b.floatConstant(node, 1, 'weights');
+      const bias = (node.inputs[2] ?? '') !== '' ? b.floatConstant(node, 2, 'bias') : undefined;
+      const [o, i, kh, kw] = w.dims;
+      const [, c, h, wd] = x.shape as number[];
+      const group = attrInt(node, 'group', 1);
+      if (c !== i * group) fail(`${where(node)}: weights [${w.dims}] with group ${group} expect ${i * group} input channels, got ${c}`);
+      if (group !== 1 && (group !== c || o % c !== 0)) fail(`${where(node)}: group ${group} with ${o} outputs is not a depthwise convolution of ${c} channels`);
+      const win = resolveWindow(node, [kh, kw], h, wd);
+      let sym = b.form(x, 'nhwc');
+      if (win.keras === null) sym = b.apply(new ZeroPadding2D({ name: b.layerName(node, '_pad'), padding: win.pads }), sym);
+      const common = { name: b.layerName(node), kernelSize: win.kernel, strides: win.strides, dilationRate: win.dilations,
+        padding: win.keras ?? 'valid', useBias: bias !== undefined, activation: fusedActivation(node),
+        ...(bias ? { biasInitializer: dataInitializer(bias.data) } : {}) };
+      const layer = group === 1
+        ? new Conv2D({ ...common, filters: o, kernelInitializer: dataInitializer(oihwToHwio(w.data, w.dims)) })
+        : new DepthwiseConv2D({ ...common, depthMultiplier: o / c, depthwiseInitializer: dataInitializer(depthwiseToHwcm(w.data, w.dims, c)) });
+      b.set(node.outputs[0], Val.of('nhwc', b.apply(layer, sym)));
+    },
+  },
+};

@@ -1,0 +1,68 @@
+// Gemm and MatMul with a constant right side → Dense (kernel [K, N], alpha and transB applied at
+// import, beta * C as the bias). After a Flatten of an NHWC value the Dense reads the features in
+// h, w, c order and its kernel rows are permuted to match: no transpose at run time.
+import { Dense } from '../../layers/core.js';
+import { attrFloat, attrInt, where } from '../attrs.js';
+import { fail } from '../decode.js';
+import { dataInitializer, graphConstant, type Builder, type OpHandler } from '../builder.js';
+import { rowsChwToHwc, transpose2d, Val, type Form } from '../layout.js';
+import type { OnnxNode } from '../graph.js';
+import { fusedActivation } from './conv.js';
+
+/** The form a Dense should read a value in: hwcFlat when that avoids a transpose, else ONNX's. */
+function denseForm(x: Val): Form {
+  if (x.chw === undefined || x.forms.has('onnx')) return 'onnx';
+  return x.forms.has('hwcFlat') || x.flatSource?.forms.has('nhwc') ? 'hwcFlat' : 'onnx';
+}
+
+/** Applies a Dense of kernel [K, N] (ONNX row order) to input 0 of the node. */
+function dense(node: OnnxNode, b: Builder, kernel: Float32Array, k: number, n: number, bias: Float32Array | null): void {
+  const x = b.tensor(node, 0);
+  if (x.rank < 2) fail(`${where(node)}: expects an input of rank 2 or more, got [${x.shape.map((d) => d ?? 'N')}]`);
+  if (x.shape[x.rank - 1] !== k) fail(`${where(node)}: the input [${x.shape.map((d) => d ?? 'N')}] does not match the weights' ${k} rows`);
+  const form = x.rank === 2 ? denseForm(x) : 'onnx';
+  const rows = form === 'hwcFlat' ? rowsChwToHwc(kernel, x.chw!, n) : kernel;
+  const y = b.apply(new Dense({ name: b.layerName(node), units: n, useBias: bias !== null, activation: fusedActivation(node),
+    kernelInitializer: dataInitializer(rows), ...(bias ? { biasInitializer: dataInitializer(bias) } : {}) }), b.form(x, form));
+  b.set(node.outputs[0], Val.of('onnx', y));
+}
+
+export const denseOps: Record<string, OpHandler> = {
+  Gemm: {
+    check: (node, g) => {
+      if (attrInt(node, 'transA', 0) !== 0) return 'transA 1 is not supported';
+      const w = graphConstant(g, node, 1);
+      if (w === undefined || w.dtype !== 'float32' || w.dims.length !== 2) return 'B (input 1) must be a float32 constant matrix';
+      const c = graphConstant(g, node, 2);
+      if ((node.inputs[2] ?? '') === '') return null;
+      const n = w.dims[attrInt(node, 'transB', 0) ? 0 : 1];
+      if (c === undefined || c.dtype !== 'float32') return 'C (input 2) must be a float32 constant';
+      if (c.data.length !== 1 && c.data.length !== n) return `C [${c.dims}] must broadcast as a row of ${n} (a per-row C is not supported)`;
+      return null;
+    },
+    build: (node, b) => {
+      const w = b.floatConstant(node, 1, 'B');
+      const transB = attrInt(node, 'transB', 0) !== 0, alpha = attrFloat(node, 'alpha', 1), beta = attrFloat(node, 'beta', 1);
+      const [k, n] = transB ? [w.dims[1], w.dims[0]] : w.dims;
+      const kernel = transB ? transpose2d(w.data, n, k) : Float32Array.from(w.data);
+      if (alpha !== 1) for (let i = 0; i < kernel.length; i++) kernel[i] *= alpha;
+      const c = (node.inputs[2] ?? '') !== '' ? b.floatConstant(node, 2, 'C') : undefined;
+      const bias = c === undefined || beta === 0 ? null : Float32Array.from({ length: n }, (_, j) => beta * c.data[c.data.length === 1 ? 0 : j]);
+      dense(node, b, kernel, k, n, bias);
+    },
+  },
+  MatMul: {
+    check: (node, g) => {
+      const w = graphConstant(g, node, 1);
+      if (graphConstant(g, node, 0) !== undefined) return 'a constant left side is not supported';
+      if (w === undefined || w.dtype !== 'float32' || w.dims.length !== 2) return 'only a float32 constant matrix as the right side is supported';
+      return null;
+    },
+    build: (node, b) => {
+      const w = b.floatConstant(node, 1, 'the right side');
+      // An Add of a constant after it, folded in as its bias (fold.ts).
+      const bias = node.attrs.get('lepton.bias') as string | undefined;
+      dense(node, b, Float32Array.from(w.data), w.dims[0], w.dims[1], bias === undefined ? null : b.constantNamed(bias)!.data as Float32Array);
+    },
+  },
+};

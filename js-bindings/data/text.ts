@@ -28,7 +28,7 @@ function checkTexts(op: string, texts: unknown): asserts texts is string[] {
 }
 
 export class Tokenizer {
-  readonly config: TokenizerConfig;
+  readonly config: Readonly<TokenizerConfig>;
   /** Documents seen by fitOnTexts. */
   documentCount = 0;
   /** Occurrences of each token, in order of first appearance. */
@@ -41,7 +41,7 @@ export class Tokenizer {
   private readonly filterPattern: RegExp | null;
 
   constructor(args: TokenizerArgs = {}) {
-    this.config = tokenizerConfig('Tokenizer', args);
+    this.config = Object.freeze(tokenizerConfig('Tokenizer', args)); // the filter pattern and ids depend on it
     // One character class over code points ('u'); only \ ] [ ^ - need escaping inside it.
     const filters = this.config.filters;
     this.filterPattern = filters.length === 0 ? null : new RegExp(`[${filters.replace(/[\\\]\[^-]/g, '\\$&')}]`, 'gu');

@@ -9,8 +9,6 @@ import type { LayersModel } from './models/model.js';
 export * from './index.js';
 export { loadMnist } from './data/mnist_node.js';
 export { loadSpamAssassin, loadFemaleFirstNames } from './data/text_node.js';
-// ONNX import (protobuf decoding comes with it; the browser core entry leaves it out: lepton-wasm/onnx).
-export { fromOnnx, SUPPORTED_OPS, type ImportOptions } from './onnx/index.js';
 
 /** Writes io.save(model, opts) to path. */
 export async function saveModelFile(model: unknown, path: string | URL, opts?: SaveOptions): Promise<void> {

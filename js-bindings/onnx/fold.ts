@@ -105,6 +105,15 @@ function fusable(g: OnnxGraph, n: OnnxNode): 'relu' | 'relu6' | null {
   return typeof r !== 'string' && r[0] === 0 && r[1] === 6 ? 'relu6' : null;
 }
 
+/** Whether p runs as one Conv2D or Dense whose epilogue can apply an activation (not a computed MatMul or a per-row Gemm C). */
+function takesActivation(g: OnnxGraph, p: OnnxNode): boolean {
+  if (p.opType === 'Conv') return true;
+  if (p.opType === 'MatMul') return g.constants.has(p.inputs[1] ?? '');
+  if (p.opType !== 'Gemm') return false;
+  const c = g.constants.get(p.inputs[2] ?? '');
+  return c === undefined || c.dims.length < 2 || c.dims[0] === 1;
+}
+
 /** Applies the rewrites in place. */
 export function prepareGraph(g: OnnxGraph): void {
   g.nodes = g.nodes.filter((n) => {
@@ -134,7 +143,7 @@ export function prepareGraph(g: OnnxGraph): void {
       producer.set(p.outputs[0], p);
       continue;
     }
-    const act = (p.opType === 'Conv' || p.opType === 'Gemm' || p.opType === 'MatMul') && !p.attrs.has('lepton.activation') ? fusable(g, n) : null;
+    const act = takesActivation(g, p) && !p.attrs.has('lepton.activation') ? fusable(g, n) : null;
     if (act !== null) {
       p.attrs.set('lepton.activation', act);
       p.outputs[0] = n.outputs[0];

@@ -35,15 +35,15 @@ describe('fromOnnx: refusals', () => {
   it('lists every unsupported op with its node name, in one Error, before allocating', () => {
     const g = valid();
     g.node('Resize', ['r'], ['up'], {}, 'upsample_1');
-    g.node('Gather', ['up', g.ints('idx', [0])], ['ga'], {}, 'pick');
+    g.node('Gather', ['up', 'r'], ['ga'], {}, 'pick');
     g.nodes.push(onnx.NodeProto.create({ opType: 'FusedThing', domain: 'com.example', input: ['r'], output: ['ex'], name: 'custom_7' }));
-    g.node('Conv', ['c', g.init('wg', [4, 2, 3, 3])], ['grouped'], { group: 2 }, 'grouped_conv');
+    g.node('Pad', ['c', g.ints('pads', [0, 0, 1, 1, 0, 0, 1, 1])], ['padded'], { mode: 'mirror' }, 'bad_pad');
     g.node('Gemm', ['f', g.init('w3', [100, 5])], ['t'], { transA: 1 }, 'gemm_ta');
     let message = '';
     expectError(() => {
       try { fromOnnx(g.encode()); } catch (e) { message = (e as Error).message; throw e; }
     }, 'fromOnnx:', /5 node\(s\) that cannot be imported/);
-    for (const part of ['"upsample_1" (Resize)', '"pick" (Gather)', '"custom_7" (com.example::FusedThing)', '"grouped_conv" (Conv): grouped',
+    for (const part of ['"upsample_1" (Resize)', '"pick" (Gather): the indices', '"custom_7" (com.example::FusedThing)', '"bad_pad" (Pad): mode "mirror"',
       '"gemm_ta" (Gemm): transA']) {
       assert.ok(message.includes(part), `${part} in: ${message}`);
     }

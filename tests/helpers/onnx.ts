@@ -9,7 +9,7 @@ import { fromOnnx } from '../../js-bindings/onnx/index.js';
 
 const { onnx } = onnxProto;
 export const FLOAT = 1, INT64 = 7, INT32 = 6;
-const FLOAT_ATTRS = new Set(['alpha', 'beta', 'gamma', 'epsilon', 'momentum', 'min', 'max', 'ratio', 'value_float']);
+const FLOAT_ATTRS = new Set(['alpha', 'beta', 'gamma', 'epsilon', 'momentum', 'min', 'max', 'ratio', 'value_float', 'value']);
 
 export type Attr = number | number[] | string;
 
@@ -47,9 +47,9 @@ export class GraphBuilder {
     return name;
   }
 
-  /** An int64 initializer (shapes). */
-  ints(name: string, values: number[]): string {
-    this.inits.push(onnx.TensorProto.create({ name, dataType: INT64, dims: [values.length],
+  /** An int64 initializer (shapes, axes, indices), of dims [values.length] unless given. */
+  ints(name: string, values: number[], dims = [values.length]): string {
+    this.inits.push(onnx.TensorProto.create({ name, dataType: INT64, dims,
       rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) }));
     return name;
   }

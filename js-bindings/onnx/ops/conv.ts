@@ -1,4 +1,5 @@
-// Conv (2-D): group 1 → Conv2D, group = input channels → DepthwiseConv2D, on the NHWC form, with
+// Conv (2-D): group 1 → Conv2D, group = input channels → DepthwiseConv2D, other groups → one
+// Conv2D per group on its channel slice, concatenated; all on the NHWC form, with
 // the OIHW weights transposed at import. Padding Keras has no name for runs as a ZeroPadding2D
 // before a 'valid' convolution. A BatchNormalization and a Relu/Clip after it may have been
 // folded in (fold.ts): the folded weights are the node's inputs, the activation its attribute.
@@ -9,6 +10,8 @@ import { fail } from '../decode.js';
 import { dataInitializer, graphConstant, type OpHandler } from '../builder.js';
 import { depthwiseToHwcm, oihwToHwio, Val } from '../layout.js';
 import { checkWindow, resolveWindow } from './window.js';
+import { Concatenate } from '../../layers/merge.js';
+import { OnnxOp } from '../op_layer.js';
 
 /** The activation fold.ts fused into this node ('linear' when none). */
 export function fusedActivation(node: { attrs: Map<string, unknown> }): ActivationName {
@@ -26,7 +29,6 @@ export const convOps: Record<string, OpHandler> = {
         return `the bias (input 2) must be a float32 constant of ${w.dims[0]} values`;
       }
       const group = attrInt(node, 'group', 1);
-      if (group !== 1 && w.dims[1] !== 1) return `grouped convolution (group ${group}, ${w.dims[1]} channels per group) is not supported yet`;
       if (group < 1 || w.dims[0] % group !== 0) return `group ${group} does not divide the ${w.dims[0]} output channels`;
       const k = attrInts(node, 'kernel_shape', null);
       if (k !== null && (k[0] !== w.dims[2] || k[1] !== w.dims[3])) return `kernel_shape [${k}] differs from the weights' [${w.dims.slice(2)}]`;
@@ -43,13 +45,24 @@ export const convOps: Record<string, OpHandler> = {
       const [, c, h, wd] = x.shape as number[];
       const group = attrInt(node, 'group', 1);
       if (c !== i * group) fail(`${where(node)}: weights [${w.dims}] with group ${group} expect ${i * group} input channels, got ${c}`);
-      if (group !== 1 && (group !== c || o % c !== 0)) fail(`${where(node)}: group ${group} with ${o} outputs is not a depthwise convolution of ${c} channels`);
       const win = resolveWindow(node, [kh, kw], h, wd);
       let sym = b.form(x, 'nhwc');
       if (win.keras === null) sym = b.apply(new ZeroPadding2D({ name: b.layerName(node, '_pad'), padding: win.pads }), sym);
       const common = { name: b.layerName(node), kernelSize: win.kernel, strides: win.strides, dilationRate: win.dilations,
         padding: win.keras ?? 'valid', useBias: bias !== undefined, activation: fusedActivation(node),
         ...(bias ? { biasInitializer: dataInitializer(bias.data) } : {}) };
+      if (group !== 1 && group !== c) {
+        // Grouped (not depthwise): one Conv2D per group on its slice of the channels, concatenated.
+        const og = o / group, parts = [];
+        for (let k = 0; k < group; k++) {
+          const part = b.apply(new OnnxOp({ name: b.layerName(node, `_in${k}`), op: 'slice', attrs: { begin: [0, 0, 0, k * i], size: [-1, -1, -1, i] } }), sym);
+          const wk = w.data.subarray(k * og * i * kh * kw, (k + 1) * og * i * kh * kw);
+          parts.push(b.apply(new Conv2D({ ...common, name: b.layerName(node, `_g${k}`), filters: og, kernelInitializer: dataInitializer(oihwToHwio(wk, [og, i, kh, kw])),
+            ...(bias ? { biasInitializer: dataInitializer(bias.data.subarray(k * og, (k + 1) * og)) } : {}) }), part));
+        }
+        b.set(node.outputs[0], Val.of('nhwc', b.apply(new Concatenate({ name: b.layerName(node), axis: -1 }), parts)));
+        return;
+      }
       const layer = group === 1
         ? new Conv2D({ ...common, filters: o, kernelInitializer: dataInitializer(oihwToHwio(w.data, w.dims)) })
         : new DepthwiseConv2D({ ...common, depthMultiplier: o / c, depthwiseInitializer: dataInitializer(depthwiseToHwcm(w.data, w.dims, c)) });

@@ -1,0 +1,261 @@
+// fromOnnx against onnxruntime-web for the shape and layout ops (Transpose, Concat, Split, Slice,
+// Pad, Squeeze, Unsqueeze, Gather, Reduce*, Flatten with any axis), PRelu, LogSoftmax, HardSwish,
+// grouped Conv, Gemm with a per-row C and MatMul of two computed tensors: every attribute form,
+// the opsets where arguments moved from attributes to inputs, awkward sizes, and both layouts a
+// value can be held in (NHWC after a convolution, ONNX's own on a graph input).
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as lp from '../../js-bindings/index.js';
+import { GraphBuilder, agree, type Attr } from '../helpers/onnx.js';
+
+before(async () => { await lp.ready(); });
+
+const X = [2, 3, 5, 7];
+/** 'h' is [N, 7, 5, 7] both ways. */
+const H = [2, 7, 5, 7];
+
+/**
+ * x [N, 3, 5, 7] → a 1x1 Conv to 7 channels (so the value is held NHWC), or x [N, 7, 5, 7] as it
+ * is (ONNX's layout) → the nodes `body` adds, reading 'h' and writing the outputs.
+ */
+function graph(nhwc: boolean, body: (g: GraphBuilder) => void, outputs = ['y']): GraphBuilder {
+  const g = new GraphBuilder().input('x', ['N', ...(nhwc ? X : H).slice(1)]);
+  for (const o of outputs) g.output(o);
+  if (nhwc) g.node('Conv', ['x', g.init('w', [7, 3, 1, 1]), g.init('b', [7])], ['h']);
+  else g.node('Identity', ['x'], ['h']);
+  body(g);
+  return g;
+}
+
+/** Checks the graph both ways (value held NHWC and in ONNX's layout) against onnxruntime-web. */
+async function both(body: (g: GraphBuilder) => void, opts: { opset?: number; outputs?: string[]; batches?: number[] } = {}): Promise<void> {
+  for (const nhwc of [true, false]) {
+    const m = await agree(graph(nhwc, body, opts.outputs), nhwc ? X : H, { opset: opts.opset, batches: opts.batches });
+    m.dispose();
+  }
+}
+
+const one = (op: string, attrs: Record<string, Attr> = {}, extra: (g: GraphBuilder) => string[] = () => []) =>
+  (g: GraphBuilder) => { g.node(op, ['h', ...extra(g)], ['y'], attrs); };
+
+describe('fromOnnx: Transpose', () => {
+  for (const perm of [[0, 2, 3, 1], [0, 3, 1, 2], [0, 1, 3, 2], [0, 2, 1, 3], [0, 3, 2, 1], [0, 1, 2, 3]]) {
+    it(`perm [${perm}]`, async () => { await both(one('Transpose', { perm })); });
+  }
+  it('NCHW → NHWC → a Conv after a transpose back, with no Permute left between the convolutions', async () => {
+    const g = graph(true, (b) => {
+      b.node('Transpose', ['h'], ['t'], { perm: [0, 2, 3, 1] });
+      b.node('Relu', ['t'], ['r']);
+      b.node('Transpose', ['r'], ['u'], { perm: [0, 3, 1, 2] });
+      b.node('Conv', ['u', b.init('w2', [3, 7, 3, 3])], ['y'], { pads: [1, 1, 1, 1] });
+    });
+    const m = await agree(g, X);
+    // One Permute in (NCHW → NHWC) and one out; none between the convolutions.
+    const classes = m.layers.map((l) => l.className);
+    const between = classes.slice(classes.indexOf('Conv2D'), classes.lastIndexOf('Conv2D'));
+    assert.ok(!between.includes('Permute'), classes.join());
+    m.dispose();
+  });
+  it('rank 3 and the default (reversing) perm refused as moving the batch', async () => {
+    const g = new GraphBuilder().input('x', ['N', 3, 17]).output('y');
+    g.node('Transpose', ['x'], ['y'], { perm: [0, 2, 1] });
+    (await agree(g, [2, 3, 17])).dispose();
+    const bad = new GraphBuilder().input('x', ['N', 3, 17]).output('y');
+    bad.node('Transpose', ['x'], ['y']);
+    await assert.rejects(agree(bad, [2, 3, 17]), /fromOnnx: .*moves the batch/);
+  });
+});
+
+describe('fromOnnx: Concat and Split', () => {
+  for (const axis of [1, 2, 3, -1, -3]) {
+    it(`Concat of three values on axis ${axis}`, async () => {
+      await both((g) => {
+        g.node('Relu', ['h'], ['r']);
+        g.node('Sigmoid', ['h'], ['s']);
+        g.node('Concat', ['h', 'r', 's'], ['y'], { axis });
+      });
+    });
+  }
+  it('Concat of rank-2 values', async () => {
+    const g = new GraphBuilder().input('x', ['N', 17]).output('y');
+    g.node('Gemm', ['x', g.init('w', [17, 3])], ['a']);
+    g.node('Concat', ['x', 'a'], ['y'], { axis: 1 });
+    (await agree(g, [2, 17])).dispose();
+  });
+  const splits: [string, number, Record<string, Attr>, number[] | null, number][] = [
+    // name, opset, attrs, split input, outputs
+    ['equal parts of channels', 13, { axis: 1 }, null, 7],
+    ['split attribute (opset 11)', 11, { axis: 1, split: [2, 4, 1] }, null, 3],
+    ['split input (opset 13), on H', 13, { axis: 2 }, [1, 3, 1], 3],
+    ['split input on W, negative axis', 17, { axis: -1 }, [3, 4], 2],
+    ['num_outputs, uneven (opset 18)', 18, { axis: 3, num_outputs: 3 }, null, 3],
+  ];
+  for (const [name, opset, attrs, split, n] of splits) {
+    it(`Split: ${name}`, async () => {
+      const outputs = Array.from({ length: n }, (_, i) => `y${i}`);
+      await both((g) => { g.node('Split', ['h', ...(split ? [g.ints('split', split)] : [])], outputs, attrs); }, { opset, outputs });
+    });
+  }
+});
+
+describe('fromOnnx: Slice', () => {
+  const BIG = 2 ** 40;
+  const cases: [string, number[], number[], number[] | null, number[] | null][] = [
+    // starts, ends, axes, steps
+    ['channels 1..3', [1], [3], [1], null],
+    ['H and W with negative starts', [-3, 1], [BIG, -1], [2, 3], null],
+    ['step 2 on W', [0], [BIG], [3], [2]],
+    ['step -1 (reversed) on channels', [-1], [-BIG], [1], [-1]],
+    ['step -2 on H, step 3 on W, no axes', [0, 4, 0, 0], [BIG, -BIG, BIG, 7], null, [1, -2, 1, 3]],
+    ['whole batch (PyTorch style)', [0, 2], [2 ** 62, 5], [0, 2], null],
+  ];
+  for (const [name, starts, ends, axes, steps] of cases) {
+    it(name, async () => {
+      await both((g) => {
+        const ins = ['h', g.ints('s', starts), g.ints('e', ends), axes ? g.ints('a', axes) : '', steps ? g.ints('t', steps) : ''];
+        while (ins[ins.length - 1] === '') ins.pop();
+        g.node('Slice', ins, ['y']);
+      });
+    });
+  }
+  it('opset 9 attributes', async () => {
+    await both(one('Slice', { starts: [1, 0], ends: [3, -2], axes: [1, 3] }), { opset: 9 });
+  });
+});
+
+describe('fromOnnx: Pad', () => {
+  for (const mode of ['constant', 'reflect', 'edge']) {
+    it(`${mode}: H and W, uneven; channels; negative (crop)`, async () => {
+      for (const pads of [[0, 0, 1, 2, 0, 0, 3, 1], [0, 2, 0, 0, 0, 1, 0, 0], [0, 0, -1, 2, 0, 0, 1, -2]]) {
+        await both((g) => { g.node('Pad', ['h', g.ints('p', pads), ...(mode === 'constant' ? [g.init('v', [], [0.5])] : [])], ['y'], { mode }); });
+      }
+    });
+  }
+  it('opset 9 attributes (pads, value)', async () => {
+    await both(one('Pad', { pads: [0, 0, 1, 1, 0, 0, 2, 0], value: -1.5 }), { opset: 9 });
+    await both(one('Pad', { pads: [0, 0, 2, 1, 0, 0, 1, 3], mode: 'reflect' }), { opset: 9 });
+  });
+  it('opset 18 axes input, and wrap (opset 19)', async () => {
+    await both((g) => { g.node('Pad', ['h', g.ints('p', [1, 2, 3, 1]), '', g.ints('a', [-1, 2])], ['y'], { mode: 'edge' }); }, { opset: 18 });
+    await both((g) => { g.node('Pad', ['h', g.ints('p', [0, 0, 1, 2, 0, 0, 2, 1])], ['y'], { mode: 'wrap' }); }, { opset: 19 });
+  });
+});
+
+describe('fromOnnx: Squeeze, Unsqueeze, Flatten', () => {
+  it('Squeeze after a global pool (axes attribute at 11, input at 13, none given)', async () => {
+    const pooled = (g: GraphBuilder, ins: (g: GraphBuilder) => string[], attrs: Record<string, Attr>) => {
+      g.node('GlobalAveragePool', ['h'], ['p']);
+      g.node('Squeeze', ['p', ...ins(g)], ['y'], attrs);
+    };
+    await both((g) => pooled(g, () => [], { axes: [2, 3] }), { opset: 11 });
+    await both((g) => pooled(g, (b) => [b.ints('a', [-1, 2])], {}), { opset: 13 });
+    await both((g) => pooled(g, () => [], {}), { opset: 13 });
+    await both((g) => pooled(g, (b) => [b.ints('a', [3])], {}), { opset: 13 });
+  });
+  it('Squeeze of the channel axis', async () => {
+    const g = new GraphBuilder().input('x', ['N', 3, 5, 7]).output('y');
+    g.node('Conv', ['x', g.init('w', [1, 3, 3, 3])], ['c'], { pads: [1, 1, 1, 1] });
+    g.node('Squeeze', ['c', g.ints('a', [1])], ['y']);
+    (await agree(g, X)).dispose();
+  });
+  it('Unsqueeze (attribute at 11, input at 13; several and negative axes)', async () => {
+    await both(one('Unsqueeze', { axes: [2] }), { opset: 11 });
+    await both(one('Unsqueeze', {}, (g) => [g.ints('a', [1, -1])]), { opset: 13 });
+    const g = new GraphBuilder().input('x', ['N', 17]).output('y');
+    g.node('Unsqueeze', ['x', g.ints('a', [1, 3])], ['u']);
+    g.node('Relu', ['u'], ['y']);
+    (await agree(g, [3, 17])).dispose();
+  });
+  for (const axis of [2, 3, 4, -1, -3]) {
+    it(`Flatten axis ${axis} (the batch folded into the rows)`, async () => { await both(one('Flatten', { axis })); });
+  }
+  it('Flatten axis 0 on a static batch', async () => {
+    const g = new GraphBuilder().input('x', [2, 3, 5, 7]).output('y');
+    g.node('Conv', ['x', g.init('w', [7, 3, 1, 1])], ['h']);
+    g.node('Flatten', ['h'], ['y'], { axis: 0 });
+    (await agree(g, X)).dispose();
+  });
+});
+
+describe('fromOnnx: Gather with constant indices', () => {
+  const cases: [string, number, number[], number[]][] = [
+    // axis, indices dims, values
+    ['channels, repeated and negative', 1, [4], [6, 0, -1, 2]],
+    ['one row of H (rank drops)', 2, [], [3]],
+    ['W, 2-D indices', 3, [2, 3], [0, 6, 1, 5, 2, -3]],
+  ];
+  for (const [name, axis, dims, values] of cases) {
+    it(name, async () => {
+      await both((g) => {
+        g.node('Gather', ['h', g.ints('i', values, dims)], ['y'], { axis });
+      });
+    });
+  }
+});
+
+describe('fromOnnx: ReduceMean, ReduceSum, ReduceMax', () => {
+  for (const op of ['ReduceMean', 'ReduceSum', 'ReduceMax']) {
+    it(`${op}: spatial and channel axes, keepdims 1 and 0, attribute and input forms`, async () => {
+      const inputFrom = op === 'ReduceSum' ? 13 : 18;
+      for (const [axes, keepdims] of [[[2, 3], 1], [[2, 3], 0], [[1], 0], [[-1], 1], [[1, 3], 0], [[2], 0]] as [number[], number][]) {
+        await both(one(op, { axes, keepdims }), { opset: inputFrom - 1 });
+        await both(one(op, { keepdims }, (g) => [g.ints('a', axes)]), { opset: inputFrom });
+      }
+      await both(one(op, { noop_with_empty_axes: 1 }), { opset: inputFrom });
+    });
+  }
+});
+
+describe('fromOnnx: PRelu, LogSoftmax, HardSwish', () => {
+  it('PRelu with a per-channel slope, one slope, on rank 2', async () => {
+    await both(one('PRelu', {}, (g) => [g.init('s', [7, 1, 1], undefined, -0.5, 0.5)]));
+    await both(one('PRelu', {}, (g) => [g.init('s', [1], [0.25])]));
+    const g = new GraphBuilder().input('x', ['N', 17]).output('y');
+    g.node('PRelu', ['x', g.init('s', [17])], ['y']);
+    (await agree(g, [3, 17])).dispose();
+  });
+  it('LogSoftmax over channels, over W (opset 13 default), rank 2 at opset 11', async () => {
+    await both(one('LogSoftmax', { axis: 1 }));
+    await both(one('LogSoftmax', {}));
+    const g = new GraphBuilder().input('x', ['N', 17]).output('y');
+    g.node('LogSoftmax', ['x'], ['y'], { axis: 1 });
+    (await agree(g, [3, 17], { opset: 11 })).dispose();
+  });
+  it('HardSwish', async () => { await both(one('HardSwish'), { opset: 14 }); });
+});
+
+describe('fromOnnx: grouped Conv, Gemm per-row C, MatMul of two tensors', () => {
+  const convs: [string, number[], number[], Record<string, Attr>][] = [
+    ['group 2', [2, 4, 7, 7], [6, 2, 3, 3], { group: 2, pads: [1, 1, 1, 1] }],
+    ['group 3, stride 2, 1x1', [1, 9, 17, 5], [3, 3, 1, 1], { group: 3, strides: [2, 2] }],
+    ['group 2, asymmetric pads, dilation', [2, 6, 9, 9], [4, 3, 3, 3], { group: 2, pads: [0, 1, 2, 1], dilations: [2, 2] }],
+  ];
+  for (const [name, x, w, attrs] of convs) {
+    it(name, async () => {
+      for (const bias of [true, false]) {
+        const g = new GraphBuilder().input('x', ['N', ...x.slice(1)]).output('y');
+        g.node('Conv', ['x', g.init('w', w), ...(bias ? [g.init('b', [w[0]])] : [])], ['c'], attrs);
+        g.node('Relu', ['c'], ['y']);
+        (await agree(g, x)).dispose();
+      }
+    });
+  }
+  it('Gemm with C [M, N] and [M, 1] (a static batch of 3), beta 0.5, transB', async () => {
+    for (const cDims of [[3, 7], [3, 1]]) {
+      const g = new GraphBuilder().input('x', [3, 17]).output('y');
+      g.node('Gemm', ['x', g.init('w', [7, 17]), g.init('c', cDims)], ['y'], { transB: 1, beta: 0.5 });
+      (await agree(g, [3, 17])).dispose();
+    }
+  });
+  it('MatMul of two computed tensors: rank 3 (x · xᵀ) and rank 4 after convolutions', async () => {
+    const g = new GraphBuilder().input('x', ['N', 3, 17]).output('y');
+    g.node('Transpose', ['x'], ['t'], { perm: [0, 2, 1] });
+    g.node('MatMul', ['x', 't'], ['y']);
+    (await agree(g, [2, 3, 17], { batches: [2, 1] })).dispose();
+    await both((b) => {
+      b.node('Transpose', ['h'], ['t'], { perm: [0, 1, 3, 2] });
+      b.node('MatMul', ['h', 't'], ['m']);
+      b.node('Relu', ['m'], ['y']);
+    });
+  });
+});

@@ -43,7 +43,7 @@ function newConstant(g: OnnxGraph, base: string, dims: number[], data: Float32Ar
 function foldBatchNorm(g: OnnxGraph, p: OnnxNode, bn: OnnxNode): boolean {
   const consts = bn.inputs.slice(1, 5).map((v) => g.constants.get(v));
   const w = g.constants.get(p.inputs[1] ?? '');
-  if (consts.some((c) => c === undefined || c.dtype !== 'float32') || w === undefined || w.dtype !== 'float32') return false;
+  if (consts.length !== 4 || consts.some((c) => c === undefined || c.dtype !== 'float32') || w === undefined || w.dtype !== 'float32') return false;
   const [gamma, beta, mean, variance] = consts.map((c) => c!.data as Float32Array);
   const transB = p.opType === 'Gemm' && (p.attrs.get('transB') ?? 0) !== 0;
   if (p.opType === 'Gemm' && ((p.attrs.get('transA') ?? 0) !== 0 || w.dims.length !== 2)) return false;

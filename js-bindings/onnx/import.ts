@@ -59,7 +59,11 @@ export function importGraph(g: OnnxGraph, opts: ImportOptions = {}): LayersModel
       }
       return sym;
     });
-    return new LayersModel({ inputs, outputs, name: opts.name ?? 'onnx_model' });
+    const model = new LayersModel({ inputs, outputs, name: opts.name ?? 'onnx_model' });
+    // Nodes no output depends on built layers the model does not hold: free their weights now.
+    const used = new Set(model.layers);
+    for (const l of b.layers) if (!used.has(l)) l.dispose();
+    return model;
   } catch (e) {
     for (const l of b.layers) l.dispose();
     throw e;

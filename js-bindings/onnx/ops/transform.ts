@@ -52,6 +52,13 @@ function axisOf(node: OnnxNode, a: number, rank: number, what = 'axis'): number 
   return ax;
 }
 
+/** Most rows an index list (strided Slice, Pad, Gather) may hold: the file's numbers cannot make the importer build a huge one. */
+export const MAX_ROWS = 1 << 20;
+
+function checkRows(node: OnnxNode, n: number, what: string): void {
+  if (!(n <= MAX_ROWS)) fail(`${where(node)}: ${what} would have ${n} rows, more than ${MAX_ROWS}`);
+}
+
 /** A static (non-batch) dimension. */
 function dimOf(node: OnnxNode, x: Val, ax: number): number {
   const d = x.shape[ax];
@@ -109,7 +116,8 @@ const concat: OpHandler = {
     const xs = node.inputs.map((_, i) => b.tensor(node, i));
     const r = xs[0].rank;
     if (xs.some((x) => x.rank !== r)) fail(`${where(node)}: inputs ${xs.map((x) => show(x.shape)).join(', ')} differ in rank`);
-    const ax = axisOf(node, attrInt(node, 'axis', r === 1 ? 0 : NaN), r);
+    if (!node.attrs.has('axis')) fail(`${where(node)}: attribute 'axis' is required`);
+    const ax = axisOf(node, attrInt(node, 'axis', 0), r);
     if (xs.length === 1) { b.set(node.outputs[0], xs[0]); return; }
     const form: Form = r === 4 && xs.some((x) => axisForm(x) === 'nhwc') ? 'nhwc' : 'onnx';
     const y = b.apply(new Concatenate({ name: b.layerName(node), axis: axisIn(form, ax) }), xs.map((x) => b.form(x, form)));
@@ -161,6 +169,12 @@ function sliceRows(start: number, end: number, step: number, d: number): number[
   return rows;
 }
 
+/** [first, end) of a step-1 slice of an axis of size d. */
+function sliceRange(start: number, end: number, d: number): [number, number] {
+  const clamp = (v: number) => Math.min(d, Math.max(0, v < 0 ? v + d : v));
+  return [clamp(start), clamp(end)];
+}
+
 const sliceOp: OpHandler = {
   check: (node, g) => {
     for (const [attr, i] of [['starts', 1], ['ends', 2], ['axes', 3], ['steps', 4]] as [string, number][]) {
@@ -190,10 +204,19 @@ const sliceOp: OpHandler = {
         if (starts[i] === 0 && ends[i] >= 2 ** 31 - 1 && steps[i] === 1) return;
         fail(`${where(node)}: slicing the batch dimension is not supported`);
       }
-      const rows = sliceRows(starts[i], ends[i], steps[i], dimOf(node, x, a));
+      const d = dimOf(node, x, a), at = axisIn(form, a);
+      if (steps[i] === 1) {
+        // A contiguous range: a slice.
+        const [first, end] = sliceRange(starts[i], ends[i], d);
+        if (end <= first) fail(`${where(node)}: the slice of axis ${a} is empty`);
+        begin[at] = first;
+        size[at] = end - first;
+        return;
+      }
+      checkRows(node, Math.ceil(d / Math.abs(steps[i])), `the strided slice of axis ${a}`);
+      const rows = sliceRows(starts[i], ends[i], steps[i], d);
       if (rows.length === 0) fail(`${where(node)}: the slice of axis ${a} is empty`);
-      const at = axisIn(form, a);
-      if (steps[i] === 1) { begin[at] = rows[0]; size[at] = rows.length; } else strided.push([at, rows]);
+      strided.push([at, rows]);
     });
     let sym = b.form(x, form);
     if (size.some((s, i) => s !== -1 && s !== sym.shape[i])) sym = onnxOp(b, node, sym, 'slice', { begin, size });
@@ -248,6 +271,8 @@ const padOp: OpHandler = {
       if (before === 0 && after === 0) return;
       if (a === 0) fail(`${where(node)}: padding the batch dimension is not supported`);
       const d = dimOf(node, x, a), at = axisIn(form, a);
+      checkRows(node, Math.abs(before) + Math.abs(after), `the padding of axis ${a}`);
+      if (mode !== 'constant') checkRows(node, d + before + after, `the padded axis ${a}`);
       if (d + before + after <= 0) fail(`${where(node)}: pads ${before}, ${after} leave nothing of axis ${a} (size ${d})`);
       if (mode !== 'constant') {
         if (mode === 'reflect' && (before >= d || after >= d)) fail(`${where(node)}: reflect pads ${before}, ${after} must be below the size ${d}`);

@@ -62,6 +62,18 @@ const SHAPED: Record<string, { need: string[]; run: (x: Tensor, a: Attrs) => Ten
       return want.map((d) => (d !== -1 ? d : size === null ? null : size / known));
     },
   },
+  // Linear interpolation along one axis: rows i0 and i1 mixed with weights f (Resize 'linear').
+  lerp: {
+    need: ['axis', 'i0', 'i1', 'f'],
+    run: (x, a) => {
+      const ax = num(a, 'axis'), f = a.f as number[];
+      const rows = (k: string) => gather(x, tensor(Int32Array.from(a[k] as number[]), [f.length], 'int32'), ax);
+      const wShape = x.shape.map((_, i) => (i === ax ? f.length : 1));
+      const w = tensor(Float32Array.from(f), wShape);
+      return add(rows('i0'), mul(sub(rows('i1'), rows('i0')), w));
+    },
+    shape: (s, a) => s.map((d, i) => (i === a.axis ? (a.f as number[]).length : d)),
+  },
   reduceMean: reduceSpec((x, axes, k) => mean(x, axes, k)),
   reduceSum: reduceSpec((x, axes, k) => sum(x, axes, k)),
   reduceMax: reduceSpec((x, axes, k) => max(x, axes, k)),

@@ -259,3 +259,29 @@ describe('fromOnnx: grouped Conv, Gemm per-row C, MatMul of two tensors', () => 
     });
   });
 });
+
+describe('fromOnnx: Resize', () => {
+  const cases: [string, Record<string, Attr>][] = [
+    ['nearest, half_pixel, round_prefer_floor (defaults)', {}],
+    ['nearest, asymmetric, floor (PyTorch)', { coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }],
+    ['nearest, align_corners, round_prefer_ceil', { coordinate_transformation_mode: 'align_corners', nearest_mode: 'round_prefer_ceil' }],
+    ['nearest, tf_half_pixel_for_nn, ceil', { coordinate_transformation_mode: 'tf_half_pixel_for_nn', nearest_mode: 'ceil' }],
+    ['linear, half_pixel', { mode: 'linear' }],
+    ['linear, pytorch_half_pixel', { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel' }],
+    ['linear, align_corners', { mode: 'linear', coordinate_transformation_mode: 'align_corners' }],
+    ['linear, asymmetric', { mode: 'linear', coordinate_transformation_mode: 'asymmetric' }],
+  ];
+  for (const [name, attrs] of cases) {
+    it(`${name}: scales 2 and 1.5 up, 0.5 down; sizes`, async () => {
+      for (const scales of [[1, 1, 2, 2], [1, 1, 1.5, 0.6], [1, 1, 0.5, 3]]) {
+        await both((g) => { g.node('Resize', ['h', '', g.init('sc', [4], scales)], ['y'], attrs); }, { opset: 13 });
+      }
+      await both((g) => { g.node('Resize', ['h', '', '', g.ints('sz', [3, 17])], ['y'], { ...attrs, axes: [2, -1] }); }, { opset: 18 });
+    });
+  }
+  it('opset 10 (scales only) and opset 11 (roi input), nearest and linear', async () => {
+    await both((g) => { g.node('Resize', ['h', g.init('sc', [4], [1, 1, 2, 3])], ['y']); }, { opset: 10 });
+    await both((g) => { g.node('Resize', ['h', g.init('sc', [4], [1, 1, 2, 2])], ['y'], { mode: 'linear' }); }, { opset: 10 });
+    await both((g) => { g.node('Resize', ['h', g.init('roi', [0], []), g.init('sc', [4], [1, 1, 3, 2])], ['y'], { mode: 'linear' }); }, { opset: 11 });
+  });
+});

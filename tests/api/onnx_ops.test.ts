@@ -6,7 +6,8 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lp from '../../js-bindings/index.js';
-import { GraphBuilder, agree, type Attr } from '../helpers/onnx.js';
+import { GraphBuilder, agree, assertClose, randoms, runLepton, runOrt, type Attr } from '../helpers/onnx.js';
+import { fromOnnx } from '../../js-bindings/onnx/index.js';
 
 before(async () => { await lp.ready(); });
 
@@ -283,5 +284,61 @@ describe('fromOnnx: Resize', () => {
     await both((g) => { g.node('Resize', ['h', g.init('sc', [4], [1, 1, 2, 3])], ['y']); }, { opset: 10 });
     await both((g) => { g.node('Resize', ['h', g.init('sc', [4], [1, 1, 2, 2])], ['y'], { mode: 'linear' }); }, { opset: 10 });
     await both((g) => { g.node('Resize', ['h', g.init('roi', [0], []), g.init('sc', [4], [1, 1, 3, 2])], ['y'], { mode: 'linear' }); }, { opset: 11 });
+  });
+});
+
+describe('fromOnnx: LSTM and GRU', () => {
+  const T = 7, I = 5, Hd = 3;
+  /**
+   * x → op → the outputs wanted ('' skips one). Layout 1 (batch first) is imported as it is; its
+   * reference (onnxruntime runs layout 0 only) is the same op in layout 0 between Transposes.
+   */
+  function rnn(op: 'LSTM' | 'GRU', dir: string, layout: number, outs: string[], bias: boolean, reference = false): GraphBuilder {
+    const gates = op === 'LSTM' ? 4 : 3, dirs = dir === 'bidirectional' ? 2 : 1;
+    const g = new GraphBuilder().input('x', layout === 1 ? ['N', T, I] : [T, 1, I]);
+    for (const o of outs) if (o !== '') g.output(o);
+    const ins = ['x', g.init('W', [dirs, gates * Hd, I]), g.init('R', [dirs, gates * Hd, Hd]), ...(bias ? [g.init('B', [dirs, 2 * gates * Hd])] : [])];
+    const attrs = { hidden_size: Hd, direction: dir };
+    if (!reference) {
+      g.node(op, ins, outs, { ...attrs, ...(layout === 1 ? { layout: 1 } : {}) });
+      return g;
+    }
+    g.node('Transpose', ['x'], ['xt'], { perm: [1, 0, 2] });
+    g.node(op, ['xt', ...ins.slice(1)], outs.map((o) => (o === '' ? '' : `${o}_t`)), attrs);
+    outs.forEach((o, i) => { if (o !== '') g.node('Transpose', [`${o}_t`], [o], { perm: i === 0 ? [2, 0, 1, 3] : [1, 0, 2] }); });
+    return g;
+  }
+  for (const op of ['LSTM', 'GRU'] as const) {
+    for (const dir of ['forward', 'reverse', 'bidirectional']) {
+      it(`${op} ${dir}: layout 0 with batch 1 and layout 1 (Y, Y_h${op === 'LSTM' ? ', Y_c' : ''}), without B, Y alone, states alone`, async () => {
+        const states = op === 'LSTM' ? ['Y_h', 'Y_c'] : ['Y_h'];
+        (await agree(rnn(op, dir, 0, ['Y', ...states], true), [T, 1, I], { opset: 13 })).dispose();
+        for (const [outs, bias] of [[['Y', ...states], true], [['Y'], false], [['', 'Y_h'], true]] as [string[], boolean][]) {
+          const ref = rnn(op, dir, 1, outs, bias, true), g = rnn(op, dir, 1, outs, bias);
+          const m = fromOnnx(g.encode(14, 7));
+          const data = randoms(3 * T * I, 5, -2, 2);
+          const want = await runOrt(ref.encode(14, 7), { x: { data, dims: [3, T, I] } });
+          const got = runLepton(m, { data, dims: [3, T, I] });
+          m.dispose();
+          g.outputs.forEach((o, i) => assertClose(got[i], want[o.name!], `${op} ${dir} ${o.name}`));
+        }
+      });
+    }
+  }
+  it('refused: peepholes, clip, GRU linear_before_reset 1, other activations, layout 0 with a batch above 1', async () => {
+    const cases: [string, (g: GraphBuilder) => void, RegExp][] = [
+      ['peepholes', (g) => g.node('LSTM', ['x', g.init('W', [1, 12, I]), g.init('R', [1, 12, Hd]), '', '', '', '', g.init('P', [1, 9])], ['Y'], { hidden_size: Hd }), /P \(peepholes\)/],
+      ['clip', (g) => g.node('LSTM', ['x', g.init('W', [1, 12, I]), g.init('R', [1, 12, Hd])], ['Y'], { hidden_size: Hd, clip: 3 }), /clip/],
+      ['reset after', (g) => g.node('GRU', ['x', g.init('W', [1, 9, I]), g.init('R', [1, 9, Hd])], ['Y'], { hidden_size: Hd, linear_before_reset: 1 }), /linear_before_reset/],
+      ['activations', (g) => g.node('GRU', ['x', g.init('W', [1, 9, I]), g.init('R', [1, 9, Hd])], ['Y'], { hidden_size: Hd, activations: 'Relu' as never }), /activations/],
+    ];
+    for (const [, add, pattern] of cases) {
+      const g = new GraphBuilder().input('x', [T, 1, I]).output('Y');
+      add(g);
+      assert.throws(() => fromOnnx(g.encode(14)), pattern);
+    }
+    const wide = rnn('LSTM', 'forward', 0, ['Y'], true);
+    wide.inputs[0] = GraphBuilder.valueInfo('x', [T, 2, I]);
+    assert.throws(() => fromOnnx(wide.encode(14)), /layout 0 .* needs a batch of 1/);
   });
 });

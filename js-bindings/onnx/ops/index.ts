@@ -15,9 +15,10 @@ import { poolOps } from './pool.js';
 import { shapeOps } from './shape.js';
 import { transformOps } from './transform.js';
 import { resizeOps } from './resize.js';
+import { recurrentOps } from './recurrent.js';
 
 export const OPS: Record<string, OpHandler> = {
-  ...activationOps, ...binaryOps, ...convOps, ...denseOps, ...normOps, ...poolOps, ...shapeOps, ...transformOps, ...resizeOps,
+  ...activationOps, ...binaryOps, ...convOps, ...denseOps, ...normOps, ...poolOps, ...shapeOps, ...transformOps, ...resizeOps, ...recurrentOps,
   // Constant nodes are constants before import (fold.ts); one left here has a form that is not supported.
   Constant: { check: () => 'only tensor, float(s) and int(s) values are supported', build: () => undefined },
 };

@@ -74,6 +74,20 @@ const SHAPED: Record<string, { need: string[]; run: (x: Tensor, a: Attrs) => Ten
     },
     shape: (s, a) => s.map((d, i) => (i === a.axis ? (a.f as number[]).length : d)),
   },
+  // NHWC x with strides − 1 zeros after every row and column but the last (ConvTranspose's input).
+  zeroInsert: {
+    need: ['strides'],
+    run: (x, a) => {
+      const [sh, sw] = a.strides as number[];
+      const [n, h, w, c] = x.shape;
+      const spread = pad(reshape(x, [n, h, 1, w, 1, c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+      return slice(reshape(spread, [n, h * sh, w * sw, c]), [0, 0, 0, 0], [n, (h - 1) * sh + 1, (w - 1) * sw + 1, c]);
+    },
+    shape: (s, a) => {
+      const [sh, sw] = a.strides as number[];
+      return [s[0], s[1] === null ? null : (s[1] - 1) * sh + 1, s[2] === null ? null : (s[2] - 1) * sw + 1, s[3]];
+    },
+  },
   reduceMean: reduceSpec((x, axes, k) => mean(x, axes, k)),
   reduceSum: reduceSpec((x, axes, k) => sum(x, axes, k)),
   reduceMax: reduceSpec((x, axes, k) => max(x, axes, k)),

@@ -342,3 +342,24 @@ describe('fromOnnx: LSTM and GRU', () => {
     assert.throws(() => fromOnnx(wide.encode(14)), /layout 0 .* needs a batch of 1/);
   });
 });
+
+describe('fromOnnx: ConvTranspose', () => {
+  const cases: [string, number[], number[], Record<string, Attr>][] = [
+    // x [N, C, H, W], W [C_in, C_out, kh, kw]
+    ['3x3 stride 1', [2, 3, 5, 7], [3, 4, 3, 3], {}],
+    ['2x2 stride 2 (upsampling)', [2, 3, 5, 7], [3, 7, 2, 2], { strides: [2, 2] }],
+    ['3x3 stride 2 pads 1 output_padding 1', [1, 4, 7, 5], [4, 3, 3, 3], { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] }],
+    ['4x4 stride 2 pads 1 (DCGAN)', [2, 3, 3, 3], [3, 2, 4, 4], { strides: [2, 2], pads: [1, 1, 1, 1] }],
+    ['asymmetric pads and strides, dilation 2', [1, 2, 7, 9], [2, 3, 3, 3], { strides: [3, 1], pads: [0, 2, 1, 0], dilations: [2, 2] }],
+    ['pads larger than the kernel extent (crop)', [1, 2, 9, 9], [2, 1, 3, 1], { pads: [3, 0, 2, 0] }],
+  ];
+  for (const [name, x, w, attrs] of cases) {
+    it(name, async () => {
+      for (const bias of [true, false]) {
+        const g = new GraphBuilder().input('x', ['N', ...x.slice(1)]).output('y');
+        g.node('ConvTranspose', ['x', g.init('w', w), ...(bias ? [g.init('b', [w[1]])] : [])], ['y'], attrs);
+        (await agree(g, x)).dispose();
+      }
+    });
+  }
+});

@@ -1,7 +1,7 @@
-// fromOnnx against >= 10,000 mutated ONNX files, generated with a seeded RNG from a few small
-// valid graphs that use most supported ops: byte flips and overwrites, truncations, inserted and
-// deleted bytes, and surgery on the decoded protobuf re-encoded (huge, negative and zero dims in
-// initializers and graph shapes, element counts that do not match the data, wrong data and element
+// fromOnnx against >= 10,000 mutated ONNX files, generated with a seeded RNG from four small
+// valid graphs that use most supported ops (Resize, ConvTranspose and a GRU among them): byte
+// flips and overwrites, truncations, inserted and deleted bytes, and surgery on the decoded
+// protobuf re-encoded (huge, negative and zero dims in initializers and graph shapes, element counts that do not match the data, wrong data and element
 // types, attributes of the wrong type or out of range, large integer arguments, cycles, unknown and
 // renamed inputs, swapped op types, dropped and duplicated nodes, opsets and IR versions out of
 // range). Every file must either import (a harmless mutation, counted) or throw a plain Error
@@ -64,8 +64,15 @@ function bases(): Uint8Array[] {
   old.node('ReduceSum', ['p'], ['rs'], { axes: [1], keepdims: 0 });
   old.node('MatMul', ['rs', old.init('w2', [10, 3])], ['mm']);
   old.node('Softmax', ['mm'], ['y'], { axis: 1 });
+  const up = new GraphBuilder().input('x', ['N', 2, 4, 4]).output('y').output('h');
+  up.node('Resize', ['x', '', up.init('sc', [4], [1, 1, 2, 1.5])], ['r'], { mode: 'linear', coordinate_transformation_mode: 'align_corners' });
+  up.node('ConvTranspose', ['r', up.init('wt', [2, 3, 3, 3]), up.init('bt', [3])], ['ct'], { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 0] });
+  up.node('ReduceMax', ['ct', up.ints('ax', [2])], ['rm'], { keepdims: 0 });
+  up.node('Transpose', ['rm'], ['seq'], { perm: [0, 2, 1] });
+  up.node('GRU', ['seq', up.init('W', [2, 6, 3]), up.init('R', [2, 6, 2]), up.init('B', [2, 12])], ['y', 'h'], { hidden_size: 2, direction: 'bidirectional', layout: 1 });
+
   // Plain copies: a Node Buffer's slice() is a view, and the byte mutations must not write into a base.
-  return [cnn.encode(17), shapes.encode(18), old.encode(10, 5)].map((b) => Uint8Array.from(b));
+  return [cnn.encode(17), shapes.encode(18), old.encode(10, 5), up.encode(18)].map((b) => Uint8Array.from(b));
 }
 
 const HUGE = [0, -1, 1, 2, 3, 7, 2 ** 20, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 1, 2 ** 40, 2 ** 53 - 1, -(2 ** 40)];
@@ -94,7 +101,8 @@ const SURGERY: Record<string, (m: Model, r: Rand) => void> = {
     const ints = m.graph!.initializer!.filter((t) => t.dataType === 7);
     if (ints.length === 0) return;
     const t = pick(r, ints);
-    const v = BigInt64Array.from(new BigInt64Array(t.rawData!.slice().buffer));
+    if ((t.rawData?.length ?? 1) % 8 !== 0) return; // already cut by another mutation
+    const v = new BigInt64Array(Uint8Array.from(t.rawData!).buffer); // a copy: rawData may be a view into a pool
     if (v.length > 0) v[Math.floor(r() * v.length)] = BigInt(pick(r, [...HUGE, -(2 ** 62), 2 ** 62, -3, -5, 100]));
     t.rawData = new Uint8Array(v.buffer);
   },

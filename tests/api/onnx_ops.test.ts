@@ -363,3 +363,32 @@ describe('fromOnnx: ConvTranspose', () => {
     });
   }
 });
+
+describe('fromOnnx: the new layers in a model', () => {
+  it('save and load (same predictions), and fit (the loss falls) through Slice, Pad, Resize, ConvTranspose, Concat, Reduce, LSTM', async () => {
+    const g = new GraphBuilder().input('x', ['N', 3, 6, 6]).output('y');
+    g.node('Conv', ['x', g.init('w', [4, 3, 3, 3]), g.init('b', [4])], ['c'], { pads: [1, 1, 1, 1] });
+    g.node('Slice', ['c', g.ints('s', [1]), g.ints('e', [6]), g.ints('a', [3]), g.ints('t', [2])], ['sl']);
+    g.node('Pad', ['sl', g.ints('p', [0, 0, 1, 1, 0, 0, 1, 1])], ['pd'], { mode: 'reflect' });
+    g.node('Resize', ['pd', '', g.init('sc', [4], [1, 1, 1, 2])], ['rs'], { mode: 'linear' });
+    g.node('ConvTranspose', ['rs', g.init('wt', [4, 2, 2, 2])], ['ct'], { strides: [2, 2] });
+    g.node('Concat', ['ct', 'ct'], ['cc'], { axis: 1 });
+    g.node('ReduceMean', ['cc', g.ints('ra', [2])], ['rm'], { keepdims: 0 });
+    g.node('Transpose', ['rm'], ['seq'], { perm: [0, 2, 1] });
+    g.node('LSTM', ['seq', g.init('W', [1, 8, 4]), g.init('R', [1, 8, 2])], ['', 'h'], { hidden_size: 2, layout: 1 });
+    g.node('Flatten', ['h'], ['y']);
+    const m = fromOnnx(g.encode(18, 8)); // (onnxruntime runs no layout-1 LSTM; each op is compared above)
+    const x = lp.randomNormal([8, 3, 6, 6], 0, 1, 'float32', 7);
+    const before = runLepton(m, { data: x.dataSync() as Float32Array, dims: [8, 3, 6, 6] });
+    const loaded = lp.io.load(lp.io.save(m));
+    const again = runLepton(loaded, { data: x.dataSync() as Float32Array, dims: [8, 3, 6, 6] });
+    assert.deepEqual(Array.from(again[0]), Array.from(before[0]), 'save/load round trip');
+    loaded.dispose();
+    m.compile({ optimizer: lp.train.adam(0.01), loss: 'meanSquaredError' });
+    const y = lp.fill([8, 2], 0.5);
+    const h = await m.fit(x, y, { epochs: 5, batchSize: 8, verbose: 0 });
+    assert.ok(h.history.loss[4] < h.history.loss[0], `loss ${h.history.loss}`);
+    lp.dispose([x, y]);
+    m.dispose();
+  });
+});

@@ -118,7 +118,10 @@ describe('fromOnnx: refusals', () => {
     refused(huge.encode(), /more than 2147483648 elements a sample/);
     const ints = valid();
     ints.inputs[0] = GraphBuilder.valueInfo('x', ['N', 3, 7, 7], 7);
-    refused(ints.encode(), /element type int64/);
+    refused(ints.encode(), /graph input "x" is integer; integer inputs may only be the indices of a Gather.*"conv" \(Conv\) reads it/);
+    const bools = valid();
+    bools.inputs[0] = GraphBuilder.valueInfo('x', ['N', 3, 7, 7], 9);
+    refused(bools.encode(), /element type bool/);
     const rank1 = valid();
     rank1.inputs[0] = GraphBuilder.valueInfo('x', ['N']);
     refused(rank1.encode(), /rank 1/);

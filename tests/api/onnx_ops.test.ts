@@ -6,7 +6,7 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lp from '../../js-bindings/index.js';
-import { GraphBuilder, agree, assertClose, randoms, runLepton, runOrt, type Attr } from '../helpers/onnx.js';
+import { GraphBuilder, INT32, INT64, agree, assertClose, randoms, runLepton, runOrt, type Attr } from '../helpers/onnx.js';
 import { fromOnnx } from '../../js-bindings/onnx/index.js';
 
 before(async () => { await lp.ready(); });
@@ -390,5 +390,33 @@ describe('fromOnnx: the new layers in a model', () => {
     assert.ok(h.history.loss[4] < h.history.loss[0], `loss ${h.history.loss}`);
     lp.dispose([x, y]);
     m.dispose();
+  });
+});
+
+describe('fromOnnx: Gather from a constant table (embedding lookups)', () => {
+  it('int64 ids [N, T] → Embedding, then the rows used (ReduceMean over time, Gemm); int32 ids; ids fed as numbers', async () => {
+    for (const elemType of [INT64, INT32]) {
+      const g = new GraphBuilder().output('y');
+      g.inputs.push(GraphBuilder.valueInfo('ids', ['N', 7], elemType));
+      g.node('Gather', [g.init('table', [17, 5]), 'ids'], ['e']);
+      g.node('ReduceMean', ['e', g.ints('ax', [1])], ['m'], { keepdims: 0 });
+      g.node('Gemm', ['m', g.init('w', [5, 3])], ['y']);
+      const bytes = g.encode(18, 8);
+      const m = fromOnnx(bytes);
+      const data = Float32Array.from({ length: 3 * 7 }, (_, i) => (i * 5) % 17);
+      const want = await runOrt(bytes, { ids: { data, dims: [3, 7], dtype: elemType === INT64 ? 'int64' : 'int32' } });
+      assertClose(runLepton(m, { data, dims: [3, 7] })[0], want.y, 'embedding');
+      m.dispose();
+    }
+  });
+  it('refused: an integer input read by anything but a Gather from a constant table; a table axis other than 0', () => {
+    const g = new GraphBuilder().output('y');
+    g.inputs.push(GraphBuilder.valueInfo('ids', ['N', 7], INT64));
+    g.node('Relu', ['ids'], ['y']);
+    assert.throws(() => fromOnnx(g.encode()), /fromOnnx: graph input "ids" is integer.*"Relu_0" \(Relu\) reads it/);
+    const h = new GraphBuilder().output('y');
+    h.inputs.push(GraphBuilder.valueInfo('ids', ['N', 7], INT64));
+    h.node('Gather', [h.init('table', [17, 5]), 'ids'], ['y'], { axis: 1 });
+    assert.throws(() => fromOnnx(h.encode()), /axis 1 of a constant table is not supported/);
   });
 });

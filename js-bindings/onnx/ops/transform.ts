@@ -1,5 +1,5 @@
 // Ops that move, pick or pad elements: Transpose, Concat, Split, Slice, Pad, Squeeze, Unsqueeze,
-// Gather (constant indices) and ReduceMean / ReduceSum / ReduceMax. A value held NHWC stays NHWC:
+// Gather (constant indices, or a constant table: an Embedding) and ReduceMean / ReduceSum / ReduceMax. A value held NHWC stays NHWC:
 // the op's ONNX axes are mapped to NHWC positions (layout.ts axisIn) instead of transposing back,
 // and a Transpose is composed with the held permutation (often to nothing, as in a TensorFlow
 // export's NCHW ↔ NHWC pairs). The batch axis is never moved, sliced, padded or reduced.
@@ -12,7 +12,8 @@ import type { SymbolicTensor } from '../../layers/layer.js';
 import { OnnxOp } from '../op_layer.js';
 import { attrFloat, attrInt, attrInts, attrString, where } from '../attrs.js';
 import { fail } from '../decode.js';
-import { graphConstant, type Builder, type OpHandler } from '../builder.js';
+import { dataInitializer, graphConstant, type Builder, type OpHandler } from '../builder.js';
+import { Embedding } from '../../layers/embedding.js';
 import { axisForm, axisIn, NHWC_AXIS, Val, type Form } from '../layout.js';
 import type { OnnxGraph, OnnxNode } from '../graph.js';
 
@@ -320,12 +321,27 @@ const unsqueeze: OpHandler = {
 
 const gather: OpHandler = {
   check: (node, g) => {
-    const ind = graphConstant(g, node, 1);
-    if (ind === undefined || ind.dtype === 'float32') return 'the indices (input 1) must be a constant of integers';
-    if (graphConstant(g, node, 0) !== undefined) return 'constant data with computed indices is not supported';
+    const data = graphConstant(g, node, 0), ind = graphConstant(g, node, 1);
+    if (data !== undefined) {
+      // An embedding lookup: rows of a constant table picked by computed ids.
+      if (ind !== undefined) return 'constant data and constant indices (constant folding is not supported)';
+      if (data.dtype !== 'float32' || data.dims.length !== 2) return 'a constant table (input 0) must be a float32 matrix [rows, features]';
+      const axis = attrInt(node, 'axis', 0);
+      return axis === 0 || axis === -2 ? null : `axis ${axis} of a constant table is not supported (only 0, an embedding lookup)`;
+    }
+    if (ind === undefined || ind.dtype === 'float32') return 'the indices (input 1) must be a constant of integers, or the data a constant table';
     return null;
   },
   build: (node, b) => {
+    const table = b.constant(node, 0);
+    if (table !== undefined) {
+      // Gather(table [V, D], ids [N, ...]) = Embedding(V, D): [N, ..., D]; ids are checked against V when it runs.
+      const ids = b.tensor(node, 1);
+      const [v, d] = table.dims;
+      const layer = new Embedding({ name: b.layerName(node), inputDim: v, outputDim: d, embeddingsInitializer: dataInitializer(table.data as Float32Array) });
+      b.set(node.outputs[0], Val.of('onnx', b.apply(layer, b.form(ids, 'onnx'))));
+      return;
+    }
     const x = b.tensor(node, 0);
     const ind = b.constant(node, 1)!;
     const ax = axisOf(node, attrInt(node, 'axis', 0), x.rank);

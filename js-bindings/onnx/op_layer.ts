@@ -1,6 +1,9 @@
 // OnnxOp: a small serializable layer that runs one named Lepton op with JSON attributes, for
 // ONNX ops that have no Keras layer (a tensor-constant Add, Clip with any bounds, LeakyRelu with
-// ONNX's alpha, Softmax over a chosen axis, a -FLT_MAX Pad before a MaxPool ...). A constant
+// ONNX's alpha, Softmax over a chosen axis, a -FLT_MAX Pad before a MaxPool, PRelu, HardSwish,
+// a batched MatMul, and the shape ops: row gathers, slices, full reshapes, reductions, Resize's
+// linear mixes, ConvTranspose's zero insertion). Attributes come from files too, so the shape ops
+// check theirs against the input shape before running. A constant
 // operand is a non-trainable weight named 'constant', so model files save and load it; the
 // layer is in io's registry (className 'OnnxOp'). Imports no protobuf code.
 import type { Tensor } from '../tensor.js';
@@ -34,6 +37,27 @@ const UNARY: Record<string, (x: Tensor, a: Attrs) => Tensor> = {
 };
 
 /** Ops that change the shape (batch kept), by their attributes; shape(s, a) is the output shape. */
+const isInts = (v: unknown, n?: number) => Array.isArray(v) && v.every((d) => Number.isInteger(d)) && (n === undefined || v.length === n);
+/** Why attributes a do not fit input shape s (a file may hold anything), or null. */
+function shapedProblem(op: string, s: SymbolicShape, a: Attrs): string | null {
+  const r = s.length, axis = a.axis as number;
+  const axisOk = Number.isInteger(axis) && axis >= 1 && axis < r;
+  const rowsOk = (k: string) => isInts(a[k]) && (a[k] as number[]).length > 0 &&
+    (a[k] as number[]).every((i) => i >= 0 && (s[axis] === null || i < s[axis]!));
+  switch (op) {
+    case 'take': return axisOk && rowsOk('indices') ? null : 'axis must be a non-batch axis and indices rows of it';
+    case 'lerp': return axisOk && rowsOk('i0') && rowsOk('i1') && isInts(a.i1, (a.i0 as number[]).length) && Array.isArray(a.f) &&
+      a.f.length === (a.i0 as number[]).length && (a.f as number[]).every(Number.isFinite) ? null : 'axis, i0, i1 and f must describe rows of a non-batch axis';
+    case 'slice': return isInts(a.begin, r) && isInts(a.size, r) && (a.begin as number[]).every((b, i) => b >= 0 && (s[i] === null || b < s[i]!)) &&
+      (a.size as number[]).every((n, i) => n === -1 || (n >= 1 && (s[i] === null || (a.begin as number[])[i] + n <= s[i]!))) ? null : `begin and size must be ${r} ranges inside the input`;
+    case 'reshape': return isInts(a.shape) && (a.shape as number[]).every((d) => d >= 1 || d === -1) && (a.shape as number[]).filter((d) => d === -1).length <= 1
+      ? null : 'shape must be positive integers and at most one -1';
+    case 'zeroInsert': return r === 4 && isInts(a.strides, 2) && (a.strides as number[]).every((d) => d >= 1 && d <= 1024) ? null : 'strides must be 2 integers in [1, 1024] on a rank-4 input';
+    default: return isInts(a.axes) && (a.axes as number[]).every((d) => d >= 1 && d < r) && (a.keepdims === 0 || a.keepdims === 1)
+      ? null : 'axes must be non-batch axes and keepdims 0 or 1';
+  }
+}
+
 const SHAPED: Record<string, { need: string[]; run: (x: Tensor, a: Attrs) => Tensor; shape: (s: SymbolicShape, a: Attrs) => SymbolicShape }> = {
   // Rows `indices` of axis `axis` (Gather with constant indices, strided Slice, Pad reflect / edge, Resize nearest).
   take: {
@@ -186,7 +210,11 @@ export class OnnxOp extends Layer {
       return broadcastShapes(this.name, a, b);
     }
     const s = singleShape(this, inputShape, []);
-    if (Object.hasOwn(SHAPED, this.op)) return SHAPED[this.op].shape(s, this.attrs);
+    if (Object.hasOwn(SHAPED, this.op)) {
+      const problem = shapedProblem(this.op, s, this.attrs);
+      if (problem !== null) throw new Error(`${this.name} (OnnxOp): ${this.op} on [${s.map((d) => d ?? 'null')}]: ${problem}`);
+      return SHAPED[this.op].shape(s, this.attrs);
+    }
     if (this.isBinary) return broadcastShapes(this.name, s, this.constantShape!);
     if (this.op === 'pad') {
       const p = this.attrs.paddings as number[][];

@@ -7,7 +7,7 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lp from '../../js-bindings/index.js';
 import { GraphBuilder, INT32, INT64, agree, assertClose, randoms, runLepton, runOrt, type Attr } from '../helpers/onnx.js';
-import { fromOnnx } from '../../js-bindings/onnx/index.js';
+import { fromOnnx, OnnxOp } from '../../js-bindings/onnx/index.js';
 
 before(async () => { await lp.ready(); });
 
@@ -418,5 +418,22 @@ describe('fromOnnx: Gather from a constant table (embedding lookups)', () => {
     h.inputs.push(GraphBuilder.valueInfo('ids', ['N', 7], INT64));
     h.node('Gather', [h.init('table', [17, 5]), 'ids'], ['y'], { axis: 1 });
     assert.throws(() => fromOnnx(h.encode()), /axis 1 of a constant table is not supported/);
+  });
+});
+
+describe('OnnxOp shape ops: attributes from a file are checked against the input', () => {
+  it('missing attributes, rows out of range, ranges outside the input, two -1s, bad strides and axes', () => {
+    const x = lp.input({ shape: [3, 4] });
+    assert.throws(() => new OnnxOp({ op: 'take', attrs: { axis: 1 } }), /OnnxOp: op 'take' needs attrs.indices/);
+    const bad: [string, Record<string, number | number[]>, RegExp][] = [
+      ['take', { axis: 1, indices: [0, 3] }, /take on \[null,3,4\]: axis must be a non-batch axis/],
+      ['take', { axis: 0, indices: [0] }, /take/],
+      ['lerp', { axis: 2, i0: [0, 1], i1: [1], f: [0.5, 0.5] }, /lerp/],
+      ['slice', { begin: [0, 1, 0], size: [-1, 3, 2] }, /slice on \[null,3,4\]: begin and size must be 3 ranges/],
+      ['reshape', { shape: [-1, -1] }, /at most one -1/],
+      ['zeroInsert', { strides: [2, 2] }, /rank-4/],
+      ['reduceMean', { axes: [0], keepdims: 1 }, /non-batch axes/],
+    ];
+    for (const [op, attrs, pattern] of bad) assert.throws(() => new OnnxOp({ op, attrs }).apply(x), pattern);
   });
 });

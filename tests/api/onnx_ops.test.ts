@@ -365,6 +365,26 @@ describe('fromOnnx: ConvTranspose', () => {
 });
 
 describe('fromOnnx: the new layers in a model', () => {
+  it('a U-Net-style block (Conv, MaxPool, Resize, Concat with the skip, Pad, Slice, grouped Conv, ConvTranspose) keeps NHWC: no Permute between convolutions', async () => {
+    const g = new GraphBuilder().input('x', ['N', 3, 8, 8]).output('y');
+    g.node('Conv', ['x', g.init('w1', [4, 3, 3, 3])], ['c1'], { pads: [1, 1, 1, 1] });
+    g.node('MaxPool', ['c1'], ['p'], { kernel_shape: [2, 2], strides: [2, 2] });
+    g.node('Conv', ['p', g.init('w2', [4, 4, 3, 3])], ['c2'], { pads: [1, 1, 1, 1] });
+    g.node('Resize', ['c2', '', g.init('sc', [4], [1, 1, 2, 2])], ['up']);
+    g.node('Concat', ['c1', 'up'], ['cat'], { axis: 1 });
+    g.node('Pad', ['cat', g.ints('pads', [0, 0, 1, 1, 0, 0, 1, 1])], ['pd'], { mode: 'edge' });
+    g.node('Slice', ['pd', g.ints('s', [1, 1]), g.ints('e', [-1, -1]), g.ints('a', [2, 3])], ['sl']);
+    g.node('Conv', ['sl', g.init('w3', [6, 4, 3, 3])], ['c3'], { pads: [1, 1, 1, 1], group: 2 });
+    g.node('ConvTranspose', ['c3', g.init('w4', [6, 2, 2, 2])], ['c4'], { strides: [2, 2] });
+    g.node('ReduceMean', ['c4', g.ints('ra', [1])], ['y'], { keepdims: 1 });
+    const m = await agree(g, [2, 3, 8, 8], { opset: 18 });
+    const classes = m.layers.map((l) => l.className);
+    const convs = classes.flatMap((c, i) => (c === 'Conv2D' ? [i] : []));
+    const between = classes.slice(convs[0], convs[convs.length - 1]);
+    assert.ok(!between.includes('Permute'), classes.join());
+    m.dispose();
+  });
+
   it('save and load (same predictions), and fit (the loss falls) through Slice, Pad, Resize, ConvTranspose, Concat, Reduce, LSTM', async () => {
     const g = new GraphBuilder().input('x', ['N', 3, 6, 6]).output('y');
     g.node('Conv', ['x', g.init('w', [4, 3, 3, 3]), g.init('b', [4])], ['c'], { pads: [1, 1, 1, 1] });

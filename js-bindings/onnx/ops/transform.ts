@@ -1,10 +1,10 @@
 // Ops that move, pick or pad elements: Transpose, Concat, Split, Slice, Pad, Squeeze, Unsqueeze,
-// Gather (constant indices, or a constant table: an Embedding) and ReduceMean / ReduceSum / ReduceMax. A value held NHWC stays NHWC:
+// Gather (constant indices, or a constant table: an Embedding). A value held NHWC stays NHWC:
 // the op's ONNX axes are mapped to NHWC positions (layout.ts axisIn) instead of transposing back,
 // and a Transpose is composed with the held permutation (often to nothing, as in a TensorFlow
-// export's NCHW ↔ NHWC pairs). The batch axis is never moved, sliced, padded or reduced.
+// export's NCHW ↔ NHWC pairs). The batch axis is never moved, sliced or padded.
 // Integer arguments that became inputs in later opsets (Split's split, Squeeze's axes,
-// Slice's starts..steps, Pad's pads, Reduce*'s axes) must be constants.
+// Slice's starts..steps, Pad's pads) must be constants.
 import { Concatenate } from '../../layers/merge.js';
 import { Permute } from '../../layers/permute.js';
 import { Reshape } from '../../layers/core.js';
@@ -34,19 +34,19 @@ export function intsArg(node: OnnxNode, g: OnnxGraph, attr: string, i: number, i
   return c.data as number[];
 }
 
-function ints(node: OnnxNode, b: Builder, attr: string, i: number, inputFrom: number): number[] | null {
+export function ints(node: OnnxNode, b: Builder, attr: string, i: number, inputFrom: number): number[] | null {
   const v = intsArg(node, b.graph, attr, i, inputFrom);
   if (typeof v === 'string') fail(`${where(node)}: ${v}`);
   return v;
 }
 
-const intsCheck = (attr: string, i: number, inputFrom: number) => (node: OnnxNode, g: OnnxGraph): string | null => {
+export const intsCheck = (attr: string, i: number, inputFrom: number) => (node: OnnxNode, g: OnnxGraph): string | null => {
   const v = intsArg(node, g, attr, i, inputFrom);
   return typeof v === 'string' ? v : null;
 };
 
 /** An axis in [-rank, rank) made non-negative; the batch axis refused unless allowed. */
-function axisOf(node: OnnxNode, a: number, rank: number, what = 'axis'): number {
+export function axisOf(node: OnnxNode, a: number, rank: number, what = 'axis'): number {
   if (!Number.isInteger(a) || a < -rank || a >= rank) fail(`${where(node)}: ${what} ${a} is out of range for rank ${rank}`);
   const ax = a < 0 ? a + rank : a;
   if (ax === 0) fail(`${where(node)}: ${what} 0 is the batch dimension, which the model keeps (not supported)`);
@@ -67,7 +67,7 @@ function dimOf(node: OnnxNode, x: Val, ax: number): number {
   return d;
 }
 
-function onnxOp(b: Builder, node: OnnxNode, sym: SymbolicTensor, op: string, attrs: Record<string, number | number[] | number[][]>, suffix = ''): SymbolicTensor {
+export function onnxOp(b: Builder, node: OnnxNode, sym: SymbolicTensor, op: string, attrs: Record<string, number | number[] | number[][]>, suffix = ''): SymbolicTensor {
   return b.apply(new OnnxOp({ name: b.layerName(node, suffix), op, attrs }), sym);
 }
 
@@ -361,30 +361,6 @@ const gather: OpHandler = {
   },
 };
 
-/** ReduceMean / ReduceSum / ReduceMax; `axesFrom`: the opset from which the axes are an input. */
-const reduce = (op: string, axesFrom: number): OpHandler => ({
-  check: intsCheck('axes', 1, axesFrom),
-  build: (node, b) => {
-    const x = b.tensor(node, 0);
-    const keep = attrInt(node, 'keepdims', 1) !== 0;
-    const given = ints(node, b, 'axes', 1, axesFrom);
-    if ((given === null || given.length === 0) && b.graph.opset >= axesFrom && attrInt(node, 'noop_with_empty_axes', 0) !== 0) {
-      b.set(node.outputs[0], x);
-      return;
-    }
-    const axes = [...new Set(given === null || given.length === 0 ? x.shape.map((_, i) => i) : given.map((a) => (a < 0 ? a + x.rank : a)))];
-    for (const a of axes) axisOf(node, a, x.rank, 'reduced axis');
-    let form = axisForm(x);
-    if (form === 'nhwc' && !keep) {
-      // Dropping axes of an NHWC value: fine when the rest keep ONNX's order.
-      const kept = [0, 1, 2, 3].filter((a) => !axes.includes(a)).sort((p, q) => NHWC_AXIS[p] - NHWC_AXIS[q]);
-      if (!kept.every((a, i) => i === 0 || a > kept[i - 1])) form = 'onnx';
-    }
-    const y = onnxOp(b, node, b.form(x, form), op, { axes: axes.map((a) => axisIn(form, a)).sort((p, q) => p - q), keepdims: keep ? 1 : 0 });
-    b.set(node.outputs[0], Val.of(form === 'nhwc' && keep ? 'nhwc' : 'onnx', y));
-  },
-});
-
 export const transformOps: Record<string, OpHandler> = {
   Transpose: transpose,
   Concat: concat,
@@ -394,7 +370,4 @@ export const transformOps: Record<string, OpHandler> = {
   Squeeze: squeeze,
   Unsqueeze: unsqueeze,
   Gather: gather,
-  ReduceMean: reduce('reduceMean', 18),
-  ReduceSum: reduce('reduceSum', 13),
-  ReduceMax: reduce('reduceMax', 18),
 };

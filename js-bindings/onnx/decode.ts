@@ -120,8 +120,9 @@ function valueInfo(v: P.IValueInfoProto, role: 'input' | 'output'): OnnxValueInf
   if (name === '') fail(`a graph ${role} has no name`);
   const tt = v.type?.tensorType;
   if (!tt) fail(`graph ${role} ${quote(name)} is not a tensor`);
-  if (tt.elemType !== FLOAT && !(role === 'output' && !tt.elemType)) {
-    fail(`graph ${role} ${quote(name)} has element type ${typeName(tt.elemType ?? 0)}; only float32 is supported`);
+  const integer = role === 'input' && (tt.elemType === INT64 || tt.elemType === INT32);
+  if (tt.elemType !== FLOAT && !integer && !(role === 'output' && !tt.elemType)) {
+    fail(`graph ${role} ${quote(name)} has element type ${typeName(tt.elemType ?? 0)}; only float32 (and int64 / int32 ids for a Gather) is supported`);
   }
   if (!tt.shape) {
     if (role === 'input') fail(`graph input ${quote(name)} has no shape`);
@@ -141,7 +142,7 @@ function valueInfo(v: P.IValueInfoProto, role: 'input' | 'output'): OnnxValueInf
     const sample = shape.slice(1).reduce<number>((a, d) => a * d!, 1);
     if (sample > ONNX_LIMITS.inputElements) fail(`graph input ${quote(name)}: [${shape.slice(1)}] is more than ${ONNX_LIMITS.inputElements} elements a sample`);
   }
-  return { name, shape };
+  return integer ? { name, shape, integer } : { name, shape };
 }
 
 /** Decodes and checks a model; throws `fromOnnx: ...` Errors. */

@@ -43,7 +43,7 @@ function newConstant(g: OnnxGraph, base: string, dims: number[], data: Float32Ar
 function foldBatchNorm(g: OnnxGraph, p: OnnxNode, bn: OnnxNode): boolean {
   const consts = bn.inputs.slice(1, 5).map((v) => g.constants.get(v));
   const w = g.constants.get(p.inputs[1] ?? '');
-  if (consts.some((c) => c === undefined || c.dtype !== 'float32') || w === undefined || w.dtype !== 'float32') return false;
+  if (consts.length !== 4 || consts.some((c) => c === undefined || c.dtype !== 'float32') || w === undefined || w.dtype !== 'float32') return false;
   const [gamma, beta, mean, variance] = consts.map((c) => c!.data as Float32Array);
   const transB = p.opType === 'Gemm' && (p.attrs.get('transB') ?? 0) !== 0;
   if (p.opType === 'Gemm' && ((p.attrs.get('transA') ?? 0) !== 0 || w.dims.length !== 2)) return false;
@@ -105,6 +105,15 @@ function fusable(g: OnnxGraph, n: OnnxNode): 'relu' | 'relu6' | null {
   return typeof r !== 'string' && r[0] === 0 && r[1] === 6 ? 'relu6' : null;
 }
 
+/** Whether p runs as one Conv2D or Dense whose epilogue can apply an activation (not a computed MatMul or a per-row Gemm C). */
+function takesActivation(g: OnnxGraph, p: OnnxNode): boolean {
+  if (p.opType === 'Conv') return true;
+  if (p.opType === 'MatMul') return g.constants.has(p.inputs[1] ?? '');
+  if (p.opType !== 'Gemm') return false;
+  const c = g.constants.get(p.inputs[2] ?? '');
+  return c === undefined || c.dims.length < 2 || c.dims[0] === 1;
+}
+
 /** Applies the rewrites in place. */
 export function prepareGraph(g: OnnxGraph): void {
   g.nodes = g.nodes.filter((n) => {
@@ -134,7 +143,7 @@ export function prepareGraph(g: OnnxGraph): void {
       producer.set(p.outputs[0], p);
       continue;
     }
-    const act = (p.opType === 'Conv' || p.opType === 'Gemm' || p.opType === 'MatMul') && !p.attrs.has('lepton.activation') ? fusable(g, n) : null;
+    const act = takesActivation(g, p) && !p.attrs.has('lepton.activation') ? fusable(g, n) : null;
     if (act !== null) {
       p.attrs.set('lepton.activation', act);
       p.outputs[0] = n.outputs[0];

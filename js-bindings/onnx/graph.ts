@@ -30,6 +30,8 @@ export interface OnnxNode {
 export interface OnnxValueInfo {
   name: string;
   shape: SymbolicShape;
+  /** An int64 / int32 graph input (token ids for a Gather from a constant table); fed as numbers. */
+  integer?: boolean;
 }
 
 export interface OnnxGraph {

@@ -36,6 +36,14 @@ export function importGraph(g: OnnxGraph, opts: ImportOptions = {}): LayersModel
       (bad.length > 200 ? `\n  ... and ${bad.length - 200} more` : ''));
   }
   for (const o of g.outputs) if (g.constants.has(o.name)) fail(`graph output ${JSON.stringify(o.name)} is a constant`);
+  // Integer inputs are ids: only a Gather from a constant table (an Embedding) may read them.
+  for (const v of g.inputs.filter((i) => i.integer)) {
+    const misuse = g.nodes.find((n) => n.inputs.some((name, i) => name === v.name && !(n.opType === 'Gather' && i === 1 && g.constants.has(n.inputs[0]))));
+    if (misuse !== undefined || g.outputs.some((o) => o.name === v.name)) {
+      fail(`graph input ${JSON.stringify(v.name)} is integer; integer inputs may only be the indices of a Gather from a constant table` +
+        (misuse ? ` (node ${JSON.stringify(misuse.name)} (${misuse.opType}) reads it)` : ''));
+    }
+  }
   const b = new Builder(g);
   try {
     const inputs: SymbolicTensor[] = g.inputs.map((v) => {
@@ -59,7 +67,11 @@ export function importGraph(g: OnnxGraph, opts: ImportOptions = {}): LayersModel
       }
       return sym;
     });
-    return new LayersModel({ inputs, outputs, name: opts.name ?? 'onnx_model' });
+    const model = new LayersModel({ inputs, outputs, name: opts.name ?? 'onnx_model' });
+    // Nodes no output depends on built layers the model does not hold: free their weights now.
+    const used = new Set(model.layers);
+    for (const l of b.layers) if (!used.has(l)) l.dispose();
+    return model;
   } catch (e) {
     for (const l of b.layers) l.dispose();
     throw e;

@@ -87,3 +87,17 @@ export function constantToNhwc(data: Float32Array, dims: number[]): { data: Floa
   }
   return { data: out, dims: [n, h, w, c] };
 }
+
+/** Where ONNX axis a of a rank-4 value sits in its NHWC form. */
+export const NHWC_AXIS = [0, 3, 1, 2];
+
+/**
+ * The form an axis-wise op (Concat, Slice, Pad, Reduce ...) should run on: NHWC when the value is
+ * held that way (its axes mapped by NHWC_AXIS, no transpose), else ONNX's own layout.
+ */
+export function axisForm(x: Val): 'nhwc' | 'onnx' {
+  return x.rank === 4 && x.preferred() === 'nhwc' ? 'nhwc' : 'onnx';
+}
+
+/** ONNX axis a in form f of a rank-4 (or any-rank ONNX-layout) value. */
+export const axisIn = (form: Form, a: number): number => (form === 'nhwc' ? NHWC_AXIS[a] : a);

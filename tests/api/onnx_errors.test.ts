@@ -35,15 +35,15 @@ describe('fromOnnx: refusals', () => {
   it('lists every unsupported op with its node name, in one Error, before allocating', () => {
     const g = valid();
     g.node('Resize', ['r'], ['up'], {}, 'upsample_1');
-    g.node('Gather', ['up', g.ints('idx', [0])], ['ga'], {}, 'pick');
+    g.node('Gather', ['up', 'r'], ['ga'], {}, 'pick');
     g.nodes.push(onnx.NodeProto.create({ opType: 'FusedThing', domain: 'com.example', input: ['r'], output: ['ex'], name: 'custom_7' }));
-    g.node('Conv', ['c', g.init('wg', [4, 2, 3, 3])], ['grouped'], { group: 2 }, 'grouped_conv');
+    g.node('Pad', ['c', g.ints('pads', [0, 0, 1, 1, 0, 0, 1, 1])], ['padded'], { mode: 'mirror' }, 'bad_pad');
     g.node('Gemm', ['f', g.init('w3', [100, 5])], ['t'], { transA: 1 }, 'gemm_ta');
     let message = '';
     expectError(() => {
       try { fromOnnx(g.encode()); } catch (e) { message = (e as Error).message; throw e; }
     }, 'fromOnnx:', /5 node\(s\) that cannot be imported/);
-    for (const part of ['"upsample_1" (Resize)', '"pick" (Gather)', '"custom_7" (com.example::FusedThing)', '"grouped_conv" (Conv): grouped',
+    for (const part of ['"upsample_1" (Resize)', '"pick" (Gather): the indices', '"custom_7" (com.example::FusedThing)', '"bad_pad" (Pad): mode "mirror"',
       '"gemm_ta" (Gemm): transA']) {
       assert.ok(message.includes(part), `${part} in: ${message}`);
     }
@@ -118,7 +118,10 @@ describe('fromOnnx: refusals', () => {
     refused(huge.encode(), /more than 2147483648 elements a sample/);
     const ints = valid();
     ints.inputs[0] = GraphBuilder.valueInfo('x', ['N', 3, 7, 7], 7);
-    refused(ints.encode(), /element type int64/);
+    refused(ints.encode(), /graph input "x" is integer; integer inputs may only be the indices of a Gather.*"conv" \(Conv\) reads it/);
+    const bools = valid();
+    bools.inputs[0] = GraphBuilder.valueInfo('x', ['N', 3, 7, 7], 9);
+    refused(bools.encode(), /element type bool/);
     const rank1 = valid();
     rank1.inputs[0] = GraphBuilder.valueInfo('x', ['N']);
     refused(rank1.encode(), /rank 1/);

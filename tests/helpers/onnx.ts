@@ -9,7 +9,7 @@ import { fromOnnx } from '../../js-bindings/onnx/index.js';
 
 const { onnx } = onnxProto;
 export const FLOAT = 1, INT64 = 7, INT32 = 6;
-const FLOAT_ATTRS = new Set(['alpha', 'beta', 'gamma', 'epsilon', 'momentum', 'min', 'max', 'ratio', 'value_float']);
+const FLOAT_ATTRS = new Set(['alpha', 'beta', 'gamma', 'epsilon', 'momentum', 'min', 'max', 'ratio', 'value_float', 'value']);
 
 export type Attr = number | number[] | string;
 
@@ -47,9 +47,9 @@ export class GraphBuilder {
     return name;
   }
 
-  /** An int64 initializer (shapes). */
-  ints(name: string, values: number[]): string {
-    this.inits.push(onnx.TensorProto.create({ name, dataType: INT64, dims: [values.length],
+  /** An int64 initializer (shapes, axes, indices), of dims [values.length] unless given. */
+  ints(name: string, values: number[], dims = [values.length]): string {
+    this.inits.push(onnx.TensorProto.create({ name, dataType: INT64, dims,
       rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) }));
     return name;
   }
@@ -74,7 +74,7 @@ export function attribute(name: string, v: Attr) {
 
 let configured = false;
 /** The graph's outputs from onnxruntime-web for one input. */
-export async function runOrt(model: Uint8Array, feeds: Record<string, { data: Float32Array; dims: number[] }>): Promise<Record<string, Float32Array>> {
+export async function runOrt(model: Uint8Array, feeds: Record<string, { data: Float32Array; dims: number[]; dtype?: 'int64' | 'int32' }>): Promise<Record<string, Float32Array>> {
   if (!configured) {
     ort.env.wasm.numThreads = 1;
     ort.env.logLevel = 'error';
@@ -82,7 +82,9 @@ export async function runOrt(model: Uint8Array, feeds: Record<string, { data: Fl
   }
   const session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'] });
   try {
-    const out = await session.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor('float32', v.data, v.dims)])));
+    const out = await session.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k,
+      v.dtype === 'int64' ? new ort.Tensor('int64', BigInt64Array.from(v.data, (d) => BigInt(d)), v.dims)
+        : v.dtype === 'int32' ? new ort.Tensor('int32', Int32Array.from(v.data), v.dims) : new ort.Tensor('float32', v.data, v.dims)])));
     return Object.fromEntries(session.outputNames.map((n) => [n, out[n].data as Float32Array]));
   } finally {
     await session.release();

@@ -8,6 +8,7 @@ import { attrFloat, attrInt, where } from '../attrs.js';
 import { fail } from '../decode.js';
 import { graphConstant, type Builder, type OpHandler } from '../builder.js';
 import { Val } from '../layout.js';
+import { tensorConstant } from './binary.js';
 import type { OnnxGraph, OnnxNode } from '../graph.js';
 
 /** The largest float32: ONNX's default Clip bounds, and a JSON-safe stand-in for infinity. */
@@ -54,6 +55,26 @@ export function clipBounds(node: OnnxNode, g: OnnxGraph): [number, number] | str
   return [lo, hi];
 }
 
+/** Softmax or LogSoftmax over one axis (Keras's Activation when it is the last of the held form). */
+const softmaxLike = (op: 'softmax' | 'logSoftmax'): OpHandler => ({
+  build: (node, b) => {
+    const x = b.tensor(node, 0);
+    const rank = x.rank;
+    const raw = attrInt(node, 'axis', b.graph.opset >= 13 ? -1 : 1);
+    const axis = raw < 0 ? raw + rank : raw;
+    if (axis <= 0 || axis >= rank) fail(`${where(node)}: axis ${raw} is out of range for rank ${rank} (the batch axis is not supported)`);
+    // Before opset 13 it normalizes over all axes from `axis` on, flattened: one axis only when it is the last.
+    if (b.graph.opset < 13 && axis !== rank - 1 && x.shape.slice(axis + 1).some((d) => d !== 1)) {
+      fail(`${where(node)}: ${op} over axes ${axis}..${rank - 1} together (opset ${b.graph.opset}) is not supported`);
+    }
+    const form = x.preferred();
+    const inForm = form === 'nhwc' ? [0, 3, 1, 2][axis] : axis;
+    const y = b.apply(inForm === rank - 1 && op === 'softmax' ? new Activation({ name: b.layerName(node), activation: 'softmax' })
+      : new OnnxOp({ name: b.layerName(node), op, attrs: { axis: inForm } }), b.form(x, form));
+    b.set(node.outputs[0], Val.of(form, y, x.chw));
+  },
+});
+
 const passThrough: OpHandler = {
   check: (node) => (node.opType === 'Dropout' && (node.outputs[1] ?? '') !== '' ? 'the Dropout mask output is not supported' : null),
   build: (node, b) => b.set(node.outputs[0], b.tensor(node, 0)),
@@ -82,23 +103,15 @@ export const activationOps: Record<string, OpHandler> = {
           : new OnnxOp({ name, op: 'clip', attrs: { min: Math.max(lo, -FLT_MAX), max: Math.min(hi, FLT_MAX) } })));
     },
   },
-  Softmax: {
-    build: (node, b) => {
-      const x = b.tensor(node, 0);
-      const rank = x.rank;
-      const raw = attrInt(node, 'axis', b.graph.opset >= 13 ? -1 : 1);
-      const axis = raw < 0 ? raw + rank : raw;
-      if (axis <= 0 || axis >= rank) fail(`${where(node)}: axis ${raw} is out of range for rank ${rank} (the batch axis is not supported)`);
-      // Before opset 13 Softmax normalizes over all axes from `axis` on, flattened: one axis only when it is the last.
-      if (b.graph.opset < 13 && axis !== rank - 1 && x.shape.slice(axis + 1).some((d) => d !== 1)) {
-        fail(`${where(node)}: softmax over axes ${axis}..${rank - 1} together (opset ${b.graph.opset}) is not supported`);
-      }
-      const form = x.preferred();
-      const inForm = form === 'nhwc' ? [0, 3, 1, 2][axis] : axis;
-      const y = b.apply(inForm === rank - 1 ? new Activation({ name: b.layerName(node), activation: 'softmax' })
-        : new OnnxOp({ name: b.layerName(node), op: 'softmax', attrs: { axis: inForm } }), b.form(x, form));
-      b.set(node.outputs[0], Val.of(form, y, x.chw));
+  Softmax: softmaxLike('softmax'),
+  LogSoftmax: softmaxLike('logSoftmax'),
+  HardSwish: { build: (node, b) => elementwise(b, node, (name) => new OnnxOp({ name, op: 'hardSwish' })) },
+  PRelu: {
+    check: (node, g) => {
+      const c = graphConstant(g, node, 1);
+      return c === undefined || c.dtype !== 'float32' ? 'the slope (input 1) must be a float32 constant' : null;
     },
+    build: (node, b) => tensorConstant(node, b, 0),
   },
   Identity: passThrough,
   Dropout: passThrough,

@@ -30,7 +30,8 @@ function twoTensors(node: OnnxNode, b: Builder): void {
   b.set(node.outputs[0], Val.of(form, out, sameShape(x.shape, y.shape) ? x.chw ?? y.chw : undefined));
 }
 
-function tensorConstant(node: OnnxNode, b: Builder, tensorAt: 0 | 1): void {
+/** A tensor and a constant operand (broadcast ONNX's way): one OnnxOp holding the constant, in the tensor's form. */
+export function tensorConstant(node: OnnxNode, b: Builder, tensorAt: 0 | 1): void {
   const x = b.tensor(node, tensorAt);
   const c = b.floatConstant(node, 1 - tensorAt, 'the constant operand');
   if (c.dims.length > x.rank) fail(`${where(node)}: the constant [${c.dims}] has a higher rank than the tensor [${x.shape.map((d) => d ?? 'N')}]`);

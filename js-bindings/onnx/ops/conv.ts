@@ -1,21 +1,91 @@
-// Conv (2-D): group 1 → Conv2D, group = input channels → DepthwiseConv2D, on the NHWC form, with
+// Conv (2-D): group 1 → Conv2D, group = input channels → DepthwiseConv2D, other groups → one
+// Conv2D per group on its channel slice, concatenated; all on the NHWC form, with
 // the OIHW weights transposed at import. Padding Keras has no name for runs as a ZeroPadding2D
 // before a 'valid' convolution. A BatchNormalization and a Relu/Clip after it may have been
 // folded in (fold.ts): the folded weights are the node's inputs, the activation its attribute.
 import { Conv2D, DepthwiseConv2D, ZeroPadding2D } from '../../layers/conv.js';
 import type { ActivationName } from '../../layers/activations.js';
-import { attrInt, attrInts, where } from '../attrs.js';
+import { attrInt, attrInts, attrString, where } from '../attrs.js';
 import { fail } from '../decode.js';
 import { dataInitializer, graphConstant, type OpHandler } from '../builder.js';
 import { depthwiseToHwcm, oihwToHwio, Val } from '../layout.js';
 import { checkWindow, resolveWindow } from './window.js';
+import { Concatenate } from '../../layers/merge.js';
+import { OnnxOp } from '../op_layer.js';
 
 /** The activation fold.ts fused into this node ('linear' when none). */
 export function fusedActivation(node: { attrs: Map<string, unknown> }): ActivationName {
   return (node.attrs.get('lepton.activation') as ActivationName | undefined) ?? 'linear';
 }
 
+/** IOHW (ConvTranspose weights [C_in, C_out, kh, kw]) → the HWIO kernel of the equivalent convolution: spatially flipped, in and out swapped. */
+function transposedToHwio(w: Float32Array, [i, o, kh, kw]: number[]): Float32Array {
+  const out = new Float32Array(w.length);
+  for (let a = 0; a < i; a++) for (let b = 0; b < o; b++) for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) {
+    out[((y * kw + x) * i + a) * o + b] = w[((a * o + b) * kh + (kh - 1 - y)) * kw + (kw - 1 - x)];
+  }
+  return out;
+}
+
+/**
+ * ConvTranspose as the convolution it equals: the input spread by the strides (zeros between
+ * rows and columns), padded by (kernel extent − 1 − pads) on each side (plus output_padding at
+ * the end; negative amounts crop), then a stride-1 Conv2D with the flipped kernel.
+ */
+const convTranspose: OpHandler = {
+  check: (node, g) => {
+    const w = graphConstant(g, node, 1);
+    if (w === undefined || w.dtype !== 'float32' || w.dims.length !== 4) return 'the weights (input 1) must be a float32 constant of rank 4 (2-D)';
+    const bias = graphConstant(g, node, 2);
+    if ((node.inputs[2] ?? '') !== '' && (bias === undefined || bias.dtype !== 'float32' || bias.data.length !== w.dims[1])) {
+      return `the bias (input 2) must be a float32 constant of ${w.dims[1]} values`;
+    }
+    if (attrInt(node, 'group', 1) !== 1) return 'group other than 1 is not supported';
+    if (attrString(node, 'auto_pad', 'NOTSET') !== 'NOTSET') return 'auto_pad is not supported (give pads)';
+    if (node.attrs.has('output_shape')) return 'output_shape is not supported (give pads and output_padding)';
+    const k = attrInts(node, 'kernel_shape', null);
+    if (k !== null && (k[0] !== w.dims[2] || k[1] !== w.dims[3])) return `kernel_shape [${k}] differs from the weights' [${w.dims.slice(2)}]`;
+    const op = attrInts(node, 'output_padding', [0, 0])!;
+    if (op.length !== 2 || op.some((p) => p < 0)) return `output_padding must be 2 non-negative integers, got [${op}]`;
+    return checkWindow(node);
+  },
+  build: (node, b) => {
+    const x = b.tensor(node, 0);
+    if (x.rank !== 4) fail(`${where(node)}: expects an NCHW input of rank 4, got [${x.shape.map((d) => d ?? 'N')}]`);
+    const w = b.floatConstant(node, 1, 'weights');
+    const bias = (node.inputs[2] ?? '') !== '' ? b.floatConstant(node, 2, 'bias') : undefined;
+    const [i, o, kh, kw] = w.dims;
+    const [, c, h, wd] = x.shape as number[];
+    if (c !== i) fail(`${where(node)}: weights [${w.dims}] expect ${i} input channels, got ${c}`);
+    const strides = attrInts(node, 'strides', [1, 1])!, dilations = attrInts(node, 'dilations', [1, 1])!;
+    const pads = attrInts(node, 'pads', [0, 0, 0, 0])!, outPad = attrInts(node, 'output_padding', [0, 0])!;
+    if (strides.length !== 2 || dilations.length !== 2 || [...strides, ...dilations].some((s) => s < 1 || s > 1024)) {
+      fail(`${where(node)}: strides and dilations must be 2 integers in [1, 1024]`);
+    }
+    let sym = b.form(x, 'nhwc');
+    if (strides.some((s) => s !== 1)) sym = b.apply(new OnnxOp({ name: b.layerName(node, '_spread'), op: 'zeroInsert', attrs: { strides } }), sym);
+    const eff = [kh, kw].map((k, a) => (k - 1) * dilations[a] + 1);
+    const edges = [0, 1].map((a) => [eff[a] - 1 - pads[a], eff[a] - 1 - pads[a + 2] + outPad[a]]);
+    const spread = [(h - 1) * strides[0] + 1, (wd - 1) * strides[1] + 1];
+    if (edges.some(([p, q], a) => spread[a] + p + q < eff[a])) fail(`${where(node)}: pads [${pads}] leave no output`);
+    if (edges.flat().some((p) => p < 0)) {
+      const begin = [0, Math.max(0, -edges[0][0]), Math.max(0, -edges[1][0]), 0];
+      const size = [-1, ...[0, 1].map((a) => spread[a] + Math.min(0, edges[a][0]) + Math.min(0, edges[a][1])), -1];
+      sym = b.apply(new OnnxOp({ name: b.layerName(node, '_crop'), op: 'slice', attrs: { begin, size } }), sym);
+    }
+    if (edges.flat().some((p) => p > 0)) {
+      const padding = edges.map(([p, q]) => [Math.max(0, p), Math.max(0, q)]) as [[number, number], [number, number]];
+      sym = b.apply(new ZeroPadding2D({ name: b.layerName(node, '_pad'), padding }), sym);
+    }
+    const layer = new Conv2D({ name: b.layerName(node), filters: o, kernelSize: [kh, kw], strides: [1, 1], dilationRate: [dilations[0], dilations[1]],
+      padding: 'valid', useBias: bias !== undefined, activation: fusedActivation(node), kernelInitializer: dataInitializer(transposedToHwio(w.data, w.dims)),
+      ...(bias ? { biasInitializer: dataInitializer(bias.data) } : {}) });
+    b.set(node.outputs[0], Val.of('nhwc', b.apply(layer, sym)));
+  },
+};
+
 export const convOps: Record<string, OpHandler> = {
+  ConvTranspose: convTranspose,
   Conv: {
     check: (node, g) => {
       const w = graphConstant(g, node, 1);
@@ -26,7 +96,6 @@ export const convOps: Record<string, OpHandler> = {
         return `the bias (input 2) must be a float32 constant of ${w.dims[0]} values`;
       }
       const group = attrInt(node, 'group', 1);
-      if (group !== 1 && w.dims[1] !== 1) return `grouped convolution (group ${group}, ${w.dims[1]} channels per group) is not supported yet`;
       if (group < 1 || w.dims[0] % group !== 0) return `group ${group} does not divide the ${w.dims[0]} output channels`;
       const k = attrInts(node, 'kernel_shape', null);
       if (k !== null && (k[0] !== w.dims[2] || k[1] !== w.dims[3])) return `kernel_shape [${k}] differs from the weights' [${w.dims.slice(2)}]`;
@@ -43,13 +112,24 @@ export const convOps: Record<string, OpHandler> = {
       const [, c, h, wd] = x.shape as number[];
       const group = attrInt(node, 'group', 1);
       if (c !== i * group) fail(`${where(node)}: weights [${w.dims}] with group ${group} expect ${i * group} input channels, got ${c}`);
-      if (group !== 1 && (group !== c || o % c !== 0)) fail(`${where(node)}: group ${group} with ${o} outputs is not a depthwise convolution of ${c} channels`);
       const win = resolveWindow(node, [kh, kw], h, wd);
       let sym = b.form(x, 'nhwc');
       if (win.keras === null) sym = b.apply(new ZeroPadding2D({ name: b.layerName(node, '_pad'), padding: win.pads }), sym);
       const common = { name: b.layerName(node), kernelSize: win.kernel, strides: win.strides, dilationRate: win.dilations,
         padding: win.keras ?? 'valid', useBias: bias !== undefined, activation: fusedActivation(node),
         ...(bias ? { biasInitializer: dataInitializer(bias.data) } : {}) };
+      if (group !== 1 && group !== c) {
+        // Grouped (not depthwise): one Conv2D per group on its slice of the channels, concatenated.
+        const og = o / group, parts = [];
+        for (let k = 0; k < group; k++) {
+          const part = b.apply(new OnnxOp({ name: b.layerName(node, `_in${k}`), op: 'slice', attrs: { begin: [0, 0, 0, k * i], size: [-1, -1, -1, i] } }), sym);
+          const wk = w.data.subarray(k * og * i * kh * kw, (k + 1) * og * i * kh * kw);
+          parts.push(b.apply(new Conv2D({ ...common, name: b.layerName(node, `_g${k}`), filters: og, kernelInitializer: dataInitializer(oihwToHwio(wk, [og, i, kh, kw])),
+            ...(bias ? { biasInitializer: dataInitializer(bias.data.subarray(k * og, (k + 1) * og)) } : {}) }), part));
+        }
+        b.set(node.outputs[0], Val.of('nhwc', b.apply(new Concatenate({ name: b.layerName(node), axis: -1 }), parts)));
+        return;
+      }
       const layer = group === 1
         ? new Conv2D({ ...common, filters: o, kernelInitializer: dataInitializer(oihwToHwio(w.data, w.dims)) })
         : new DepthwiseConv2D({ ...common, depthMultiplier: o / c, depthwiseInitializer: dataInitializer(depthwiseToHwcm(w.data, w.dims, c)) });

@@ -8,6 +8,7 @@ import { dataInitializer, graphConstant, type Builder, type OpHandler } from '..
 import { rowsChwToHwc, transpose2d, Val, type Form } from '../layout.js';
 import type { OnnxNode } from '../graph.js';
 import { fusedActivation } from './conv.js';
+import { OnnxOp } from '../op_layer.js';
 
 /** The form a Dense should read a value in: hwcFlat when that avoids a transpose, else ONNX's. */
 function denseForm(x: Val): Form {
@@ -37,7 +38,9 @@ export const denseOps: Record<string, OpHandler> = {
       if ((node.inputs[2] ?? '') === '') return null;
       const n = w.dims[attrInt(node, 'transB', 0) ? 0 : 1];
       if (c === undefined || c.dtype !== 'float32') return 'C (input 2) must be a float32 constant';
-      if (c.data.length !== 1 && c.data.length !== n) return `C [${c.dims}] must broadcast as a row of ${n} (a per-row C is not supported)`;
+      if (c.dims.length > 2 || (c.dims.length === 2 && c.dims[1] !== 1 && c.dims[1] !== n) || (c.dims.length === 1 && c.dims[0] !== 1 && c.dims[0] !== n)) {
+        return `C [${c.dims}] does not broadcast to [M, ${n}]`;
+      }
       return null;
     },
     build: (node, b) => {
@@ -47,18 +50,36 @@ export const denseOps: Record<string, OpHandler> = {
       const kernel = transB ? transpose2d(w.data, n, k) : Float32Array.from(w.data);
       if (alpha !== 1) for (let i = 0; i < kernel.length; i++) kernel[i] *= alpha;
       const c = (node.inputs[2] ?? '') !== '' ? b.floatConstant(node, 2, 'C') : undefined;
-      const bias = c === undefined || beta === 0 ? null : Float32Array.from({ length: n }, (_, j) => beta * c.data[c.data.length === 1 ? 0 : j]);
-      dense(node, b, kernel, k, n, bias);
+      const perRow = c !== undefined && c.dims.length === 2 && c.dims[0] !== 1;
+      const bias = c === undefined || beta === 0 || perRow ? null : Float32Array.from({ length: n }, (_, j) => beta * c.data[c.data.length === 1 ? 0 : j]);
+      if (!perRow) { dense(node, b, kernel, k, n, bias); return; }
+      // A C with one row per sample (M rows: a static batch) is added after the Dense, as a constant of that shape.
+      const rows = b.tensor(node, 0).shape[0];
+      if (rows !== c.dims[0]) fail(`${where(node)}: C [${c.dims}] has one row per sample, but the batch is ${rows ?? 'dynamic'}`);
+      const out = `${node.outputs[0]}/lepton_gemm`;
+      dense({ ...node, outputs: [out] }, b, kernel, k, n, null);
+      const y = b.apply(new OnnxOp({ name: b.layerName(node, '_c'), op: 'add', constantShape: c.dims,
+        constantInitializer: dataInitializer(Float32Array.from(c.data, (v) => beta * v)) }), b.form(b.tensor({ ...node, inputs: [out] }, 0), 'onnx'));
+      b.set(node.outputs[0], Val.of('onnx', y));
     },
   },
   MatMul: {
     check: (node, g) => {
       const w = graphConstant(g, node, 1);
       if (graphConstant(g, node, 0) !== undefined) return 'a constant left side is not supported';
-      if (w === undefined || w.dtype !== 'float32' || w.dims.length !== 2) return 'only a float32 constant matrix as the right side is supported';
+      if ((node.inputs[1] ?? '') === '' || (w !== undefined && (w.dtype !== 'float32' || w.dims.length !== 2))) {
+        return 'the right side must be computed or a float32 constant matrix';
+      }
       return null;
     },
     build: (node, b) => {
+      if (b.constant(node, 1) === undefined) {
+        // Two computed tensors: a batched matrix product in ONNX's layout (one rank, one batch).
+        const x = b.tensor(node, 0), y = b.tensor(node, 1);
+        const out = b.apply(new OnnxOp({ name: b.layerName(node), op: 'matMul' }), [b.form(x, 'onnx'), b.form(y, 'onnx')]);
+        b.set(node.outputs[0], Val.of('onnx', out));
+        return;
+      }
       const w = b.floatConstant(node, 1, 'the right side');
       // An Add of a constant after it, folded in as its bias (fold.ts).
       const bias = node.attrs.get('lepton.bias') as string | undefined;

@@ -13,9 +13,13 @@ import { denseOps } from './dense.js';
 import { normOps } from './norm.js';
 import { poolOps } from './pool.js';
 import { shapeOps } from './shape.js';
+import { transformOps } from './transform.js';
+import { resizeOps } from './resize.js';
+import { recurrentOps } from './recurrent.js';
+import { reduceOps } from './reduce.js';
 
 export const OPS: Record<string, OpHandler> = {
-  ...activationOps, ...binaryOps, ...convOps, ...denseOps, ...normOps, ...poolOps, ...shapeOps,
+  ...activationOps, ...binaryOps, ...convOps, ...denseOps, ...normOps, ...poolOps, ...shapeOps, ...transformOps, ...resizeOps, ...recurrentOps, ...reduceOps,
   // Constant nodes are constants before import (fold.ts); one left here has a form that is not supported.
   Constant: { check: () => 'only tensor, float(s) and int(s) values are supported', build: () => undefined },
 };

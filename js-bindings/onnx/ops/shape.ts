@@ -7,6 +7,7 @@ import { attrInt, where } from '../attrs.js';
 import { fail } from '../decode.js';
 import { graphConstant, type Builder, type OpHandler } from '../builder.js';
 import { Val } from '../layout.js';
+import { OnnxOp } from '../op_layer.js';
 import type { OnnxNode } from '../graph.js';
 
 const show = (s: (number | null)[]) => `[${s.map((d) => d ?? 'N')}]`;
@@ -31,8 +32,18 @@ function flatten(node: OnnxNode, b: Builder, x: Val): void {
 
 export const shapeOps: Record<string, OpHandler> = {
   Flatten: {
-    check: (node) => (attrInt(node, 'axis', 1) !== 1 ? `axis ${attrInt(node, 'axis', 1)} is not supported (only 1, keeping the batch)` : null),
-    build: (node, b) => flatten(node, b, b.tensor(node, 0)),
+    build: (node, b) => {
+      const x = b.tensor(node, 0);
+      const raw = attrInt(node, 'axis', 1);
+      const axis = raw < 0 ? raw + x.rank : raw;
+      if (axis < 0 || axis > x.rank) fail(`${where(node)}: axis ${raw} is out of range for rank ${x.rank}`);
+      if (axis === 1) { flatten(node, b, x); return; }
+      // Another axis folds the batch into a dimension: [1, everything] or [N * leading, trailing].
+      const trailing = x.shape.slice(axis);
+      if (trailing.some((d) => d === null)) fail(`${where(node)}: axis ${raw} of ${show(x.shape)} needs static trailing dimensions`);
+      const shape = axis === 0 ? [1, -1] : [-1, trailing.reduce<number>((a, d) => a * d!, 1)];
+      b.set(node.outputs[0], Val.of('onnx', b.apply(new OnnxOp({ name: b.layerName(node), op: 'reshape', attrs: { shape } }), b.form(x, 'onnx'))));
+    },
   },
   Reshape: {
     check: (node, g) => {

@@ -1,0 +1,127 @@
+// LSTM and GRU → Lepton's (Keras's) LSTM / GRU layers, one per direction (the reverse one with
+// goBackwards, its outputs put back in time order). ONNX's gate blocks are reordered at import
+// (LSTM: ONNX i, o, f, c → Keras i, f, c, o; GRU: z, r, h in both), W [dirs, G·H, I] and
+// R [dirs, G·H, H] transposed to Keras's kernel [I, G·H] and recurrent kernel [H, G·H], and
+// B's two halves (Wb, Rb) summed into Keras's one bias. GRU maps only with linear_before_reset 0
+// (tfjs's reset-before form). Layout 1 ([B, T, I]) is Keras's; layout 0 ([T, B, I]) is taken
+// when its batch is 1 (the memory is the same as [1, T, I]). What does not map is refused:
+// peepholes, clip, input_forget, sequence_lens, initial states, activations other than the defaults.
+import { GRU, LSTM } from '../../layers/recurrent.js';
+import { Concatenate } from '../../layers/merge.js';
+import { Reshape } from '../../layers/core.js';
+import type { SymbolicTensor } from '../../layers/layer.js';
+import { OnnxOp } from '../op_layer.js';
+import { attrInt, attrString, where } from '../attrs.js';
+import { fail } from '../decode.js';
+import { dataInitializer, graphConstant, type Builder, type OpHandler } from '../builder.js';
+import { Val } from '../layout.js';
+import type { OnnxGraph, OnnxNode } from '../graph.js';
+
+interface Kind {
+  gates: number;
+  /** For each Keras gate block, the ONNX block it comes from. */
+  order: number[];
+  defaults: string[];
+  states: number;
+}
+const KINDS: Record<string, Kind> = {
+  LSTM: { gates: 4, order: [0, 2, 3, 1], defaults: ['Sigmoid', 'Tanh', 'Tanh'], states: 2 },
+  GRU: { gates: 3, order: [0, 1, 2], defaults: ['Sigmoid', 'Tanh'], states: 1 },
+};
+const DIRECTIONS = ['forward', 'reverse', 'bidirectional'];
+
+function check(node: OnnxNode, g: OnnxGraph): string | null {
+  const kind = KINDS[node.opType];
+  for (const [i, role] of [[1, 'W'], [2, 'R']] as [number, string][]) {
+    const c = graphConstant(g, node, i);
+    if (c === undefined || c.dtype !== 'float32' || c.dims.length !== 3) return `${role} (input ${i}) must be a float32 constant of rank 3`;
+  }
+  if ((node.inputs[3] ?? '') !== '' && graphConstant(g, node, 3)?.dtype !== 'float32') return 'B (input 3) must be a float32 constant';
+  const unsupported: [number, string][] = [[4, 'sequence_lens'], [5, 'initial_h'], [6, 'initial_c'], [7, 'P (peepholes)']];
+  for (const [i, what] of unsupported) if ((node.inputs[i] ?? '') !== '') return `${what} (input ${i}) is not supported`;
+  if (node.attrs.has('clip')) return 'clip is not supported';
+  if (attrInt(node, 'input_forget', 0) !== 0) return 'input_forget is not supported';
+  if (node.opType === 'GRU' && attrInt(node, 'linear_before_reset', 0) !== 0) return 'linear_before_reset 1 is not supported (only tfjs\'s reset-before form, 0)';
+  if (node.attrs.has('activation_alpha') || node.attrs.has('activation_beta')) return 'activation_alpha / activation_beta are not supported';
+  const acts = node.attrs.get('activations');
+  if (acts !== undefined && (!Array.isArray(acts) || acts.some((a, i) => String(a).toLowerCase() !== kind.defaults[i % kind.defaults.length].toLowerCase()))) {
+    return `activations ${JSON.stringify(acts)} are not supported (only the defaults ${kind.defaults.join(', ')})`;
+  }
+  const dir = attrString(node, 'direction', 'forward');
+  if (!DIRECTIONS.includes(dir)) return `direction ${JSON.stringify(dir)} is not one of ${DIRECTIONS.join(', ')}`;
+  const layout = attrInt(node, 'layout', 0);
+  if (layout !== 0 && layout !== 1) return `layout ${layout} is not 0 or 1`;
+  return null;
+}
+
+/** Rows [G·H, K] of one direction in ONNX's gate order → Keras's [K, G·H] in its own. */
+function toKeras(w: Float32Array, kind: Kind, h: number, k: number): Float32Array {
+  const gh = kind.gates * h, out = new Float32Array(gh * k);
+  for (let kg = 0; kg < kind.gates; kg++) {
+    for (let u = 0; u < h; u++) {
+      const row = (kind.order[kg] * h + u) * k;
+      for (let i = 0; i < k; i++) out[i * gh + kg * h + u] = w[row + i];
+    }
+  }
+  return out;
+}
+
+function build(node: OnnxNode, b: Builder): void {
+  const kind = KINDS[node.opType];
+  const x = b.tensor(node, 0);
+  if (x.rank !== 3) fail(`${where(node)}: expects an input of rank 3, got [${x.shape.map((d) => d ?? 'N')}]`);
+  const layout = attrInt(node, 'layout', 0);
+  const w = b.floatConstant(node, 1, 'W'), r = b.floatConstant(node, 2, 'R');
+  const dirs = attrString(node, 'direction', 'forward') === 'bidirectional' ? 2 : 1;
+  const [, gh, inputs] = w.dims;
+  const h = attrInt(node, 'hidden_size', gh / kind.gates);
+  if (w.dims[0] !== dirs || gh !== kind.gates * h || r.dims.join() !== [dirs, gh, h].join()) {
+    fail(`${where(node)}: W [${w.dims}] and R [${r.dims}] do not fit ${dirs} direction(s) of ${kind.gates} gates x hidden_size ${h}`);
+  }
+  const bias = (node.inputs[3] ?? '') !== '' ? b.floatConstant(node, 3, 'B') : undefined;
+  if (bias !== undefined && bias.dims.join() !== [dirs, 2 * gh].join()) fail(`${where(node)}: B [${bias.dims}] must be [${dirs}, ${2 * gh}]`);
+  // Keras's [B, T, I]: layout 1 as it is; layout 0 ([T, B, I]) when B is 1, by a reshape.
+  const [t, batch, features] = layout === 0 ? x.shape : [x.shape[1], x.shape[0], x.shape[2]];
+  let seq = b.form(x, 'onnx');
+  if (layout === 0) {
+    if (batch !== 1 || t === null) fail(`${where(node)}: layout 0 ([T, B, I]) needs a batch of 1 and a static T, got [${x.shape.map((d) => d ?? 'N')}]; export with layout 1 (batch first)`);
+    seq = b.apply(new OnnxOp({ name: b.layerName(node, '_batch_first'), op: 'reshape', attrs: { shape: [1, t, features!] } }), seq);
+  }
+  if (features !== inputs || t === null) fail(`${where(node)}: the input [${x.shape.map((d) => d ?? 'N')}] does not match W's ${inputs} features (or has no static time length)`);
+  const states = kind.states;
+  const wantStates = node.outputs.slice(1).some((o) => o !== '');
+  const ys: SymbolicTensor[] = [], hs: SymbolicTensor[][] = Array.from({ length: states }, () => []);
+  for (let d = 0; d < dirs; d++) {
+    const per = (a: Float32Array, size: number) => a.subarray(d * size, (d + 1) * size);
+    const bsum = bias === undefined ? undefined : Float32Array.from({ length: gh }, (_, j) => {
+      const kg = Math.floor(j / h), u = j % h, src = kind.order[kg] * h + u;
+      return bias.data[d * 2 * gh + src] + bias.data[d * 2 * gh + gh + src];
+    });
+    const args = { name: b.layerName(node, dirs === 2 ? (d === 0 ? '_forward' : '_backward') : ''), units: h, activation: 'tanh' as const,
+      recurrentActivation: 'sigmoid' as const, returnSequences: true, returnState: wantStates, goBackwards: d === 1 || attrString(node, 'direction', 'forward') === 'reverse',
+      useBias: bsum !== undefined, kernelInitializer: dataInitializer(toKeras(per(w.data, gh * inputs), kind, h, inputs)),
+      recurrentInitializer: dataInitializer(toKeras(per(r.data, gh * h), kind, h, h)), ...(bsum ? { biasInitializer: dataInitializer(bsum) } : {}) };
+    const layer = node.opType === 'LSTM' ? new LSTM({ ...args, unitForgetBias: false }) : new GRU(args);
+    b.layers.push(layer);
+    const outs = wantStates ? layer.applyMulti(seq) : [b.apply(layer, seq)];
+    let y = outs[0];
+    // A backwards layer's sequence comes in processing order: back to time order.
+    if (args.goBackwards) y = b.apply(new OnnxOp({ name: b.layerName(node, '_time_order'), op: 'take', attrs: { axis: 1, indices: Array.from({ length: t }, (_, i) => t - 1 - i) } }), y);
+    ys.push(b.apply(new Reshape({ name: b.layerName(node, '_y'), targetShape: [t, 1, h] }), y));
+    for (let s = 0; s < states && wantStates; s++) hs[s].push(b.apply(new Reshape({ name: b.layerName(node, '_state'), targetShape: [1, h] }), outs[1 + s]));
+  }
+  const join = (list: SymbolicTensor[], axis: number) => (list.length === 1 ? list[0] : b.apply(new Concatenate({ name: b.layerName(node, '_concat'), axis }), list));
+  // Layout 1: Y [B, T, dirs, H], states [B, dirs, H]. Layout 0 (batch 1): Y [T, dirs, 1, H], states [dirs, 1, H].
+  const out = (sym: SymbolicTensor, shape0: number[]) => (layout === 1 ? sym
+    : b.apply(new OnnxOp({ name: b.layerName(node, '_time_major'), op: 'reshape', attrs: { shape: shape0 } }), sym));
+  if ((node.outputs[0] ?? '') !== '') b.set(node.outputs[0], Val.of('onnx', out(join(ys, 2), [t, dirs, 1, h])));
+  for (let s = 0; s < states; s++) {
+    const name = node.outputs[1 + s] ?? '';
+    if (name !== '') b.set(name, Val.of('onnx', out(join(hs[s], 1), [dirs, 1, h])));
+  }
+}
+
+export const recurrentOps: Record<string, OpHandler> = {
+  LSTM: { check, build },
+  GRU: { check, build },
+};

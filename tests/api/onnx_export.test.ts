@@ -12,6 +12,7 @@ import { fromOnnx, SUPPORTED_OPS, toOnnx } from '../../js-bindings/onnx/index.js
 import { expectError, noLeak } from '../helpers/api.js';
 import { mnistCnn } from '../helpers/cnn.js';
 import { assertClose, GraphBuilder, randoms } from '../helpers/onnx.js';
+import onnxProto from 'onnx-proto';
 
 ort.env.wasm.numThreads = 1;
 ort.env.logLevel = 'error';
@@ -37,6 +38,13 @@ function runLepton(model: { predict(x: lp.Tensor | lp.Tensor[]): lp.Tensor | lp.
   const data = outs.map((o) => Float32Array.from(o.dataSync() as Float32Array));
   lp.dispose([...outs, ...xs]);
   return data;
+}
+
+/** How many nodes of each op type the exported graph has. */
+function opCounts(bytes: Uint8Array): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const n of onnxProto.onnx.ModelProto.decode(bytes).graph!.node!) counts[n.opType!] = (counts[n.opType!] ?? 0) + 1;
+  return counts;
 }
 
 /** Random float inputs for the model's input shapes at a batch size. */
@@ -92,9 +100,13 @@ describe('toOnnx: f32 layers against onnxruntime-web', () => {
       lp.layers.dense({ units: 4, activation: 'softmax' }),
     ]);
     randomizeWeights(m, 3);
-    const bytes = await agreeWithOrt(m, 'cnn');
+    const ops = opCounts(await agreeWithOrt(m, 'cnn'));
     m.dispose();
-    assert.ok(bytes.length > 1000);
+    // One Transpose to NCHW at the input; the flatten's order is in the Gemm's rows, the zero
+    // padding in the separable conv's pads.
+    assert.equal(ops.Transpose, 1);
+    assert.equal(ops.Pad, undefined);
+    assert.equal(ops.Conv, 6);
   });
 
   it('a functional graph: Add / Subtract / Multiply / Concatenate (channels and rows), global pools, softmax over channels', async () => {
@@ -114,6 +126,21 @@ describe('toOnnx: f32 layers against onnxruntime-web', () => {
     randomizeWeights(m, 5);
     await agreeWithOrt(m, 'functional');
     m.dispose();
+  });
+
+  it('a flattened NCHW value through BN and an activation into a Dense (rows permuted) and a Reshape (NHWC order)', async () => {
+    const x = lp.input({ shape: [5, 4, 3] });
+    const c = lp.layers.conv2d({ filters: 3, kernelSize: 2, activation: 'relu' }).apply(x);
+    let f = lp.layers.flatten().apply(c);
+    f = lp.layers.batchNormalization().apply(f);
+    f = lp.layers.activation({ activation: 'tanh' }).apply(f);
+    const d = lp.layers.dense({ units: 4 }).apply(f);
+    const r = lp.layers.reshape({ targetShape: [4, 9] }).apply(f);
+    const m = lp.model({ inputs: x, outputs: [d, r] });
+    randomizeWeights(m, 15);
+    const ops = opCounts(await agreeWithOrt(m, 'flattened'));
+    m.dispose();
+    assert.equal(ops.Transpose, 2); // in, and back to NHWC for the Reshape only
   });
 
   it('activations, BN on rank 2 and 3, Reshape, Permute, LayerNormalization, Dense on rank 3', async () => {
@@ -276,7 +303,8 @@ describe('toOnnx: int8 QuantizedModels in QDQ form', () => {
     const range = Math.max(...Array.from(want, Math.abs));
     let maxAbs = 0;
     for (let i = 0; i < want.length; i++) maxAbs = Math.max(maxAbs, Math.abs(want[i] - got[i]));
-    assert.ok(maxAbs <= 0.05 * range, `max |ORT - Lepton| ${maxAbs} of outputs up to ${range}`);
+    console.log(`  int8 model with fallbacks: max |ORT - Lepton| ${maxAbs.toExponential(2)} of outputs up to ${range.toFixed(3)}`);
+    assert.ok(maxAbs <= 0.02 * range, `max |ORT - Lepton| ${maxAbs} of outputs up to ${range}`);
     lp.dispose([cal]);
     q.dispose();
     m.dispose();

@@ -43,7 +43,8 @@ function writeLayers(model: LayersModel, opts: ExportOptions): Uint8Array {
     try {
       vals.set(node.outputs[0].id, LAYER_EXPORTS[node.layer.className].emit(w, node.layer, ins, node.outputs[0].shape));
     } catch (e) {
-      throw new Error(`toOnnx: ${node.layer.name} (${node.layer.className}): ${(e as Error).message}`);
+      const msg = (e as Error).message;
+      throw new Error(msg.startsWith('toOnnx:') ? msg : `toOnnx: ${node.layer.name} (${node.layer.className}): ${msg}`);
     }
   }
   const outputs = graphOutputs(w, model.outputs.map((s, i) => ({ v: vals.get(s.id)!, name: model.outputs.length === 1 ? 'output' : `output_${i}` })));

@@ -11,9 +11,10 @@ import type { SymbolicShape } from '../layers/layer.js';
 import type { QuantizedModel } from '../quantize/model.js';
 import type { MatStep } from '../quantize/steps.js';
 import { QMAX, QMIN, type QParams } from '../quantize/params.js';
-import { activate, EXPORTED_ACTIVATIONS, LAYER_EXPORTS, layerProblem } from './export_layers.js';
-import { encodeModel, graphOutputs, hwcmToDepthwise, hwioToOihw, OnnxWriter, rowsHwcToChw, XVal, type ExportOptions, type Form,
-  type OnnxWriter as Writer } from './export_writer.js';
+import { LAYER_EXPORTS, layerProblem } from './export_layers.js';
+import { activate, EXPORTED_ACTIVATIONS } from './export_activations.js';
+import { encodeModel, graphOutputs, OnnxWriter, XVal, type ExportOptions, type Form, type OnnxWriter as Writer } from './export_writer.js';
+import { hwcmToDepthwise, hwioToOihw, rowsHwcToChw } from './export_weights.js';
 
 /** Lines naming every step that cannot be exported (empty when all can). */
 export function quantizedProblems(q: QuantizedModel): string[] {
@@ -149,7 +150,8 @@ export function writeQuantized(model: QuantizedModel, opts: ExportOptions): Uint
           const shape = l.computeOutputShape(s.node.listInput ? ins.map((v) => v.shape) : ins[0].shape);
           vals[s.out] = LAYER_EXPORTS[l.className].emit(w, l, ins, shape);
         } catch (e) {
-          throw new Error(`toOnnx: ${l.name} (${l.className}): ${(e as Error).message}`);
+          const msg = (e as Error).message;
+          throw new Error(msg.startsWith('toOnnx:') ? msg : `toOnnx: ${l.name} (${l.className}): ${msg}`);
         }
         break;
       }

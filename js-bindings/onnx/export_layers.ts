@@ -14,65 +14,13 @@ import { Concatenate } from '../layers/merge.js';
 import { Permute } from '../layers/permute.js';
 import { Embedding } from '../layers/embedding.js';
 import { LayerNormalization } from '../layers/layer_normalization.js';
-import { OnnxOp } from './op_layer.js';
-import { float, hwcmToDepthwise, hwioToOihw, nchwAxis, NHWC_TO_NCHW, padded, rowsHwcToChw, unpadded, XVal, type Form,
-  type OnnxWriter } from './export_writer.js';
+import type { OnnxOp } from './op_layer.js';
+import { float, nchwAxis, padded, unpadded, XVal, type Form, type OnnxWriter } from './export_writer.js';
+import { hwcmToDepthwise, hwioToOihw, rowsHwcToChw } from './export_weights.js';
+import { activate, EXPORTED_ACTIVATIONS } from './export_activations.js';
+import { emitOnnxOp, ONNX_OPS } from './export_onnx_op.js';
 
 const values = (v: Variable): Float32Array => Float32Array.from(v.dataSync() as Float32Array);
-
-// ---- activations ----------------------------------------------------------------------------
-
-const SELU_ALPHA = 1.6732632423543772, SELU_GAMMA = 1.0507009873554805;
-
-/** Element-wise activations (any form, any rank): input name → output name. */
-const ELEMENTWISE: Record<string, (w: OnnxWriter, x: string, out: string) => string> = {
-  relu: (w, x, o) => w.node('Relu', [x], o),
-  relu6: (w, x, o) => w.node('Clip', [x, w.scalar(0), w.scalar(6)], o),
-  leakyrelu: (w, x, o) => w.node('LeakyRelu', [x], o, { alpha: float(0.2) }),
-  elu: (w, x, o) => w.node('Elu', [x], o, { alpha: float(1) }),
-  sigmoid: (w, x, o) => w.node('Sigmoid', [x], o),
-  tanh: (w, x, o) => w.node('Tanh', [x], o),
-  // Lepton's gelu is the exact form, 0.5·x·(1 + erf(x/√2)) (ONNX's Gelu op needs opset 20).
-  gelu: (w, x, o) => w.node('Mul', [w.node('Mul', [x, w.scalar(0.5)], `${o}_half`),
-    w.node('Add', [w.node('Erf', [w.node('Mul', [x, w.scalar(Math.SQRT1_2)], `${o}_scaled`)], `${o}_erf`), w.scalar(1)], `${o}_1erf`)], o),
-  selu: (w, x, o) => w.node('Selu', [x], o, { alpha: float(SELU_ALPHA), gamma: float(SELU_GAMMA) }),
-  softplus: (w, x, o) => w.node('Softplus', [x], o),
-  softsign: (w, x, o) => w.node('Softsign', [x], o),
-  swish: (w, x, o) => w.node('Mul', [x, w.node('Sigmoid', [x], `${o}_sigmoid`)], o),
-  mish: (w, x, o) => w.node('Mul', [x, w.node('Tanh', [w.node('Softplus', [x], `${o}_softplus`)], `${o}_tanh`)], o),
-  hardsigmoid: (w, x, o) => w.node('HardSigmoid', [x], o, { alpha: float(0.2), beta: float(0.5) }),
-};
-const OVER_AXIS: Record<string, string> = { softmax: 'Softmax', logsoftmax: 'LogSoftmax' };
-
-export const EXPORTED_ACTIVATIONS = ['linear', ...Object.keys(ELEMENTWISE), ...Object.keys(OVER_AXIS)];
-
-/** One input-shaped node on x in the form it prefers; the output keeps that form. */
-function sameForm(w: OnnxWriter, x: XVal, make: (name: string, form: Form) => string): XVal {
-  const form = x.preferred();
-  return XVal.of(form, make(w.form(x, form), form), x.shape, x.hwc);
-}
-
-/** The ONNX axis of Lepton axis `axis` of x in `form`, or null when that form cannot take it. */
-function axisIn(x: XVal, form: Form, axis: number): number | null {
-  const a = axis < 0 ? axis + x.rank : axis;
-  if (form === 'nchw') return nchwAxis(a);
-  if (form === 'chwFlat') return a === 1 ? 1 : null; // the whole feature axis only (order-free ops)
-  return a;
-}
-
-/** Softmax / LogSoftmax over one Lepton axis (in the input's form when it can). */
-function overAxis(w: OnnxWriter, op: string, x: XVal, axis: number, out: string): XVal {
-  let form = x.preferred();
-  if (axisIn(x, form, axis) === null) form = 'keras';
-  return XVal.of(form, w.node(op, [w.form(x, form)], out, { axis: axisIn(x, form, axis)! }), x.shape, x.hwc);
-}
-
-/** A named activation (tfjs-layers' names, lower-cased) after a layer's output. */
-export function activate(w: OnnxWriter, name: string, x: XVal, out: string): XVal {
-  if (name === 'linear') return x;
-  if (Object.hasOwn(OVER_AXIS, name)) return overAxis(w, OVER_AXIS[name], x, -1, out);
-  return sameForm(w, x, (n) => ELEMENTWISE[name](w, n, out));
-}
 
 // ---- windows --------------------------------------------------------------------------------
 
@@ -235,58 +183,6 @@ function emitLayerNorm(w: OnnxWriter, l: LayerNormalization, x: XVal, out: Symbo
   const beta = l.beta ? [w.floats(`${l.name}/beta`, [n], values(l.beta))] : [];
   return XVal.of('keras', w.node('LayerNormalization', [w.form(x, 'keras'), gamma, ...beta], l.name,
     { axis: -1, epsilon: float(l.epsilon) }), out);
-}
-
-// OnnxOp layers (what fromOnnx makes for ops without a Keras layer).
-type OpAttrs = Record<string, number | number[] | number[][]>;
-const ONNX_UNARY: Record<string, (w: OnnxWriter, x: string, o: string, a: OpAttrs) => string> = {
-  leakyRelu: (w, x, o, a) => w.node('LeakyRelu', [x], o, { alpha: float(a.alpha as number) }),
-  elu: (w, x, o, a) => w.node('Elu', [x], o, { alpha: float(a.alpha as number) }),
-  selu: (w, x, o, a) => w.node('Selu', [x], o, { alpha: float(a.alpha as number), gamma: float(a.gamma as number) }),
-  hardSigmoid: (w, x, o, a) => w.node('HardSigmoid', [x], o, { alpha: float(a.alpha as number), beta: float(a.beta as number) }),
-  clip: (w, x, o, a) => w.node('Clip', [x, w.scalar(a.min as number), w.scalar(a.max as number)], o),
-};
-const ONNX_BINARY: Record<string, [string, boolean]> = {
-  add: ['Add', false], sub: ['Sub', false], mul: ['Mul', false], div: ['Div', false], subFrom: ['Sub', true], divFrom: ['Div', true],
-};
-const ONNX_OPS = [...Object.keys(ONNX_UNARY), ...Object.keys(ONNX_BINARY), 'softmax', 'logSoftmax', 'pad'];
-
-/** A constant in Lepton's layout, as the form x is read in (NCHW: leading ones added, then transposed). */
-function constantFor(w: OnnxWriter, name: string, data: Float32Array, dims: number[], form: Form): string {
-  if (form !== 'nchw') return w.floats(name, dims, data);
-  const [n, h, wd, c] = [...new Array<number>(4 - dims.length).fill(1), ...dims];
-  const out = new Float32Array(data.length);
-  for (let a = 0; a < n; a++) for (let y = 0; y < h; y++) for (let x = 0; x < wd; x++) for (let ch = 0; ch < c; ch++) {
-    out[((a * c + ch) * h + y) * wd + x] = data[((a * h + y) * wd + x) * c + ch];
-  }
-  return w.floats(name, [n, c, h, wd], out);
-}
-
-function emitOnnxOp(w: OnnxWriter, l: OnnxOp, ins: XVal[], out: SymbolicShape): XVal {
-  const x = ins[0];
-  if (Object.hasOwn(ONNX_UNARY, l.op)) return sameForm(w, x, (n) => ONNX_UNARY[l.op](w, n, l.name, l.attrs));
-  if (l.op === 'softmax' || l.op === 'logSoftmax') return overAxis(w, l.op === 'softmax' ? 'Softmax' : 'LogSoftmax', x, l.attrs.axis as number, l.name);
-  if (l.op === 'pad') {
-    const p = l.attrs.paddings as number[][];
-    if (x.rank === 4 && [0, 3].every((d) => p[d][0] === 0 && p[d][1] === 0)) {
-      return padded(x, out, [p[1][0], p[2][0], p[1][1], p[2][1]], l.attrs.value as number);
-    }
-    const form: Form = x.rank === 4 && x.preferred() === 'nchw' ? 'nchw' : 'keras';
-    const order = form === 'nchw' ? NHWC_TO_NCHW : p.map((_, i) => i);
-    const pads = [...order.map((d) => p[d][0]), ...order.map((d) => p[d][1])];
-    return XVal.of(form, w.node('Pad', [w.form(x, form), w.int64s(`${l.name}/pads`, pads), w.scalar(l.attrs.value as number)], l.name), out);
-  }
-  const [op, constantFirst] = ONNX_BINARY[l.op];
-  if (l.constant !== null) {
-    const dims = l.constant.shape;
-    const form: Form = x.rank === 4 && dims.length <= 4 && x.preferred() === 'nchw' ? 'nchw' : 'keras';
-    const c = constantFor(w, `${l.name}/constant`, values(l.constant), [...dims], form);
-    const xs = w.form(x, form);
-    return XVal.of(form, w.node(op, constantFirst ? [c, xs] : [xs, c], l.name), out);
-  }
-  const form: Form = ins.every((v) => v.rank === 4) && x.preferred() === 'nchw' ? 'nchw' : 'keras';
-  const [a, b] = ins.map((v) => w.form(v, form));
-  return XVal.of(form, w.node(op, constantFirst ? [b, a] : [a, b], l.name), out);
 }
 
 const one = (f: (w: OnnxWriter, l: never, x: XVal, out: SymbolicShape) => XVal): LayerExport['emit'] =>

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-web';
 import * as lp from '../../js-bindings/index.js';
 import * as node from '../../js-bindings/node.js';
-import { fromOnnx, SUPPORTED_OPS, toOnnx } from '../../js-bindings/onnx/index.js';
+import { fromOnnx, OnnxOp, SUPPORTED_OPS, toOnnx } from '../../js-bindings/onnx/index.js';
 import { expectError, noLeak } from '../helpers/api.js';
 import { mnistCnn } from '../helpers/cnn.js';
 import { assertClose, GraphBuilder, randoms } from '../helpers/onnx.js';
@@ -197,6 +197,47 @@ describe('toOnnx: f32 layers against onnxruntime-web', () => {
     // The NCHW → NHWC permutes of the import fold away: no Transpose in the exported graph.
     assert.equal(new TextDecoder('latin1').decode(bytes).includes('Transpose'), false);
     imported.dispose();
+  });
+});
+
+describe('toOnnx: the rest of the OnnxOp layers', () => {
+  it('Elu / Selu / HardSigmoid with ONNX attributes, constant-first Sub and Div, a tensor Div, a counted zero pad', async () => {
+    const g = new GraphBuilder().input('x', ['N', 4, 6, 6]).output('y')
+      .node('Conv', ['x', 'w', 'b'], ['c1'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] })
+      .node('Elu', ['c1'], ['e1'], { alpha: 0.5 })
+      .node('Selu', ['e1'], ['s1'], { alpha: 1.5, gamma: 1.1 })
+      .node('HardSigmoid', ['s1'], ['h1'], { alpha: 0.3, beta: 0.4 })
+      .node('Sub', ['k3', 'h1'], ['d1'])
+      .node('Div', ['d1', 'k4'], ['d2'])
+      .node('Add', ['h1', 'two'], ['h2'])
+      .node('Div', ['k5', 'h2'], ['d3'])
+      .node('Div', ['e1', 'h2'], ['d4'])
+      .node('Add', ['d2', 'd3'], ['a1'])
+      .node('Add', ['a1', 'd4'], ['a2'])
+      .node('AveragePool', ['a2'], ['p1'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 1 })
+      .node('Softmax', ['p1'], ['y'], { axis: 1 });
+    g.init('w', [4, 4, 3, 3]); g.init('b', [4]); g.init('k3', [4, 1, 1]); g.init('k4', [1], [1.7]); g.init('two', [1], [2]);
+    g.init('k5', [1, 6, 6]);
+    const imported = fromOnnx(g.encode());
+    const ops = new Set(imported.layers.filter((l) => l.className === 'OnnxOp').map((l) => (l as unknown as { op: string }).op));
+    for (const op of ['elu', 'selu', 'hardSigmoid', 'subFrom', 'div', 'divFrom']) assert.ok(ops.has(op), `imported as OnnxOp ${op}`);
+    const counts = opCounts(await agreeWithOrt(imported, 'imported ops'));
+    assert.equal(counts.Pad, 1); // a zero pad an average counts stays a Pad
+    assert.equal(counts.Transpose, undefined);
+    imported.dispose();
+  });
+
+  it('OnnxOp logSoftmax over an image axis, a pad of rows and channels, a broadcasting tensor Sub, on NCHW values', async () => {
+    const x = lp.input({ shape: [5, 4, 3] });
+    const c = lp.layers.conv2d({ filters: 3, kernelSize: 1 }).apply(x);
+    const ls = new OnnxOp({ op: 'logSoftmax', attrs: { axis: 1 } }).apply(c);
+    const pd = new OnnxOp({ op: 'pad', attrs: { paddings: [[0, 0], [1, 0], [0, 2], [1, 1]], value: 0.5 } }).apply(ls);
+    const pooled = lp.layers.reshape({ targetShape: [1, 1, 5] }).apply(lp.layers.globalAveragePooling2d().apply(pd));
+    const out = new OnnxOp({ op: 'sub', attrs: {} }).apply([pd, pooled]);
+    const m = lp.model({ inputs: x, outputs: out });
+    randomizeWeights(m, 19);
+    await agreeWithOrt(m, 'OnnxOp layers');
+    m.dispose();
   });
 });
 

@@ -339,7 +339,12 @@ describe('toOnnx: int8 QuantizedModels in QDQ form', () => {
     const q = lp.quantize(m, { mode: 'int8', calibrationData: cal });
     assert.ok(q.fallbacks.length > 0);
     const f = [{ data: randoms(32 * 200, 9, -1, 1), dims: [32, 10, 10, 2] }];
-    const want = (await runOrt(toOnnx(q), f))[0];
+    const bytes = toOnnx(q);
+    // a QuantizedModel loaded from its file exports the same graph
+    const loaded = lp.io.load<typeof q>(lp.io.save(q));
+    assert.deepEqual(toOnnx(loaded), bytes);
+    loaded.dispose();
+    const want = (await runOrt(bytes, f))[0];
     const got = runLepton(q, f)[0];
     const range = Math.max(...Array.from(want, Math.abs));
     let maxAbs = 0;

@@ -357,6 +357,35 @@ describe('toOnnx: int8 QuantizedModels in QDQ form', () => {
   });
 });
 
+describe('toOnnx: in and out', () => {
+  it('an NCHW ONNX CNN imported, quantized to int8 and exported: onnxruntime runs it as Lepton does, NCHW in and out', async () => {
+    const g = new GraphBuilder().input('x', ['N', 3, 12, 12]).output('y')
+      .node('Conv', ['x', 'w1', 'b1'], ['c1'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] })
+      .node('Relu', ['c1'], ['r1'])
+      .node('Conv', ['r1', 'w2', 'b2'], ['c2'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], group: 8 })
+      .node('Clip', ['c2', 'lo', 'hi'], ['r2'])
+      .node('GlobalAveragePool', ['r2'], ['p'])
+      .node('Flatten', ['p'], ['f'])
+      .node('Gemm', ['f', 'wg', 'bg'], ['y'], { transB: 1 });
+    g.init('w1', [8, 3, 3, 3]); g.init('b1', [8]); g.init('w2', [8, 1, 3, 3]); g.init('b2', [8]); g.init('lo', [], [0]); g.init('hi', [], [6]);
+    g.init('wg', [5, 8]); g.init('bg', [5]);
+    const imported = fromOnnx(g.encode());
+    const cal = lp.tensor(randoms(32 * 432, 3, -1, 1), [32, 3, 12, 12]);
+    const q = lp.quantize(imported, { mode: 'int8', calibrationData: cal });
+    const bytes = toOnnx(q);
+    const f = [{ data: randoms(16 * 432, 4, -1, 1), dims: [16, 3, 12, 12] }];
+    const want = (await runOrt(bytes, f))[0], got = runLepton(q, f)[0];
+    const range = Math.max(...Array.from(want, Math.abs));
+    let maxAbs = 0;
+    for (let i = 0; i < want.length; i++) maxAbs = Math.max(maxAbs, Math.abs(want[i] - got[i]));
+    assert.ok(maxAbs <= 0.02 * range, `max |ORT - Lepton| ${maxAbs} of outputs up to ${range}`);
+    assert.equal(opCounts(bytes).Transpose, undefined); // the import's NCHW → NHWC Permute is the NCHW view again
+    lp.dispose(cal);
+    q.dispose();
+    imported.dispose();
+  });
+});
+
 describe('toOnnx: errors', () => {
   it('one Error listing every layer that cannot be exported, before anything is written', () => {
     const ids = lp.input({ shape: [6] });

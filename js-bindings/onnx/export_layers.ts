@@ -4,7 +4,6 @@
 // check() says why a layer cannot be exported, from its config alone, so toOnnx can refuse a model
 // with one Error listing every such layer before it writes anything.
 import type { Layer, SymbolicShape } from '../layers/layer.js';
-import type { Variable } from '../variable.js';
 import { convInfo } from '../ops/conv_util.js';
 import { Activation, Dense, Reshape } from '../layers/core.js';
 import { Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D } from '../layers/conv.js';
@@ -16,11 +15,9 @@ import { Embedding } from '../layers/embedding.js';
 import { LayerNormalization } from '../layers/layer_normalization.js';
 import type { OnnxOp } from './op_layer.js';
 import { float, nchwAxis, padded, unpadded, XVal, type Form, type OnnxWriter } from './export_writer.js';
-import { hwcmToDepthwise, hwioToOihw, rowsHwcToChw } from './export_weights.js';
+import { hwcmToDepthwise, hwioToOihw, rowsHwcToChw, values } from './export_weights.js';
 import { activate, EXPORTED_ACTIVATIONS } from './export_activations.js';
 import { emitOnnxOp, ONNX_OPS } from './export_onnx_op.js';
-
-const values = (v: Variable): Float32Array => Float32Array.from(v.dataSync() as Float32Array);
 
 // ---- windows --------------------------------------------------------------------------------
 

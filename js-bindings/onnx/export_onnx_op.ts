@@ -1,12 +1,10 @@
 // OnnxOp layers (what fromOnnx makes for ONNX ops with no Keras layer) back to their ONNX ops, in
 // the form their input has where the op allows it (a constant operand is transposed to match).
 import type { SymbolicShape } from '../layers/layer.js';
-import type { Variable } from '../variable.js';
 import type { OnnxOp } from './op_layer.js';
 import { overAxis, sameForm } from './export_activations.js';
 import { float, NHWC_TO_NCHW, padded, XVal, type Form, type OnnxWriter } from './export_writer.js';
-
-const values = (v: Variable): Float32Array => Float32Array.from(v.dataSync() as Float32Array);
+import { values } from './export_weights.js';
 
 type OpAttrs = Record<string, number | number[] | number[][]>;
 const ONNX_UNARY: Record<string, (w: OnnxWriter, x: string, o: string, a: OpAttrs) => string> = {

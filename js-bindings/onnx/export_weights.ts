@@ -1,4 +1,8 @@
 // Lepton's weight layouts → ONNX's, for float32 and int8 weights alike.
+import type { Variable } from '../variable.js';
+
+/** A weight's values (a copy). */
+export const values = (v: Variable): Float32Array => Float32Array.from(v.dataSync() as Float32Array);
 
 /** Rows of a [h*w*c, n] matrix reordered from NHWC's (h, w, c) flatten order to NCHW's (c, h, w). */
 export function rowsHwcToChw<T extends Float32Array | Int8Array>(m: T, [h, w, c]: number[], n: number): T {

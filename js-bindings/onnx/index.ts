@@ -24,3 +24,7 @@ export function fromOnnx(bytes: Uint8Array | ArrayBuffer, opts: ImportOptions = 
     throw message.startsWith('fromOnnx:') ? e : new Error(`fromOnnx: ${message}`);
   }
 }
+
+// ONNX export: toOnnx(model) → bytes (f32 LayersModels; int8 QuantizedModels in QDQ form).
+export { toOnnx, EXPORT_OPSET, EXPORT_IR_VERSION, type ExportOptions } from './export.js';
+export { EXPORTED_LAYERS } from './export_layers.js';

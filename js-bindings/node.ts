@@ -23,9 +23,3 @@ export async function loadModelFile<M = LayersModel>(path: string | URL, opts: {
   if (info.size > max) throw new Error(`loadModelFile: ${String(path)} is ${info.size} bytes, more than maxBytes ${max}`);
   return load<M>(await readFile(path));
 }
-
-// lp.io in the Node entry: the core's io plus the ONNX converters (io.toOnnx, io.fromOnnx).
-import * as coreIo from './io/index.js';
-import { fromOnnx, toOnnx } from './onnx/index.js';
-export const io = Object.freeze({ ...coreIo, fromOnnx, toOnnx });
-export { toOnnx, type ExportOptions } from './onnx/index.js';

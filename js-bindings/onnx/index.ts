@@ -26,5 +26,12 @@ export function fromOnnx(bytes: Uint8Array | ArrayBuffer, opts: ImportOptions = 
 }
 
 // ONNX export: toOnnx(model) → bytes (f32 LayersModels; int8 QuantizedModels in QDQ form).
+import { toOnnx } from './export.js';
 export { toOnnx, EXPORT_OPSET, EXPORT_IR_VERSION, type ExportOptions } from './export.js';
 export { EXPORTED_LAYERS } from './export_layers.js';
+
+// lp.io with the ONNX converters (io.fromOnnx, io.toOnnx): `import { io } from 'lepton-wasm/onnx'`.
+// They live in this entry, not the core or Node ones, so that only code that converts ONNX loads
+// protobuf (onnx-proto, an optional peer dependency).
+import * as coreIo from '../io/index.js';
+export const io = Object.freeze({ ...coreIo, fromOnnx, toOnnx });

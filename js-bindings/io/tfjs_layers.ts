@@ -78,13 +78,13 @@ function checkAxes(model: LayersModel, axes: Map<string, number>): void {
  * when omitted, as tf.io artifacts carry them).
  */
 export function fromTfjsLayers(modelJson: TfjsModelJson | string, weightData?: TfjsWeightData): LayersModel {
-  const json = parseJson(modelJson);
-  const { topology, axes } = topologyFromTfjs(json.modelTopology);
-  const weights = decodeWeights(weightSpecsOf(json), bytesOf(weightData ?? json.weightData as TfjsWeightData | undefined));
-  const budget = weights.reduce((a, w) => a + 4 * w.values.length, 0);
   const built: Layer[] = [];
   let model: LayersModel | null = null;
   try {
+    const json = parseJson(modelJson);
+    const { topology, axes } = topologyFromTfjs(json.modelTopology);
+    const weights = decodeWeights(weightSpecsOf(json), bytesOf(weightData ?? json.weightData as TfjsWeightData | undefined));
+    const budget = weights.reduce((a, w) => a + 4 * w.values.length, 0);
     model = withWeightBudget(budget, () => loadTopology(topology, built));
     checkAxes(model, axes);
     assignWeights(model.layers, weights);
@@ -92,10 +92,18 @@ export function fromTfjsLayers(modelJson: TfjsModelJson | string, weightData?: T
   } catch (e) {
     model?.dispose();
     for (const l of built) l.dispose();
-    const message = e instanceof Error ? e.message : String(e);
-    if (message.startsWith('io.fromTfjsLayers')) throw e;
-    throw new Error(`io.fromTfjsLayers: ${message.replace(/^io\.load: (topology: )?/, '').replace(/^budget/, 'the weights manifest is too small: budget')}`);
+    throw new Error(cleanMessage(e instanceof Error ? e.message : String(e)));
   }
+}
+
+/** Every message starts with io.fromTfjsLayers; loadTopology's and the weight budget's are reworded. */
+function cleanMessage(message: string): string {
+  if (message.startsWith('io.fromTfjsLayers')) return message;
+  const m = message.replace(/^io\.load: (topology: )?/, '');
+  // The budget is what the manifest holds: a layer past it wants weights the file does not have.
+  const budget = /^(layer '[^']*' \([^)]*\)): \S+ \(\w+\): (weight '[^']*' \[[^\]]*\]) needs \d+ bytes, more than the \d+ left$/.exec(m);
+  if (budget) return `io.fromTfjsLayers: the model needs more weight values than the manifest holds (at ${budget[1]}, ${budget[2]})`;
+  return `io.fromTfjsLayers: ${m}`;
 }
 
 export interface TfjsArtifacts {

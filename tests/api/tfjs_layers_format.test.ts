@@ -13,6 +13,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import * as lp from '../../js-bindings/index.js';
 import { expectError, noLeak } from '../helpers/api.js';
 import { values } from '../helpers/grad_check.js';
+import { kerasFunctional, kerasLstm, KERAS_WEIGHTS } from '../helpers/keras_fixture.js';
 import { inputsFor, randomize, saved, samePredictions, tfjsModels, type Artifacts } from '../helpers/tfjs_layers.js';
 
 before(async () => {
@@ -167,5 +168,105 @@ describe('Lepton models load in tfjs', () => {
     const m = lp.model({ inputs: x, outputs: y });
     expectError(() => lp.io.toTfjsLayers(m), 'io.toTfjsLayers', /multi_head_attention.*MultiHeadAttention/);
     m.dispose();
+  });
+});
+
+describe('Keras converter files', () => {
+  it('a functional CNN (Keras 2 keys, nested Sequential, ReLU, Subtract, dtype policy) predicts as tfjs does', async () => {
+    const { json, shard, weights: w } = kerasFunctional();
+    // The same network in tfjs (which has no Subtract: a - tanh(z) = a + tanh(-z), dense_1 negated).
+    const x = tfl.input({ shape: [6, 6, 2] });
+    const conv = tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same' });
+    const bn = tfl.layers.batchNormalization();
+    const d = tfl.layers.dense({ units: 4, activation: 'relu' });
+    const d1 = tfl.layers.dense({ units: 4, activation: 'tanh' });
+    const d2 = tfl.layers.dense({ units: 2, activation: 'softmax' });
+    const a = d.apply(tfl.layers.globalAveragePooling2d({}).apply(tfl.layers.reLU({ maxValue: 6 }).apply(bn.apply(conv.apply(x))))) as tfl.SymbolicTensor;
+    const reference = tfl.model({ inputs: x, outputs: d2.apply(tfl.layers.add().apply([a, d1.apply(a) as tfl.SymbolicTensor])) as tfl.SymbolicTensor });
+    const t = (i: number, sign = 1) => tf.tensor(w[i].map((v) => sign * v), KERAS_WEIGHTS[i][1]);
+    conv.setWeights([t(0), t(1)]);
+    bn.setWeights([t(2), t(3), t(4), t(5)]);
+    d.setWeights([t(6), t(7)]);
+    d1.setWeights([t(8, -1), t(9, -1)]);
+    d2.setWeights([t(10), t(11)]);
+    noLeak(() => {
+      const ours = lp.io.fromTfjsLayers(json as unknown as lp.io.TfjsModelJson, [shard]);
+      assert.deepEqual(ours.layers.map((l) => l.className), ['InputLayer', 'Conv2D', 'BatchNormalization', 'Activation',
+        'GlobalAveragePooling2D', 'Dense', 'Dense', 'Subtract', 'Dense']);
+      samePredictions(ours, reference, inputsFor([{ shape: [3, 6, 6, 2] }], 21), TOL, 'Keras functional');
+      ours.dispose();
+    });
+  });
+
+  it('a Sequential LSTM (InputLayer first, weights named lstm/lstm_cell/...) predicts as tfjs does', () => {
+    const { json, shard, weights: w } = kerasLstm();
+    const lstm = tfl.layers.lstm({ units: 4, recurrentActivation: 'sigmoid', recurrentInitializer: 'glorotUniform', inputShape: [5, 3] });
+    const dense = tfl.layers.dense({ units: 2 });
+    const reference = tfl.sequential({ layers: [lstm, dense] });
+    lstm.setWeights([tf.tensor(w[0], [3, 16]), tf.tensor(w[1], [4, 16]), tf.tensor(w[2], [16])]);
+    dense.setWeights([tf.tensor(w[3], [4, 2]), tf.tensor(w[4], [2])]);
+    noLeak(() => {
+      const ours = lp.io.fromTfjsLayers(JSON.stringify(json), shard);
+      assert.ok(ours instanceof lp.Sequential);
+      samePredictions(ours, reference, inputsFor([{ shape: [2, 5, 3] }], 22), TOL, 'Keras LSTM');
+      ours.dispose();
+    });
+  });
+});
+
+/** The functional fixture with `edit` applied to a copy of its model.json. */
+function editedKeras(edit: (json: Record<string, any>) => void): Record<string, unknown> {
+  const { json } = kerasFunctional();
+  const copy = JSON.parse(JSON.stringify(json));
+  edit(copy);
+  return copy;
+}
+const layersOf = (j: Record<string, any>) => j.modelTopology.model_config.config.layers as Record<string, any>[];
+
+describe('bad files: clear Errors, nothing leaks', () => {
+  const { shard } = kerasFunctional();
+  const load = (json: unknown, data: Uint8Array | ArrayBuffer = shard) => lp.io.fromTfjsLayers(json as lp.io.TfjsModelJson, data);
+  it('missing weights name the layer', () => {
+    const json = editedKeras((j) => { j.weightsManifest[0].weights.pop(); });
+    expectError(() => load(json, shard.slice(0, shard.length - 8)), 'io.fromTfjsLayers', /needs more weight values than the manifest holds \(at layer 'dense_2' \(Dense\), weight 'bias' \[2\]\)/);
+    expectError(() => load({ modelTopology: json.modelTopology }, new Uint8Array(0)), 'io.fromTfjsLayers', /needs more weight values than the manifest holds \(at layer 'conv2d'/);
+  });
+  it('shards of the wrong size', () => {
+    const json = editedKeras(() => {});
+    expectError(() => load(json, shard.slice(0, shard.length - 1)), 'io.fromTfjsLayers', /needs more bytes than the \d+ the shards hold \(at weight 'dense_2\/bias'\)/);
+    expectError(() => load(json, new Uint8Array(shard.length + 4)), 'io.fromTfjsLayers', /describes \d+ bytes but the shards hold \d+/);
+    const huge = editedKeras((j) => { j.weightsManifest[0].weights[0].shape = [65536, 65536, 64]; });
+    expectError(() => load(huge), 'io.fromTfjsLayers', /needs more bytes than .* \(at weight 'conv2d\/kernel'\)/);
+  });
+  it('unknown classes: one Error listing every one', () => {
+    const json = editedKeras((j) => { layersOf(j)[1].class_name = 'Conv3D'; layersOf(j)[4].config.layers[1].class_name = 'Masking'; });
+    expectError(() => load(json), 'io.fromTfjsLayers', /unsupported layer classes: Conv3D \(layer 'conv2d'\), Masking \(layer 'global_average_pooling2d'\)/);
+  });
+  it('weights of the wrong shape name the layer and both shapes', () => {
+    const json = editedKeras((j) => { j.weightsManifest[0].weights[0].shape = [3, 3, 3, 2]; });
+    expectError(() => load(json), 'io.fromTfjsLayers', /layer 'conv2d' \(Conv2D\): weight 'kernel' is \[3,3,2,3\] in the model but \[3,3,3,2\] in the manifest/);
+    const dtype = editedKeras((j) => { j.weightsManifest[0].weights[0].dtype = 'complex64'; });
+    expectError(() => load(dtype), 'io.fromTfjsLayers', /weight 'conv2d\/kernel': dtype must be float32, int32 or float16/);
+  });
+  it('options Lepton does not have, and malformed files', () => {
+    const cases: [(j: Record<string, any>) => void, RegExp][] = [
+      [(j) => { layersOf(j)[1].config.data_format = 'channels_first'; }, /layer 'conv2d' \(Conv2D\): data_format = "channels_first" is not supported/],
+      [(j) => { layersOf(j)[1].config.groups = 3; }, /groups = 3 is not supported/],
+      [(j) => { layersOf(j)[2].config.axis = [1]; }, /layer 'batch_normalization': only the last axis is supported; axis 1 of a rank-4 input is not/],
+      [(j) => { layersOf(j)[3].config.negative_slope = 0.1; }, /layer 're_lu' \(ReLU\): ReLU with negative_slope/],
+      [(j) => { layersOf(j)[5].config.activity_regularizer = { class_name: 'L2', config: { l2: 1 } }; }, /layer 'dense_1' \(Dense\): activity_regularizer/],
+      [(j) => { layersOf(j)[5].config.activation = 'exotic'; }, /layer 'dense_1' \(Dense\): Dense: unknown activation 'exotic'/],
+      [(j) => { layersOf(j)[5].inbound_nodes = [[['nowhere', 0, 0, {}]]]; }, /refers to node 0 of 'nowhere', which does not exist/],
+      [(j) => { layersOf(j)[1].inbound_nodes = [[['dense_2', 0, 0, {}]]]; }, /cycle in the topology/],
+      [(j) => { j.modelTopology = { model_config: { class_name: 'Weird' } }; }, /modelTopology must be/],
+      [(j) => { j.format = 'graph-model'; }, /graph model/],
+      [(j) => { j.weightsManifest = { paths: 1 }; }, /weightsManifest must be a list/],
+    ];
+    for (const [edit, message] of cases) expectError(() => load(editedKeras(edit)), 'io.fromTfjsLayers', message);
+    expectError(() => load('{"modelTopology": '), 'io.fromTfjsLayers', /not JSON/);
+    const gru = kerasLstm();
+    (gru.json.modelTopology as any).model_config.config.layers[1].class_name = 'GRU';
+    (gru.json.modelTopology as any).model_config.config.layers[1].config.reset_after = true;
+    expectError(() => load(gru.json, gru.shard), 'io.fromTfjsLayers', /layer 'lstm' \(GRU\): GRU: resetAfter = true is not supported/);
   });
 });

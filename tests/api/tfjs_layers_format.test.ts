@@ -6,11 +6,16 @@
 // Keras converter's style (Keras 2 keys, model_config, Functional, nested Sequential, InputLayer
 // with batch_input_shape, axis lists, dtype policies, ReLU); bad files give clear Errors, no leaks.
 import { describe, it, before } from 'node:test';
+import { createServer } from 'node:http';
+import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as lp from '../../js-bindings/index.js';
+import { loadTfjsLayersFile } from '../../js-bindings/node.js';
 import { expectError, noLeak } from '../helpers/api.js';
 import { values } from '../helpers/grad_check.js';
 import { kerasFunctional, kerasLstm, KERAS_WEIGHTS } from '../helpers/keras_fixture.js';
@@ -268,5 +273,47 @@ describe('bad files: clear Errors, nothing leaks', () => {
     (gru.json.modelTopology as any).model_config.config.layers[1].class_name = 'GRU';
     (gru.json.modelTopology as any).model_config.config.layers[1].config.reset_after = true;
     expectError(() => load(gru.json, gru.shard), 'io.fromTfjsLayers', /layer 'lstm' \(GRU\): GRU: resetAfter = true is not supported/);
+  });
+});
+
+describe('loaders: model.json and shards from files and URLs', () => {
+  it('loadTfjsLayersFile and io.loadTfjsLayersFromUrl read the shards beside model.json; paths must stay there', async () => {
+    const { json, shard, weights } = kerasLstm();
+    const half = shard.length >> 1;
+    (json.weightsManifest as { paths: string[] }[])[0].paths = ['shard1.bin', 'sub/shard2.bin'];
+    const dir = await mkdtemp(join(tmpdir(), 'lepton-tfjs-'));
+    await mkdir(join(dir, 'sub'));
+    await writeFile(join(dir, 'model.json'), JSON.stringify(json));
+    await writeFile(join(dir, 'shard1.bin'), shard.slice(0, half));
+    await writeFile(join(dir, 'sub/shard2.bin'), shard.slice(half));
+    const direct = lp.io.fromTfjsLayers(json as unknown as lp.io.TfjsModelJson, shard);
+    const x = lp.tensor(values(2 * 5 * 3, 9), [2, 5, 3]);
+    const want = (direct.predict(x) as lp.Tensor).dataSync();
+    const fromFile = await loadTfjsLayersFile(join(dir, 'model.json'));
+    assert.deepEqual((fromFile.predict(x) as lp.Tensor).dataSync(), want);
+    await assert.rejects(loadTfjsLayersFile(join(dir, 'model.json'), { maxBytes: 100 }), /loadTfjsLayersFile: .* past maxBytes/);
+    const server = createServer((req, res) => {
+      readFile(join(dir, decodeURIComponent(req.url!.slice(1)))).then((b) => res.end(b), () => { res.statusCode = 404; res.end(); });
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/model.json`;
+      const fromUrl = await lp.io.loadTfjsLayersFromUrl(url);
+      assert.deepEqual((fromUrl.predict(x) as lp.Tensor).dataSync(), want);
+      fromUrl.dispose();
+      await assert.rejects(lp.io.loadTfjsLayersFromUrl(url, undefined, { maxBytes: 1000 }), /io.loadTfjsLayersFromUrl: .* past maxBytes/);
+      for (const bad of ['../secret.bin', 'http://elsewhere/x.bin', '/etc/x.bin']) {
+        (json.weightsManifest as { paths: string[] }[])[0].paths = [bad];
+        await writeFile(join(dir, 'model.json'), JSON.stringify(json));
+        await assert.rejects(lp.io.loadTfjsLayersFromUrl(url), /must be relative to model.json, without '..'/);
+        await assert.rejects(loadTfjsLayersFile(join(dir, 'model.json')), /loadTfjsLayersFile: shard path .* must be relative/);
+      }
+    } finally {
+      server.close();
+    }
+    lp.dispose([x]);
+    direct.dispose();
+    fromFile.dispose();
+    weights.length = 0;
   });
 });

@@ -16,15 +16,19 @@ import { assignWeights, decodeWeights, encodeWeights, weightSpecsOf, type TfjsWe
 export { TFJS_LAYER_CLASSES } from './tfjs_layers_config.js';
 export type { TfjsWeightSpec, TfjsWeightsGroup, TfjsQuantization } from './tfjs_layers_weights.js';
 
-/** model.json as TF.js writes it, or tf.io model artifacts ({modelTopology, weightSpecs, weightData}). */
+/**
+ * model.json as TF.js writes it ({modelTopology, weightsManifest: [{paths, weights}]}), or tf.io
+ * model artifacts ({modelTopology, weightSpecs, weightData}). Every field is checked when read,
+ * so the type is loose: tf.io.ModelArtifacts and parsed JSON pass as they are.
+ */
 export interface TfjsModelJson {
-  modelTopology: unknown;
-  weightsManifest?: TfjsWeightsGroup[];
-  weightSpecs?: TfjsWeightSpec[];
-  weightData?: TfjsWeightData;
-  format?: string;
-  generatedBy?: string;
-  convertedBy?: string | null;
+  modelTopology?: unknown;
+  weightsManifest?: unknown;
+  weightSpecs?: unknown;
+  weightData?: unknown;
+  format?: unknown;
+  generatedBy?: unknown;
+  convertedBy?: unknown;
 }
 /** The weight bytes: one buffer, or the shards in manifest order. */
 export type TfjsWeightData = ArrayBuffer | ArrayBufferView | (ArrayBuffer | ArrayBufferView)[];

@@ -203,6 +203,34 @@ describe('Keras converter files', () => {
     });
   });
 
+  it('the same model in Keras 3 form ({args, kwargs} nodes with keras_history, batch_shape, flat input_layers) loads the same', () => {
+    const { json, shard } = kerasFunctional();
+    const keras3 = JSON.parse(JSON.stringify(json));
+    const tensor = (r: unknown[]) => ({ class_name: '__keras_tensor__', config: { shape: [null], dtype: 'float32', keras_history: r.slice(0, 3) } });
+    const convert = (layers: Record<string, any>[]) => {
+      for (const l of layers) {
+        l.module = 'keras.layers';
+        l.registered_name = null;
+        if (l.config.batch_input_shape) { l.config.batch_shape = l.config.batch_input_shape; delete l.config.batch_input_shape; }
+        if (l.class_name === 'Sequential') convert(l.config.layers);
+        if (!Array.isArray(l.inbound_nodes)) continue;
+        l.inbound_nodes = l.inbound_nodes.map((node: unknown[][]) =>
+          ({ args: node.length === 1 ? [tensor(node[0])] : [node.map(tensor)], kwargs: { training: false } }));
+      }
+    };
+    convert(layersOf(keras3));
+    keras3.modelTopology.model_config.config.input_layers = ['input_1', 0, 0];
+    noLeak(() => {
+      const a = lp.io.fromTfjsLayers(json, shard), b = lp.io.fromTfjsLayers(keras3, shard);
+      lp.tidy(() => {
+        const x = lp.tensor(values(2 * 6 * 6 * 2, 23), [2, 6, 6, 2]);
+        assert.deepEqual((b.predict(x) as lp.Tensor).dataSync(), (a.predict(x) as lp.Tensor).dataSync());
+      });
+      a.dispose();
+      b.dispose();
+    });
+  });
+
   it('a Sequential LSTM (InputLayer first, weights named lstm/lstm_cell/...) predicts as tfjs does', () => {
     const { json, shard, weights: w } = kerasLstm();
     const lstm = tfl.layers.lstm({ units: 4, recurrentActivation: 'sigmoid', recurrentInitializer: 'glorotUniform', inputShape: [5, 3] });

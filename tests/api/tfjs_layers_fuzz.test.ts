@@ -130,7 +130,7 @@ before(async () => {
 
 describe('io.fromTfjsLayers fuzz', () => {
   it(`${FILES} mutated model.json files: a clear Error or a harmless load; no leak; bounded peak`, { timeout: 300_000 }, () => {
-    for (const b of bases) lp.io.fromTfjsLayers(b.json as lp.io.TfjsModelJson, b.data).dispose(); // the bases load
+    for (const b of bases) lp.io.fromTfjsLayers(b.json, b.data).dispose(); // the bases load
     const r = rng(20261201);
     const names = Object.keys(MUTATORS);
     const tally: Record<string, { harmless: number; failed: number }> = Object.fromEntries(names.map((n) => [n, { harmless: 0, failed: 0 }]));

@@ -50,6 +50,10 @@ function checkClasses(layers: Record<string, unknown>[], depth = 0): void {
     const cls = l.class_name as string;
     if (cls === 'Sequential' && d < 2) visit(layerList(l.config, `nested model '${layerName(l, i)}'`), d + 1);
     else if (!isSupportedClass(cls)) bad.push(`${cls.slice(0, 60)} (layer '${layerName(l, i)}')`);
+    const inner = (l.config as Record<string, unknown>).layer;
+    if (isObject(inner) && typeof inner.class_name === 'string' && !isSupportedClass(inner.class_name)) {
+      bad.push(`${inner.class_name.slice(0, 60)} (inside layer '${layerName(l, i)}')`);
+    }
   });
   visit(layers, depth);
   if (bad.length > 0) fail(`unsupported layer classes: ${bad.join(', ')} (supported: ${TFJS_LAYER_CLASSES.join(', ')}, ReLU, Softmax)`);

@@ -104,7 +104,7 @@ export function decodeWeights(specs: TfjsWeightSpec[], data: Uint8Array): Decode
 
 /** A variable's own name (kernel, recurrent_kernel ...), without the layer and the uniqueness suffix. */
 const localName = (v: Variable) => v.name.slice(v.name.lastIndexOf('/') + 1).replace(/_\d+$/, '');
-const lastPart = (name: string) => name.slice(name.lastIndexOf('/') + 1);
+const lastPart = (name: string) => name.slice(name.lastIndexOf('/') + 1).replace(/:\d+$/, ''); // (TF's ':0' output slot)
 
 /**
  * Which entry fills which variable. By name first (entries are `${layer}/...`, TF.js's and the

@@ -231,6 +231,21 @@ describe('Keras converter files', () => {
     });
   });
 
+  it('weights whose names do not start with their layer (another model scope) are taken in layer order', () => {
+    const { json, shard } = kerasFunctional();
+    const scoped = JSON.parse(JSON.stringify(json));
+    for (const w of scoped.weightsManifest[0].weights) w.name = `outer_model/${w.name}:0`;
+    noLeak(() => {
+      const a = lp.io.fromTfjsLayers(json, shard), b = lp.io.fromTfjsLayers(scoped, shard);
+      lp.tidy(() => {
+        const x = lp.tensor(values(2 * 6 * 6 * 2, 24), [2, 6, 6, 2]);
+        assert.deepEqual((b.predict(x) as lp.Tensor).dataSync(), (a.predict(x) as lp.Tensor).dataSync());
+      });
+      a.dispose();
+      b.dispose();
+    });
+  });
+
   it('a Sequential LSTM (InputLayer first, weights named lstm/lstm_cell/...) predicts as tfjs does', () => {
     const { json, shard, weights: w } = kerasLstm();
     const lstm = tfl.layers.lstm({ units: 4, recurrentActivation: 'sigmoid', recurrentInitializer: 'glorotUniform', inputShape: [5, 3] });
@@ -274,6 +289,11 @@ describe('bad files: clear Errors, nothing leaks', () => {
   it('unknown classes: one Error listing every one', () => {
     const json = editedKeras((j) => { layersOf(j)[1].class_name = 'Conv3D'; layersOf(j)[4].config.layers[1].class_name = 'Masking'; });
     expectError(() => load(json), 'io.fromTfjsLayers', /unsupported layer classes: Conv3D \(layer 'conv2d'\), Masking \(layer 'global_average_pooling2d'\)/);
+    const lstm = kerasLstm();
+    const layers = (lstm.json.modelTopology as any).model_config.config.layers;
+    layers[1] = { class_name: 'Bidirectional', config: { name: 'bi', layer: { ...layers[1], class_name: 'CuDNNLSTM' } } };
+    layers[2].class_name = 'Attention';
+    expectError(() => load(lstm.json, lstm.shard), 'io.fromTfjsLayers', /unsupported layer classes: CuDNNLSTM \(inside layer 'bi'\), Attention \(layer 'dense'\)/);
   });
   it('weights of the wrong shape name the layer and both shapes', () => {
     const json = editedKeras((j) => { j.weightsManifest[0].weights[0].shape = [3, 3, 3, 2]; });

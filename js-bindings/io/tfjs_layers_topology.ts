@@ -122,12 +122,13 @@ export function topologyFromTfjs(raw: unknown): Converted {
 
 function sequentialFrom(top: Record<string, unknown>[], name: string, convert: (l: Record<string, unknown>, i: number) => LeptonLayer): LeptonTopology {
   const flat: LeptonLayer[] = [];
-  const add = (list: Record<string, unknown>[]) => list.forEach((l, i) => {
-    if (l.class_name === 'Sequential') add(layerList(l.config, `nested model '${layerName(l, i)}'`));
-    else if (l.class_name === 'InputLayer' && flat.length > 0) fail(`layer '${layerName(l, i)}': an InputLayer inside a Sequential model must come first`);
-    else flat.push(convert(l, i));
+  // A nested Sequential's own InputLayer (Keras writes one) gives way to the outer model's input.
+  const add = (list: Record<string, unknown>[], nested: boolean) => list.forEach((l, i) => {
+    if (l.class_name === 'Sequential') add(layerList(l.config, `nested model '${layerName(l, i)}'`), true);
+    else if (l.class_name !== 'InputLayer' || flat.length === 0) flat.push(convert(l, i));
+    else if (!nested) fail(`layer '${layerName(l, i)}': an InputLayer inside a Sequential model must come first`);
   });
-  add(top);
+  add(top, false);
   if (flat[0].className !== 'InputLayer') {
     const first = flat[0];
     if (first.config.batchInputShape === undefined) fail(`the first layer '${first.name}' of a Sequential model needs batch_input_shape`);
@@ -196,6 +197,7 @@ export function topologyToTfjs(t: LeptonTopology): Record<string, unknown> {
   const meta = { keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' };
   if (t.className === 'Sequential') {
     const [input, ...rest] = t.config.layers;
+    if (rest.length === 0) throw new Error('io.toTfjsLayers: the Sequential model has no layers past its input');
     const layers = rest.map(convert);
     const first = layers[0].config;
     first.batch_input_shape ??= input.config.batchInputShape; // (the input's dtype stays with the input: float32 in TF.js)

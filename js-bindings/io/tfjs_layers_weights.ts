@@ -144,11 +144,11 @@ export function assignWeights(layers: Layer[], weights: DecodedWeight[]): void {
     if (w.shape.length !== v.shape.length || w.shape.some((d, j) => d !== v.shape[j])) {
       fail(`layer '${l.name}' (${l.className}): weight '${localName(v)}' is [${v.shape}] in the model but [${w.shape}] in the manifest ('${w.name}')`);
     }
-    if (v.dtype !== 'float32' && v.dtype !== 'int32') fail(`layer '${l.name}': weight '${localName(v)}' has dtype ${v.dtype}`);
+    const dtype = w.values instanceof Int32Array ? 'int32' : 'float32';
+    if (v.dtype !== dtype) fail(`layer '${l.name}' (${l.className}): weight '${localName(v)}' is ${v.dtype} in the model but ${dtype} in the manifest ('${w.name}')`);
   }
   for (const [v, w] of pairs) {
-    const values = v.dtype === 'int32' ? Int32Array.from(w.values, Math.round) : w.values instanceof Float32Array ? w.values : Float32Array.from(w.values);
-    (v.dtype === 'int32' ? new Int32Array(engine.k.memory.buffer, v.ptr, v.size) : new Float32Array(engine.k.memory.buffer, v.ptr, v.size)).set(values);
+    (v.dtype === 'int32' ? new Int32Array(engine.k.memory.buffer, v.ptr, v.size) : new Float32Array(engine.k.memory.buffer, v.ptr, v.size)).set(w.values);
   }
 }
 

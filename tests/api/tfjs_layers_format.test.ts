@@ -258,6 +258,15 @@ describe('Keras converter files', () => {
       assert.ok(ours instanceof lp.Sequential);
       samePredictions(ours, reference, inputsFor([{ shape: [2, 5, 3] }], 22), TOL, 'Keras LSTM');
       ours.dispose();
+      // The LSTM inside a nested Sequential with its own InputLayer (as Keras writes it): inlined.
+      const nested = JSON.parse(JSON.stringify(json));
+      const layers = nested.modelTopology.model_config.config.layers;
+      layers[1] = { class_name: 'Sequential', config: { name: 'inner', layers: [{ class_name: 'InputLayer',
+        config: { batch_input_shape: [null, 5, 3], dtype: 'float32', name: 'inner_input' } }, layers[1]] } };
+      const inlined = lp.io.fromTfjsLayers(nested, shard);
+      assert.deepEqual(inlined.layers.map((l) => l.name), ['lstm', 'dense']);
+      samePredictions(inlined, reference, inputsFor([{ shape: [2, 5, 3] }], 22), TOL, 'Keras LSTM, nested');
+      inlined.dispose();
     });
   });
 });
@@ -300,6 +309,8 @@ describe('bad files: clear Errors, nothing leaks', () => {
     expectError(() => load(json), 'io.fromTfjsLayers', /layer 'conv2d' \(Conv2D\): weight 'kernel' is \[3,3,2,3\] in the model but \[3,3,3,2\] in the manifest/);
     const dtype = editedKeras((j) => { j.weightsManifest[0].weights[0].dtype = 'complex64'; });
     expectError(() => load(dtype), 'io.fromTfjsLayers', /weight 'conv2d\/kernel': dtype must be float32, int32 or float16/);
+    const int = editedKeras((j) => { j.weightsManifest[0].weights[1].dtype = 'int32'; });
+    expectError(() => load(int), 'io.fromTfjsLayers', /layer 'conv2d' \(Conv2D\): weight 'bias' is float32 in the model but int32 in the manifest/);
   });
   it('options Lepton does not have, and malformed files', () => {
     const cases: [(j: Record<string, any>) => void, RegExp][] = [

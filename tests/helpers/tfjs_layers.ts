@@ -84,14 +84,17 @@ export function tfjsModels(): { name: string; model: tfl.LayersModel; inputs: { 
   const b = tfl.input({ shape: [6, 5], name: 'b' });
   const da = tfl.layers.dense({ units: 4, activation: 'relu' }).apply(a) as tfl.SymbolicTensor;
   const db = tfl.layers.dense({ units: 4 }).apply(b) as tfl.SymbolicTensor;
-  const sum = tfl.layers.add().apply([da, db]) as tfl.SymbolicTensor;
+  // A layer applied twice (node indices 0 and 1), and an LSTM's states (tensor indices 1, 2).
+  const shared = tfl.layers.dense({ units: 4, name: 'shared' });
+  const sum = tfl.layers.add().apply([shared.apply(da) as tfl.SymbolicTensor, shared.apply(db) as tfl.SymbolicTensor]) as tfl.SymbolicTensor;
   // (tfjs-layers 4.22 has no Subtract layer; the Keras fixture covers it.)
   const prod = tfl.layers.multiply().apply([sum, da]) as tfl.SymbolicTensor;
   const cat = tfl.layers.concatenate({ axis: -1 }).apply([prod, sum]) as tfl.SymbolicTensor;
-  const lstm = tfl.layers.lstm({ units: 3, returnSequences: true, ...rec }).apply(cat) as tfl.SymbolicTensor;
+  const [lstm, h, c] = tfl.layers.lstm({ units: 3, returnSequences: true, returnState: true, ...rec }).apply(cat) as tfl.SymbolicTensor[];
   const pooledMax = tfl.layers.globalMaxPooling1d().apply(lstm) as tfl.SymbolicTensor;
   const pooledAvg = tfl.layers.globalAveragePooling1d().apply(cat) as tfl.SymbolicTensor;
-  const out1 = tfl.layers.dense({ units: 2, activation: 'sigmoid', name: 'head1' }).apply(pooledMax) as tfl.SymbolicTensor;
+  const states = tfl.layers.concatenate().apply([pooledMax, h, c]) as tfl.SymbolicTensor;
+  const out1 = tfl.layers.dense({ units: 2, activation: 'sigmoid', name: 'head1' }).apply(states) as tfl.SymbolicTensor;
   const out2 = tfl.layers.dense({ units: 3, name: 'head2' }).apply(pooledAvg) as tfl.SymbolicTensor;
   const functional = tfl.model({ name: 'two_heads', inputs: [a, b], outputs: [out1, out2] });
   const img = tfl.input({ shape: [8, 8, 2] });
@@ -101,7 +104,14 @@ export function tfjsModels(): { name: string; model: tfl.LayersModel; inputs: { 
   const g2 = tfl.layers.globalMaxPooling2d({}).apply(c1) as tfl.SymbolicTensor;
   const head = tfl.layers.dense({ units: 2 }).apply(tfl.layers.concatenate().apply([g1, g2]) as tfl.SymbolicTensor) as tfl.SymbolicTensor;
   const cnnFunctional = tfl.model({ name: 'cnn_functional', inputs: img, outputs: head });
+  const masked = tfl.sequential({ name: 'masked', layers: [
+    tfl.layers.embedding({ inputDim: 8, outputDim: 3, maskZero: true, inputShape: [7] }),
+    tfl.layers.simpleRNN({ units: 4, returnSequences: true, ...rec }),
+    tfl.layers.lstm({ units: 3, ...rec }),
+    tfl.layers.dense({ units: 2 }),
+  ] });
   return [
+    { name: 'sequential masked text model (mask_zero, ids with padding)', model: masked, inputs: [{ shape: [3, 7], ids: 4 }] },
     { name: 'sequential CNN', model: cnn, inputs: [{ shape: [2, 9, 9, 3] }] },
     { name: 'sequential text model', model: seq, inputs: [{ shape: [2, 7], ids: 11 }] },
     { name: 'functional two-input two-output model', model: functional, inputs: [{ shape: [2, 6, 5] }, { shape: [2, 6, 5] }] },

@@ -140,13 +140,16 @@ describe('Lepton models load in tfjs', () => {
       lp.layers.lstm({ units: 2, ...rec }),
     ] }), [{ shape: [2, 6], ids: 9 }]],
     ['functional model', () => {
+      // A shared layer (two nodes) and an LSTM's states as outputs (tensor indices 1 and 2).
       const x = lp.input({ shape: [5, 4] });
-      const a = lp.layers.dense({ units: 3 }).apply(x);
-      const b = lp.layers.dense({ units: 3, activation: 'sigmoid' }).apply(x);
+      const shared = lp.layers.dense({ units: 3 });
+      const a = shared.apply(x);
+      const b = shared.apply(lp.layers.dense({ units: 4, activation: 'sigmoid' }).apply(x));
       const m = lp.layers.multiply().apply([lp.layers.add().apply([a, b]), b]); // (tfjs-layers has no Subtract)
       const c = lp.layers.concatenate().apply([m, a]);
       const p = lp.layers.globalAveragePooling1d().apply(c);
-      return lp.model({ inputs: x, outputs: [p, lp.layers.averagePooling1d({ poolSize: 2 }).apply(c)] });
+      const [seq, h, cell] = lp.layers.lstm({ units: 2, returnSequences: true, returnState: true, ...rec }).applyMulti(c);
+      return lp.model({ inputs: x, outputs: [p, lp.layers.averagePooling1d({ poolSize: 2 }).apply(seq), h, cell] });
     }, [{ shape: [3, 5, 4] }]],
   ];
   for (const [name, build, inputs] of builds) {

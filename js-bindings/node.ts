@@ -2,10 +2,10 @@
 // (The core build has no Node types on purpose, see data/mnist_node.ts; `npm run typecheck`
 // checks this import against @types/node.)
 // @ts-ignore: Node types are not part of the core build
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { load, save, type SaveOptions } from './io/index.js';
 import type { LayersModel } from './models/model.js';
-import { fromTfjsLayers, shardPaths, type TfjsModelJson } from './io/tfjs_layers.js';
+import { fromTfjsLayers, shardPaths, toTfjsLayers, type TfjsModelJson } from './io/tfjs_layers.js';
 
 export * from './index.js';
 export { loadMnist } from './data/mnist_node.js';
@@ -52,4 +52,12 @@ export async function loadTfjsLayersFile(path: string, opts: { maxBytes?: number
   const shards: Uint8Array[] = [];
   for (const p of shardPaths(json, op)) shards.push(await read(dir + p));
   return fromTfjsLayers(json as unknown as TfjsModelJson, shards);
+}
+
+/** Writes the model in the TF.js layers format: dir/model.json and dir/weights.bin (tf.loadLayersModel reads them). */
+export async function saveTfjsLayersFiles(model: LayersModel, dir: string): Promise<void> {
+  const { modelJson, weightData } = toTfjsLayers(model);
+  await mkdir(dir, { recursive: true });
+  await writeFile(`${dir}/model.json`, JSON.stringify(modelJson));
+  await writeFile(`${dir}/weights.bin`, new Uint8Array(weightData));
 }

@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as lp from '../../js-bindings/index.js';
-import { loadTfjsLayersFile } from '../../js-bindings/node.js';
+import { loadTfjsLayersFile, saveTfjsLayersFiles } from '../../js-bindings/node.js';
 import { expectError, noLeak } from '../helpers/api.js';
 import { values } from '../helpers/grad_check.js';
 import { kerasFunctional, kerasLstm, KERAS_WEIGHTS } from '../helpers/keras_fixture.js';
@@ -350,10 +350,15 @@ describe('loaders: model.json and shards from files and URLs', () => {
     await writeFile(join(dir, 'sub/shard2.bin'), shard.slice(half));
     const direct = lp.io.fromTfjsLayers(json as unknown as lp.io.TfjsModelJson, shard);
     const x = lp.tensor(values(2 * 5 * 3, 9), [2, 5, 3]);
-    const want = (direct.predict(x) as lp.Tensor).dataSync();
+    const run = (m: lp.LayersModel) => lp.tidy(() => (m.predict(x) as lp.Tensor).dataSync());
+    const want = run(direct);
     const fromFile = await loadTfjsLayersFile(join(dir, 'model.json'));
-    assert.deepEqual((fromFile.predict(x) as lp.Tensor).dataSync(), want);
+    assert.deepEqual(run(fromFile), want);
     await assert.rejects(loadTfjsLayersFile(join(dir, 'model.json'), { maxBytes: 100 }), /loadTfjsLayersFile: .* past maxBytes/);
+    await saveTfjsLayersFiles(fromFile, join(dir, 'saved'));
+    const again = await loadTfjsLayersFile(join(dir, 'saved', 'model.json'));
+    assert.deepEqual(run(again), want);
+    again.dispose();
     const server = createServer((req, res) => {
       readFile(join(dir, decodeURIComponent(req.url!.slice(1)))).then((b) => res.end(b), () => { res.statusCode = 404; res.end(); });
     });
@@ -361,7 +366,7 @@ describe('loaders: model.json and shards from files and URLs', () => {
     try {
       const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/model.json`;
       const fromUrl = await lp.io.loadTfjsLayersFromUrl(url);
-      assert.deepEqual((fromUrl.predict(x) as lp.Tensor).dataSync(), want);
+      assert.deepEqual(run(fromUrl), want);
       fromUrl.dispose();
       await assert.rejects(lp.io.loadTfjsLayersFromUrl(url, undefined, { maxBytes: 1000 }), /io.loadTfjsLayersFromUrl: .* past maxBytes/);
       for (const bad of ['../secret.bin', 'http://elsewhere/x.bin', '/etc/x.bin']) {

@@ -9,8 +9,7 @@ import { fromTfjsLayers, shardPaths, toTfjsLayers, type TfjsModelJson } from './
 
 export * from './index.js';
 export { loadMnist } from './data/mnist_node.js';
-// ONNX import (protobuf decoding comes with it; the browser core entry leaves it out: lepton-wasm/onnx).
-export { fromOnnx, SUPPORTED_OPS, type ImportOptions } from './onnx/index.js';
+export { loadSpamAssassin, loadFemaleFirstNames } from './data/text_node.js';
 
 /** Writes io.save(model, opts) to path. */
 export async function saveModelFile(model: unknown, path: string | URL, opts?: SaveOptions): Promise<void> {

@@ -7,9 +7,10 @@
 //   │ 1A            │ (1)      │ u32 LE    │ config, tensors) │         │ offset from byte 0   │ of all  │
 //   └───────────────┴──────────┴───────────┴──────────────────┴─────────┴──────────────────────┴─────────┘
 //
-// The header's tensor table gives each tensor's name, dtype, shape, absolute offset, stored
-// length, encoding (dense, sparse (sparse.ts), huffman (huffman.ts), sparse24 (sparse24.ts) or
-// gapHuffman (gap_huffman.ts)) and quantization parameters, which the container
+// The header holds the model kind, its config, optionally a tokenizer (data/tokenizer_json.ts,
+// checked by io.load), and the tensor table. The table gives each tensor's name, dtype, shape,
+// absolute offset, stored length, encoding (dense, sparse (sparse.ts), huffman (huffman.ts),
+// sparse24 (sparse24.ts) or gapHuffman (gap_huffman.ts)) and quantization parameters, which the container
 // checks and passes through without interpreting them. The reader checks magic, version and
 // header length, parses and checks the header (schema.ts) against the file's length, then the
 // checksum, before a single tensor byte is copied.
@@ -62,8 +63,9 @@ function compactQuantization(q: Quantization): Record<string, unknown> {
     ...(q.zeroPoint.every((z) => z === 0) ? {} : { zeroPoint: q.zeroPoint }), ...(q.axis === undefined ? {} : { axis: q.axis }) };
 }
 
-/** The file bytes for a model kind's config and tensors. */
-export function writeContainer(op: string, kind: string, config: unknown, tensors: SavedTensor[], opts: WriteOptions = {}): Uint8Array {
+/** The file bytes for a model kind's config and tensors; `extras` are more header fields (the tokenizer). */
+export function writeContainer(op: string, kind: string, config: unknown, tensors: SavedTensor[], opts: WriteOptions = {},
+  extras: Record<string, unknown> = {}): Uint8Array {
   const useSparse = opts.sparse ?? true;
   const useHuffman = opts.huffman ?? true;
   const entries: TensorEntry[] = [];
@@ -99,7 +101,7 @@ export function writeContainer(op: string, kind: string, config: unknown, tensor
     dataStart = align16(PREAMBLE + guess);
     let at = dataStart;
     for (const e of entries) { e.offset = at; at = align16(at + e.length); }
-    header = new TextEncoder().encode(JSON.stringify({ kind, config, tensors: entries }));
+    header = new TextEncoder().encode(JSON.stringify({ kind, config, ...extras, tensors: entries }));
     if (PREAMBLE + header.length <= dataStart) break;
   }
   const last = entries.length === 0 ? dataStart : entries[entries.length - 1].offset + entries[entries.length - 1].length;

@@ -1,11 +1,15 @@
 // lp.io: model files. save(model) → bytes, load(bytes) → model, inspect(bytes) → the header,
 // loadFromUrl(url) through fetch; file helpers for Node/Deno/Bun are in ../node.ts. One binary
 // format for every model kind (container.ts); kinds.ts says which code saves and loads which model.
+// A text model's Tokenizer travels in the same file: save(model, {tokenizer}) stores it in the
+// header, load(bytes, {withTokenizer: true}) returns {model, tokenizer}, loadTokenizer(bytes) only it.
 import { readContainer, writeContainer, FORMAT_VERSION } from './container.js';
 import { kindFor, kindNamed, kindNames, registerModelKind, type ModelKind, type SaveOptions } from './kinds.js';
 import { layersKind } from './layers_kind.js';
 import type { LayersModel } from '../models/model.js';
 import { DTYPE_BYTES, type FileDType, type TensorEntry } from './types.js';
+import { Tokenizer } from '../data/text.js';
+import type { Container } from './container.js';
 
 export { registerModelKind, type ModelKind, type SaveOptions } from './kinds.js';
 export { registerLayer, type LayerFactory } from './registry.js';
@@ -32,12 +36,45 @@ export function save(model: unknown, opts: SaveOptions = {}): Uint8Array {
     if (names.has(t.name)) throw new Error(`io.save: two tensors are named '${t.name}'`);
     names.add(t.name);
   }
-  return writeContainer('io.save', kind, config, tensors, opts);
+  if (opts.tokenizer !== undefined && !(opts.tokenizer instanceof Tokenizer)) {
+    throw new Error('io.save: tokenizer must be an lp.data.Tokenizer');
+  }
+  return writeContainer('io.save', kind, config, tensors, opts, opts.tokenizer === undefined ? {} : { tokenizer: opts.tokenizer.toJSON() });
+}
+
+export interface LoadOptions {
+  /** Return {model, tokenizer} (tokenizer null when the file has none) instead of the model alone. */
+  withTokenizer?: boolean;
+}
+
+/** The file's tokenizer (checked as untrusted input before any model is built), or null. */
+function fileTokenizer(op: string, c: Container): Tokenizer | null {
+  if (c.header.tokenizer === undefined) return null;
+  try {
+    return Tokenizer.fromJSON(c.header.tokenizer);
+  } catch (e) {
+    throw new Error(`${op}: the file's tokenizer is malformed: ${(e as Error).message}`);
+  }
 }
 
 /** The model in a file (bytes from save; M: the model's type, a LayersModel unless another kind was saved); throws `io.load: ...` for anything wrong with the file. */
-export function load<M = LayersModel>(bytes: Uint8Array | ArrayBuffer): M {
+export function load<M = LayersModel>(bytes: Uint8Array | ArrayBuffer, opts?: { withTokenizer?: false }): M;
+/** The model and the tokenizer saved with it (null if none was). */
+export function load<M = LayersModel>(bytes: Uint8Array | ArrayBuffer, opts: { withTokenizer: true }): { model: M; tokenizer: Tokenizer | null };
+export function load<M = LayersModel>(bytes: Uint8Array | ArrayBuffer, opts: LoadOptions = {}): M | { model: M; tokenizer: Tokenizer | null } {
+  if (opts === null || typeof opts !== 'object') throw new Error('io.load: options must be an object');
   const c = readContainer('io.load', bytes);
+  const tokenizer = fileTokenizer('io.load', c);
+  const model = loadModel<M>(c);
+  return opts.withTokenizer === true ? { model, tokenizer } : model;
+}
+
+/** Only the tokenizer saved in a model file (null if none was); builds no model. */
+export function loadTokenizer(bytes: Uint8Array | ArrayBuffer): Tokenizer | null {
+  return fileTokenizer('io.loadTokenizer', readContainer('io.loadTokenizer', bytes));
+}
+
+function loadModel<M>(c: Container): M {
   const impl = kindNamed(c.header.kind);
   if (impl === undefined) {
     throw new Error(`io.load: unknown model kind '${c.header.kind}' (known: ${kindNames().join(', ')}; register it with io.registerModelKind)`);
@@ -59,6 +96,8 @@ export interface FileInfo {
   headerBytes: number;
   config: unknown;
   tensors: TensorEntry[];
+  /** The tokenizer's JSON as stored (unchecked; loadTokenizer checks it), if the file has one. */
+  tokenizer?: unknown;
   /** Stored bytes per dtype (sparse tensors count their mask and packed values). */
   bytesByDtype: Partial<Record<FileDType, number>>;
 }
@@ -69,7 +108,7 @@ export function inspect(bytes: Uint8Array | ArrayBuffer): FileInfo {
   const bytesByDtype: Partial<Record<FileDType, number>> = {};
   for (const t of c.header.tensors) bytesByDtype[t.dtype] = (bytesByDtype[t.dtype] ?? 0) + t.length;
   return { formatVersion: FORMAT_VERSION, kind: c.header.kind, fileBytes: c.fileBytes, headerBytes: c.headerBytes,
-    config: c.header.config, tensors: c.header.tensors, bytesByDtype };
+    config: c.header.config, tensors: c.header.tensors, bytesByDtype, ...(c.header.tokenizer === undefined ? {} : { tokenizer: c.header.tokenizer }) };
 }
 
 export interface LoadFromUrlOptions {

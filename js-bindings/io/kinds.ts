@@ -2,6 +2,7 @@
 // built in; other modules (quantized models, ...) register theirs. io.save asks the kinds,
 // latest registered first, which one matches the model; io.load dispatches on the header's kind.
 import type { SavedTensor } from './types.js';
+import type { Tokenizer } from '../data/text.js';
 
 export interface SaveOptions {
   /** Also store the compile config and the optimizer's state (LayersModel), so training resumes. */
@@ -10,6 +11,8 @@ export interface SaveOptions {
   sparse?: boolean;
   /** Store one-byte tensors (int8 weights) Huffman-coded when that is smaller (default true). */
   huffman?: boolean;
+  /** A Tokenizer stored in the file's header with the model; io.load(bytes, {withTokenizer: true}) gives it back. */
+  tokenizer?: Tokenizer;
 }
 
 export interface ModelKind<M = unknown> {

@@ -154,5 +154,5 @@ export function checkHeader(op: string, json: unknown, dataStart: number, dataEn
         `(bytes ${prev.offset}..${prev.offset + prev.length})`);
     }
   }
-  return { kind: json.kind, config: json.config, tensors };
+  return { kind: json.kind, config: json.config, tensors, ...(json.tokenizer === undefined ? {} : { tokenizer: json.tokenizer }) };
 }

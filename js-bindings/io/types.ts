@@ -57,9 +57,11 @@ export interface TensorEntry {
   quantization?: Quantization;
 }
 
-/** The JSON header: which model kind, its config, and the tensor table. */
+/** The JSON header: which model kind, its config, the tensor table, and the tokenizer if one was saved. */
 export interface FileHeader {
   kind: string;
   config: unknown;
   tensors: TensorEntry[];
+  /** A Tokenizer's toJSON() (unchecked here: Tokenizer.fromJSON checks it). */
+  tokenizer?: unknown;
 }

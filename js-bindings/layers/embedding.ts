@@ -41,6 +41,40 @@ function position(i: number, shape: readonly number[]): number[] {
   return at;
 }
 
+/**
+ * The rows of `table` [vocabulary, dim] for ids (int32, or float32 whole numbers as Keras feeds
+ * them), every id checked to lie in the vocabulary first: an Error naming the first bad one,
+ * before anything is written. Shared by the layers that look tokens up.
+ */
+export function embeddingLookup(op: string, table: Variable, x: Tensor): Tensor {
+  const ids = checkedIds(op, x, table.shape[0]);
+  try {
+    return gather(table, ids);
+  } finally {
+    // A recorded gather keeps the ids for its gradient (the gradient function's scope frees them).
+    if (ids !== x && !isTracked(table)) ids.dispose();
+  }
+}
+
+/** The ids as int32, every one checked to lie in [0, vocabulary). */
+function checkedIds(op: string, x: Tensor, vocabulary: number): Tensor {
+  assertDtype(op, 'ids', x, 'int32', 'float32');
+  const ids = x.dtype === 'int32' ? x : allocTensor(op, x.shape, 'int32');
+  let err = 0;
+  callKernel(op, ids === x ? [] : [ids], (scratch) => {
+    err = scratch(8);
+    return x.dtype === 'int32' ? engine.k.embedding_ids_check_i32(x.ptr, err, x.size, vocabulary)
+      : engine.k.embedding_ids_f32(ids.ptr, x.ptr, err, x.size, vocabulary);
+  }, (status) => {
+    if (status !== BAD_ID) return undefined;
+    const [at, bits] = engine.i32(err, 2);
+    const value = x.dtype === 'int32' ? bits : new Float32Array(Int32Array.of(bits).buffer)[0];
+    return `${op}: id ${value} at position [${position(at, x.shape)}] of ids ${fmt(x.shape)} is not ` +
+      `${x.dtype === 'float32' ? 'a whole number ' : ''}in [0, ${vocabulary}) (the vocabulary size is ${vocabulary})`;
+  });
+  return ids;
+}
+
 export class Embedding extends Layer {
   readonly inputDim: number;
   readonly outputDim: number;
@@ -88,33 +122,7 @@ export class Embedding extends Layer {
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
-    const ids = this.checkedIds(inputs as Tensor);
-    try {
-      return gather(this.embeddings!, ids);
-    } finally {
-      // A recorded gather keeps the ids for its gradient (the gradient function's scope frees them).
-      if (ids !== inputs && !isTracked(this.embeddings)) ids.dispose();
-    }
-  }
-
-  /** The ids as int32, every one checked to lie in [0, inputDim) (an Error naming the first bad one). */
-  private checkedIds(x: Tensor): Tensor {
-    const op = `${this.name} (Embedding)`;
-    assertDtype(op, 'ids', x, 'int32', 'float32');
-    const ids = x.dtype === 'int32' ? x : allocTensor(op, x.shape, 'int32');
-    let err = 0;
-    callKernel(op, ids === x ? [] : [ids], (scratch) => {
-      err = scratch(8);
-      return x.dtype === 'int32' ? engine.k.embedding_ids_check_i32(x.ptr, err, x.size, this.inputDim)
-        : engine.k.embedding_ids_f32(ids.ptr, x.ptr, err, x.size, this.inputDim);
-    }, (status) => {
-      if (status !== BAD_ID) return undefined;
-      const [at, bits] = engine.i32(err, 2);
-      const value = x.dtype === 'int32' ? bits : new Float32Array(Int32Array.of(bits).buffer)[0];
-      return `${op}: id ${value} at position [${position(at, x.shape)}] of ids ${fmt(x.shape)} is not ` +
-        `${x.dtype === 'float32' ? 'a whole number ' : ''}in [0, ${this.inputDim}) (the vocabulary size, inputDim, is ${this.inputDim})`;
-    });
-    return ids;
+    return embeddingLookup(`${this.name} (Embedding)`, this.embeddings!, inputs as Tensor);
   }
 
   override computeMask(inputs: Tensor | Tensor[], _mask: InputMask): Tensor | null {

@@ -2,7 +2,8 @@
 import type { Tensor } from '../tensor.js';
 import { add, mul, sub } from '../ops/binary.js';
 import { concat } from '../ops/layout.js';
-import { Layer, type LayerArgs, type SymbolicShape } from './layer.js';
+import { logicalAnd } from '../ops/compare.js';
+import { Layer, type InputMask, type LayerArgs, type SymbolicShape } from './layer.js';
 
 function shapeList(layer: Layer, shape: SymbolicShape | SymbolicShape[]): SymbolicShape[] {
   if (!Array.isArray(shape[0]) || (shape as SymbolicShape[]).length < 2) {
@@ -31,6 +32,11 @@ class ElementwiseMerge extends Layer {
   call(inputs: Tensor | Tensor[]): Tensor {
     const list = inputs as Tensor[];
     return list.slice(1).reduce((acc, t) => this.combine(acc, t), list[0]);
+  }
+  /** Keras's merge mask: a step is real when every input that has a mask says so (word + position embeddings keep the padding mask). */
+  override computeMask(_inputs: Tensor | Tensor[], mask: InputMask): Tensor | null {
+    const masks = (Array.isArray(mask) ? mask : [mask]).filter((m): m is Tensor => m !== null && m !== undefined);
+    return masks.length === 0 ? null : masks.slice(1).reduce((acc, m) => logicalAnd(acc, m), masks[0]);
   }
 }
 

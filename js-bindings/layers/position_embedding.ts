@@ -6,13 +6,13 @@
 //     token embedding + position embedding [batch, steps, embeddingDim]; maskZero makes the mask
 //     ids != 0 (Keras's Embedding mask). Weights in keras-hub's order: the token table
 //     [vocabularySize, embeddingDim], then the position table [sequenceLength, embeddingDim].
-//     The lookup is lp.gather on the table (its gradient scatters into the used rows).
+//     The lookup is the Embedding layer's (ids checked against the vocabulary; lp.gather, whose gradient scatters into the used rows).
 import { Tensor } from '../tensor.js';
 import type { Variable } from '../variable.js';
 import { add } from '../ops/binary.js';
 import { slice, broadcastTo } from '../ops/layout.js';
-import { gather } from '../ops/gather.js';
-import { cast, notEqual } from '../ops/compare.js';
+import { notEqual } from '../ops/compare.js';
+import { embeddingLookup } from './embedding.js';
 import { assertPositiveInt } from '../util.js';
 import { Layer, singleShape, type InputMask, type LayerArgs, type SymbolicShape } from './layer.js';
 import { getInitializer, type Initializer, type InitializerName } from './initializers.js';
@@ -112,9 +112,9 @@ export class TokenAndPositionEmbedding extends Layer {
 
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = inputs as Tensor;
-    const ids = x.dtype === 'int32' ? x : cast(x, 'int32');
+    const tokens = embeddingLookup(`${this.name} (TokenAndPositionEmbedding)`, this.tokenEmbeddings!, x);
     // [B, T, D] + [T, D]: the positions broadcast over the batch.
-    return add(gather(this.tokenEmbeddings!, ids), slice(this.positionEmbeddings!, [0, 0], [x.shape[1], this.embeddingDim]));
+    return add(tokens, slice(this.positionEmbeddings!, [0, 0], [x.shape[1], this.embeddingDim]));
   }
 
   override computeMask(inputs: Tensor | Tensor[], _mask: InputMask): Tensor | null {

@@ -354,7 +354,7 @@ describe('errors', () => {
     const emb = lp.layers.embedding({ inputDim: 10, outputDim: 2, name: 'emb' });
     emb.ensureBuilt([null, 4]);
     const cases: [number[], 'int32' | 'float32', RegExp][] = [
-      [[1, 2, 3, 4, 5, 10, 0, 1], 'int32', /^emb \(Embedding\): id 10 at position \[1,1\] of ids \[2,4\] is not in \[0, 10\) \(the vocabulary size, inputDim, is 10\)/],
+      [[1, 2, 3, 4, 5, 10, 0, 1], 'int32', /^emb \(Embedding\): id 10 at position \[1,1\] of ids \[2,4\] is not in \[0, 10\) \(the vocabulary size is 10\)/],
       [[1, 2, -1, 4, 5, 6, 0, 1], 'int32', /id -1 at position \[0,2\]/],
       [[1, 2, 3, 4, 5, 6, 0, 2.5], 'float32', /id 2\.5 at position \[1,3\] of ids \[2,4\] is not a whole number in \[0, 10\)/],
       [[NaN, 2, 3, 4, 5, 6, 0, 1], 'float32', /id NaN at position \[0,0\]/],

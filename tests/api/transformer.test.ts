@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as lp from '../../js-bindings/index.js';
 import { checkGrads, values } from '../helpers/grad_check.js';
 import { assertClose } from '../helpers/check.js';
-import { expectError } from '../helpers/api.js';
+import { expectError, noLeak } from '../helpers/api.js';
 import { mha_ref } from '../ref/attention_ref.js';
 import { layernorm_ref } from '../ref/layernorm_ref.js';
 
@@ -205,6 +205,12 @@ describe('transformerEncoder and positionEmbedding: gradients, models, files, er
       assert.deepEqual([...grads[layer.weights[0].name].dataSync()], counts.flatMap((c) => [c, c, c]), 'token rows: one per use');
       assert.deepEqual([...grads[layer.weights[1].name].dataSync()], [2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0], 'positions: one per batch item');
     });
+    // Ids outside the vocabulary, or fractional float ids, are named before anything is written.
+    for (const [bad, dtype] of [[[1, 6], 'int32'], [[1, 2.5], 'float32'], [[-1, 0], 'int32']] as const) {
+      const x = lp.tensor([...bad], [1, 2], dtype);
+      noLeak(() => assert.throws(() => layer.apply(x), /\(TokenAndPositionEmbedding\): id -?[\d.]+ at position \[0,\d\] of ids \[1,2\] is not (a whole number )?in \[0, 6\)/));
+      x.dispose();
+    }
     layer.dispose();
   });
 

@@ -222,4 +222,31 @@ export const checks = [
       equal(usage(lp), before, 'memory at the end');
     },
   },
+  {
+    name: 'tokenizes text, trains an embedding model a step, keeps the tokenizer in the model file',
+    async run(lp) {
+      const before = usage(lp);
+      const tokenizer = new lp.data.Tokenizer({ numWords: 6, oovToken: '<oov>' });
+      tokenizer.fitOnTexts(['Free money, free!', 'Meeting at noon: the agenda.', 'free Zoë']);
+      const seqs = tokenizer.textsToSequences(['free money at noon', 'Zoë, unknown!']);
+      equal(JSON.stringify(seqs), '[[2,3,5,1],[1,1]]', 'ids (OOV = 1, most frequent first, 6 and up capped)');
+      const x = lp.data.padSequences(seqs, { maxLen: 4, padding: 'post' });
+      const model = lp.sequential([
+        lp.layers.embedding({ inputDim: tokenizer.vocabularySize, outputDim: 3, maskZero: true, inputShape: [4] }),
+        lp.layers.globalAveragePooling1d(),
+        lp.layers.dense({ units: 1, activation: 'sigmoid' }),
+      ]);
+      model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+      const y = lp.tensor([1, 0], [2, 1]);
+      await model.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0 });
+      const { model: back, tokenizer: loaded } = lp.io.load(lp.io.save(model, { tokenizer }), { withTokenizer: true });
+      equal(JSON.stringify(loaded.textsToSequences(['free money at noon'])), '[[2,3,5,1]]', 'ids from the loaded tokenizer');
+      const [a, b] = [model.predict(x), back.predict(x)];
+      close(b.dataSync(), a.dataSync(), 'predictions after load', 0);
+      lp.dispose([x, y, a, b]);
+      model.dispose();
+      back.dispose();
+      equal(usage(lp), before, 'memory at the end');
+    },
+  },
 ];

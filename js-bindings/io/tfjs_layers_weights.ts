@@ -57,8 +57,9 @@ export function weightSpecsOf(json: Record<string, unknown>): TfjsWeightSpec[] {
           !group.paths.every((p) => typeof p === 'string')) {
         fail(`weightsManifest group ${g} must be {paths: string[], weights: []}`);
       }
-      raw.push(...(group as { weights: unknown[] }).weights);
-      if (raw.length > LIMITS.weights) fail(`more than ${LIMITS.weights} weights`);
+      const weights = (group as { weights: unknown[] }).weights;
+      if (raw.length + weights.length > LIMITS.weights) fail(`more than ${LIMITS.weights} weights`);
+      for (const w of weights) raw.push(w);
     }
   } else if (json.weightSpecs !== undefined) {
     if (!Array.isArray(json.weightSpecs) || json.weightSpecs.length > LIMITS.weights) fail(`weightSpecs must be a list of at most ${LIMITS.weights} weights`);
@@ -115,7 +116,8 @@ function plan(layers: Layer[], weights: DecodedWeight[]): [Variable, DecodedWeig
   const groups = new Map<string, DecodedWeight[]>();
   for (const w of weights) {
     const first = w.name.slice(0, w.name.indexOf('/') >>> 0);
-    groups.set(first, [...(groups.get(first) ?? []), w]);
+    const group = groups.get(first);
+    if (group === undefined) groups.set(first, [w]); else group.push(w);
   }
   const owned = layers.filter((l) => l.weights.length > 0);
   const total = owned.reduce((a, l) => a + l.weights.length, 0);

@@ -297,6 +297,11 @@ describe('bad files: clear Errors, nothing leaks', () => {
     expectError(() => load(json, new Uint8Array(shard.length + 4)), 'io.fromTfjsLayers', /describes \d+ bytes but the shards hold \d+/);
     const huge = editedKeras((j) => { j.weightsManifest[0].weights[0].shape = [65536, 65536, 64]; });
     expectError(() => load(huge), 'io.fromTfjsLayers', /needs more bytes than .* \(at weight 'conv2d\/kernel'\)/);
+    // Many entries under one name prefix: refused or matched without quadratic work.
+    const many = editedKeras((j) => { j.weightsManifest[0].weights = Array.from({ length: 100_001 }, (_, i) => ({ name: `m/${i}`, shape: [], dtype: 'float32' })); });
+    expectError(() => load(many), 'io.fromTfjsLayers', /more than 100000 weights/);
+    const scoped = editedKeras((j) => { j.weightsManifest[0].weights = Array.from({ length: 50_000 }, (_, i) => ({ name: `m/${i}`, shape: [], dtype: 'float32' })); });
+    expectError(() => load(scoped, new Uint8Array(200_000)), 'io.fromTfjsLayers', /the model needs 12 weights but the manifest has 50000/);
   });
   it('unknown classes: one Error listing every one', () => {
     const json = editedKeras((j) => { layersOf(j)[1].class_name = 'Conv3D'; layersOf(j)[4].config.layers[1].class_name = 'Masking'; });

@@ -5,7 +5,7 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { load, save, type SaveOptions } from './io/index.js';
 import type { LayersModel } from './models/model.js';
-import { fromTfjsLayers, shardPaths, toTfjsLayers, type TfjsModelJson } from './io/tfjs_layers.js';
+import { fromTfjsLayers, shardPaths, toTfjsLayers, type TfjsModelJson, type ToTfjsOptions } from './io/tfjs_layers.js';
 
 export * from './index.js';
 export { loadMnist } from './data/mnist_node.js';
@@ -54,8 +54,8 @@ export async function loadTfjsLayersFile(path: string, opts: { maxBytes?: number
 }
 
 /** Writes the model in the TF.js layers format: dir/model.json and dir/weights.bin (tf.loadLayersModel reads them). */
-export async function saveTfjsLayersFiles(model: LayersModel, dir: string): Promise<void> {
-  const { modelJson, weightData } = toTfjsLayers(model);
+export async function saveTfjsLayersFiles(model: LayersModel, dir: string, opts?: ToTfjsOptions): Promise<void> {
+  const { modelJson, weightData } = toTfjsLayers(model, opts);
   await mkdir(dir, { recursive: true });
   await writeFile(`${dir}/model.json`, JSON.stringify(modelJson));
   await writeFile(`${dir}/weights.bin`, new Uint8Array(weightData));

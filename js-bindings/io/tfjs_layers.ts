@@ -123,12 +123,20 @@ export interface TfjsArtifacts {
   modelJson: { modelTopology: Record<string, unknown>; weightsManifest: TfjsWeightsGroup[]; format: 'layers-model'; generatedBy: string; convertedBy: null };
 }
 
+export interface ToTfjsOptions {
+  /** Store float32 weights quantized as the tfjs converter's options do (TF.js dequantizes them at load). */
+  quantize?: 'uint8' | 'uint16' | 'float16';
+}
+
 /** The model in the TF.js layers format: tf.loadLayersModel(tf.io.fromMemory(artifacts)) reads it. */
-export function toTfjsLayers(model: LayersModel): TfjsArtifacts {
+export function toTfjsLayers(model: LayersModel, opts: ToTfjsOptions = {}): TfjsArtifacts {
   if (!(model instanceof LayersModel)) throw new Error('io.toTfjsLayers: expects a LayersModel (lp.sequential or lp.model)');
   if (model.outputs.length === 0) throw new Error('io.toTfjsLayers: the model has no layers');
+  if (opts === null || typeof opts !== 'object' || (opts.quantize !== undefined && !['uint8', 'uint16', 'float16'].includes(opts.quantize))) {
+    throw new Error(`io.toTfjsLayers: quantize must be 'uint8', 'uint16' or 'float16', got ${JSON.stringify(opts?.quantize)}`);
+  }
   const modelTopology = topologyToTfjs(saveTopology(model) as LeptonTopology);
-  const { specs, data } = encodeWeights(model.layers);
+  const { specs, data } = encodeWeights(model.layers, opts.quantize);
   const meta = { format: 'layers-model' as const, generatedBy: 'lepton-wasm', convertedBy: null };
   return { modelTopology, weightSpecs: specs, weightData: data, ...meta,
     modelJson: { modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: specs }], ...meta } };

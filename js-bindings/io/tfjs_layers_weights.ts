@@ -6,7 +6,7 @@
 // claim are checked against the shards before anything is decoded, so no allocation exceeds what
 // the file holds (4x its bytes at most, for uint8 weights widened to float32).
 import { engine } from '../engine.js';
-import { decodeFloat16 } from '../float16.js';
+import { decodeFloat16, encodeFloat16 } from '../float16.js';
 import type { Layer } from '../layers/layer.js';
 import type { Variable } from '../variable.js';
 import { isObject } from './tfjs_layers_config.js';
@@ -161,19 +161,43 @@ function tfjsName(layer: Layer, v: Variable): string {
   return `${layer.name}/${localName(v)}`;
 }
 
-/** Every weight of these layers as TF.js weight specs and one byte string (float32 / int32 as stored). */
-export function encodeWeights(layers: Layer[]): { specs: TfjsWeightSpec[]; data: ArrayBuffer } {
-  const vars = layers.flatMap((l) => l.weights.map((v) => [l, v] as const));
-  const bytes = vars.reduce((a, [, v]) => a + v.byteLength, 0);
-  const out = new Uint8Array(bytes);
+/**
+ * A float32 weight in the stored form of a quantization TF.js reads (the converter's quantize
+ * options): float16 bits, or uint8 / uint16 codes with value = min + code * scale over [min, max].
+ */
+function quantized(values: Float32Array, dtype: TfjsQuantization['dtype']): { bytes: Uint8Array; quantization: TfjsQuantization } {
+  if (dtype === 'float16') return { bytes: new Uint8Array(encodeFloat16(values).buffer), quantization: { dtype } };
+  let min = Infinity, max = -Infinity;
+  for (const v of values) { min = Math.min(min, v); max = Math.max(max, v); }
+  if (!(min <= max)) min = max = 0; // empty
+  const levels = dtype === 'uint8' ? 255 : 65535;
+  const scale = max > min ? (max - min) / levels : 1;
+  const codes = dtype === 'uint8' ? new Uint8Array(values.length) : new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) codes[i] = Math.round((values[i] - min) / scale);
+  return { bytes: new Uint8Array(codes.buffer), quantization: { dtype, scale, min } };
+}
+
+/**
+ * Every weight of these layers as TF.js weight specs and one byte string: float32 / int32 as
+ * stored, or float32 weights quantized (uint8, uint16, float16) when asked.
+ */
+export function encodeWeights(layers: Layer[], quantize?: TfjsQuantization['dtype']): { specs: TfjsWeightSpec[]; data: ArrayBuffer } {
+  const parts: Uint8Array[] = [];
   const specs: TfjsWeightSpec[] = [];
-  let at = 0;
-  for (const [l, v] of vars) {
-    v.assertLive('io.toTfjsLayers');
-    if (v.dtype !== 'float32' && v.dtype !== 'int32') throw new Error(`io.toTfjsLayers: weight '${v.name}' is ${v.dtype}`);
-    out.set(new Uint8Array(engine.k.memory.buffer, v.ptr, v.byteLength), at);
-    at += v.byteLength;
-    specs.push({ name: tfjsName(l, v), shape: [...v.shape], dtype: v.dtype });
+  for (const l of layers) {
+    for (const v of l.weights) {
+      v.assertLive('io.toTfjsLayers');
+      if (v.dtype !== 'float32' && v.dtype !== 'int32') throw new Error(`io.toTfjsLayers: weight '${v.name}' is ${v.dtype}`);
+      const spec: TfjsWeightSpec = { name: tfjsName(l, v), shape: [...v.shape], dtype: v.dtype };
+      if (quantize !== undefined && v.dtype === 'float32') {
+        const q = quantized(new Float32Array(engine.k.memory.buffer, v.ptr, v.size), quantize);
+        parts.push(q.bytes);
+        spec.quantization = q.quantization;
+      } else parts.push(new Uint8Array(engine.k.memory.buffer, v.ptr, v.byteLength).slice());
+      specs.push(spec);
+    }
   }
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
   return { specs, data: out.buffer };
 }

@@ -170,6 +170,22 @@ describe('Lepton models load in tfjs', () => {
       ours.dispose();
     });
   }
+  it('quantized export (uint8, uint16, float16): tfjs and Lepton read the same dequantized weights', async () => {
+    const [, build, inputs] = builds[0];
+    const ours = build();
+    const full = lp.io.toTfjsLayers(ours);
+    for (const [quantize, ratio] of [['uint8', 4], ['uint16', 2], ['float16', 2]] as const) {
+      const out = lp.io.toTfjsLayers(ours, { quantize });
+      assert.ok(out.weightData.byteLength * ratio <= full.weightData.byteLength + 64 * ratio, `${quantize}: ${out.weightData.byteLength} bytes`);
+      const theirs = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: out.modelTopology, weightSpecs: out.weightSpecs, weightData: out.weightData }));
+      const back = lp.io.fromTfjsLayers(out.modelJson, out.weightData);
+      samePredictions(back, theirs, inputsFor(inputs, 13), TOL, `${quantize} export`);
+      if (quantize !== 'uint8') samePredictions(ours, theirs, inputsFor(inputs, 13), 2e-2, `${quantize} export vs float32`);
+      back.dispose();
+    }
+    expectError(() => lp.io.toTfjsLayers(ours, { quantize: 'int4' as 'uint8' }), 'io.toTfjsLayers', /quantize must be/);
+    ours.dispose();
+  });
   it('refuses layers TF.js cannot read, listing them', () => {
     const x = lp.input({ shape: [4, 8] });
     const y = lp.layers.multiHeadAttention({ numHeads: 2, keyDim: 4 }).apply([x, x]);

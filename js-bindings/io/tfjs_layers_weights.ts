@@ -2,9 +2,10 @@
 // dtype, quantization?}]}], or the flat weightSpecs of tf.io model artifacts) over binary shards
 // read as one byte string in manifest order. Entries are float32 or int32, float16, or quantized by
 // tfjs's quantizeBytes option (uint8 / uint16: value = min + q * scale; {dtype: 'float16'}):
-// all come back as float32. The manifest is untrusted: names, ranks, dimensions and the bytes they
-// claim are checked against the shards before anything is decoded, so no allocation exceeds what
-// the file holds (4x its bytes at most, for uint8 weights widened to float32).
+// all come back as float32 (int32 stays int32). The manifest is untrusted: names, ranks, dimensions
+// and the bytes they claim are checked against the shards before anything is decoded, so no
+// allocation exceeds what the file holds (4x its bytes at most, for uint8 weights widened to
+// float32). Writing (encodeWeights) stores float32, or quantizes the same three ways.
 import { engine } from '../engine.js';
 import { decodeFloat16, encodeFloat16 } from '../float16.js';
 import type { Layer } from '../layers/layer.js';

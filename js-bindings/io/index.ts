@@ -154,3 +154,7 @@ async function readBody(response: Response, max: number, url: string): Promise<U
   for (const c of chunks) { out.set(c, at); at += c.length; }
   return out;
 }
+
+// The TensorFlow.js / Keras layers format (model.json + weight shards), both ways.
+export { fromTfjsLayers, toTfjsLayers, loadTfjsLayersFromUrl, TFJS_LAYER_CLASSES, type TfjsModelJson, type TfjsWeightData,
+  type TfjsArtifacts, type ToTfjsOptions, type TfjsWeightSpec, type TfjsWeightsGroup, type TfjsQuantization, type LoadTfjsOptions } from './tfjs_layers.js';

@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-web';
 import * as lp from '../js-bindings/index.js';
 import { fromOnnx } from '../js-bindings/onnx/index.js';
 import { compareAsync, type Int8Row } from './int8.js';
-import { mobileNetV2Onnx } from './onnx_mobilenet.js';
+import { mobileNetV2Onnx } from '../examples/models/onnx_mobilenet.js';
 
 /** MACs of MobileNet-v2 1.0 at 224 (the paper's 300 M), for GFLOP/s as 2 x MACs. */
 const MOBILENET_MACS_224 = 300e6;

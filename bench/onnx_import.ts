@@ -1,5 +1,5 @@
 // fromOnnx side by side (npm run bench -- --only onnx): a MobileNet-v2 ONNX graph
-// (bench/onnx_mobilenet.ts, seeded weights) imported by Lepton and run at batch 1, against
+// (examples/models/onnx_mobilenet.ts, seeded weights) imported by Lepton and run at batch 1, against
 // onnxruntime-web's wasm backend (one thread, graph optimizations 'all') running the same bytes;
 // same process, interleaved rounds (A B B A ...). Before timing the two must agree (f32, within
 // 1e-3 of the output's scale): a fast wrong model is no result.

@@ -21,6 +21,9 @@ export interface MobileNetOptions {
   /** Fold each BatchNormalization into its Conv (weights scaled, a bias added): the same function
    *  from the same seed, in the form a QDQ graph quantizes (onnx_qdq.ts). Default false. */
   foldBatchNorm?: boolean;
+  /** The Gemm's bias (default zeros). The import demo sets it to minus the mean logits over its
+   *  calibration inputs: with seeded random weights one class would otherwise win for every input. */
+  classifierBias?: Float32Array;
 }
 
 /** BatchNormalization's default epsilon (ONNX). */
@@ -93,7 +96,8 @@ export function mobileNetV2Onnx(opts: MobileNetOptions = {}): { bytes: Uint8Arra
   x = conv(x, ch, last, 1, 1, 1, true);
   x = node('Flatten', [node('GlobalAveragePool', [x])]);
   const lim = Math.sqrt(3 / last);
-  const y = node('Gemm', [x, init([classes, last], () => (2 * rand() - 1) * lim), init([classes], () => 0)],
+  if (opts.classifierBias && opts.classifierBias.length !== classes) throw new Error(`mobileNetV2Onnx: classifierBias needs ${classes} values`);
+  const y = node('Gemm', [x, init([classes, last], () => (2 * rand() - 1) * lim), init([classes], opts.classifierBias ?? (() => 0))],
     [onnx.AttributeProto.create({ name: 'transB', type: 2, i: 1 })]);
   const info = (name: string, dims: (number | string)[]) => onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: 1,
     shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } } });

@@ -66,3 +66,5 @@ export { layernorm_grad_f32 } from "./autograd/layernorm_grad";
 export { attention_softmax_f32 } from "./kernels/attention_softmax";
 export { attention_softmax_grad_f32 } from "./autograd/attention_softmax_grad";
 export { gemm_batched_f32 } from "./kernels/gemm_batched";
+// int8 for imported networks (issue 13): two-input add with requantization (residual connections).
+export { add_qs8 } from "./kernels/int8/qadd";

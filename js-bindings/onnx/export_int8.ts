@@ -141,6 +141,18 @@ export function writeQuantized(model: QuantizedModel, opts: ExportOptions): Uint
         if (grids.has(s.in)) grids.set(s.out, grids.get(s.in)!);
         break;
       }
+      case 'add': {
+        // the f32 Add of both dequantized inputs, then the output grid (with a fused relu / relu6 clamp)
+        const ins = s.in.map((i) => vals[i]);
+        const sum = LAYER_EXPORTS.Add.emit(w, { name: `${s.layer}_sum` } as never, ins, [...ins[0].shape]);
+        const form = sum.preferred();
+        const [lo, hi] = s.activation === 'linear' ? [-Infinity, Infinity] : [0, s.activation === 'relu6' ? 6 : Infinity];
+        vals[s.out] = XVal.of(form, qdq(w, sum.forms.get(form)!, s.outQ, `${s.layer}_out`, lo, hi), sum.shape, sum.hwc);
+        grids.set(s.out, s.outQ);
+        break;
+      }
+      // an f32 Permute before the quantize (an imported model's NCHW input): as the layer exports
+      case 'permute': vals[s.out] = LAYER_EXPORTS.Permute.emit(w, { name: s.layer, dims: s.dims } as never, [x], [x.shape[0], ...s.shape]); break;
       case 'activation': vals[s.out] = activate(w, s.name, x, `${s.layer}_${s.name}`); break;
       case 'layer': {
         const l = s.node.layer;

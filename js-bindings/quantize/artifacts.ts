@@ -5,7 +5,7 @@ import { QuantizedModel } from './model.js';
 import { engine } from '../engine.js';
 import { withWeightBudget, type Layer } from '../layers/layer.js';
 import { layerFactory } from '../io/registry.js';
-import { QMAX, QMIN, type QParams } from './params.js';
+import { addMultipliers, QMAX, QMIN, type QParams } from './params.js';
 import type { ConvGeom } from './kernels.js';
 import { MAX_K } from './plan.js';
 import type { MatStep, Step } from './steps.js';
@@ -144,6 +144,27 @@ export function fromArtifacts(config: unknown, tensors: unknown): QuantizedModel
         const shape = shapeOf(s.shape, `${what}.shape`);
         if (size(shape) !== size(x.shape)) bad(`${what}: cannot reshape [${x.shape}] into [${shape}]`);
         return { op: 'reshape', layer, in: s.in as number, out: write(s.out, { q: x.q, shape }, `${what}.out`), shape };
+      }
+      case 'add': {
+        if (mode !== 'int8' || !Array.isArray(s.in) || s.in.length !== 2) bad(`${what}: an int8 add takes two slots`);
+        const [a, b] = (s.in as unknown[]).map((v, i) => read(v, `${what}.in[${i}]`));
+        const shape = shapeOf(s.shape, `${what}.shape`);
+        if (!a.q || !b.q || !sameShape(a.shape, shape) || !sameShape(b.shape, shape)) bad(`${what}: inputs must be int8 of shape [${shape}]`);
+        if (!['linear', 'relu', 'relu6'].includes(s.activation as string)) bad(`${what}: activation ${JSON.stringify(s.activation)}`);
+        const aQ = qparams(s.aQ, `${what}.aQ`), bQ = qparams(s.bQ, `${what}.bQ`), outQ = qparams(s.outQ, `${what}.outQ`);
+        try { addMultipliers(aQ.scale / outQ.scale, bQ.scale / outQ.scale); } catch (e) { bad(`${what}: ${(e as Error).message}`); }
+        return { op: 'add', layer, in: [s.in[0] as number, s.in[1] as number], out: write(s.out, { q: true, shape }, `${what}.out`), aQ, bQ, outQ,
+          activation: s.activation as 'linear' | 'relu' | 'relu6', shape };
+      }
+      case 'permute': {
+        const x = read(s.in, `${what}.in`);
+        const dims = shapeOf(s.dims, `${what}.dims`);
+        if (x.q || dims.length !== x.shape.length || dims.some((d) => d > dims.length) || new Set(dims).size !== dims.length) {
+          bad(`${what}: dims must be a permutation of 1..${x.shape.length} of a float value`);
+        }
+        const shape = dims.map((d) => x.shape[d - 1]);
+        if (!sameShape(shape, shapeOf(s.shape, `${what}.shape`))) bad(`${what}: shape does not match the permutation`);
+        return { op: 'permute', layer, in: s.in as number, out: write(s.out, { q: false, shape }, `${what}.out`), dims, shape };
       }
       case 'activation': {
         const x = read(s.in, `${what}.in`);

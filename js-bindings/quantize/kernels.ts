@@ -117,3 +117,12 @@ export function qpool(op: string, x: QValue, g: ConvGeom, isMax: boolean): QValu
   callKernel(op, [out], () => fn(out.ptr, x.t.ptr, b, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.oh, g.ow));
   return { t: out, shape: [b, g.oh, g.ow, g.c], qp: x.qp };
 }
+
+/** a + b for two int8 values of the same shape, requantized to outQ, clamped to [qmin, qmax] (qadd.ts). */
+export function qadd(op: string, a: QValue, b: QValue, outQ: QParams, mult: { ma: number; mb: number; shift: number },
+    qmin: number, qmax: number): QValue {
+  const out = allocTensor(op, [a.t.size], 'int8');
+  callKernel(op, [out], () => engine.k.add_qs8(out.ptr, a.t.ptr, b.t.ptr, a.t.size, a.qp.zeroPoint, b.qp.zeroPoint, outQ.zeroPoint,
+    mult.ma, mult.mb, mult.shift, qmin, qmax));
+  return { t: out, shape: a.shape, qp: outQ };
+}

@@ -2,13 +2,13 @@
 // batch inside tidy() (int8 activations are scoped; weights and parameter blocks persistent).
 import { engine } from '../engine.js';
 import { Tensor, tidy } from '../tensor.js';
-import { concat, slice } from '../ops/layout.js';
+import { concat, slice, transpose } from '../ops/layout.js';
 import { reshape } from '../ops/creation.js';
 import { avgPool, globalAveragePool2d, maxPool } from '../ops/pool.js';
 import { applyNamed } from '../layers/activations.js';
 import { fmt } from '../util.js';
-import { affineParams, paramsBlock, fixedPoint, QMAX, QMIN } from './params.js';
-import { dequantizeTensor, packWeights, persistentBytes, qconv, qgemm, qpool, quantizeTensor, tensorRange, type QValue } from './kernels.js';
+import { addMultipliers, affineParams, paramsBlock, fixedPoint, QMAX, QMIN, type QParams } from './params.js';
+import { dequantizeTensor, packWeights, persistentBytes, qadd, qconv, qgemm, qpool, quantizeTensor, tensorRange, type QValue } from './kernels.js';
 import type { MatStep, Step } from './steps.js';
 import type { Layer } from '../layers/layer.js';
 import type { Mode } from './plan.js';
@@ -24,11 +24,17 @@ function stepParams(s: MatStep): Uint8Array {
   const sy = s.outQ.scale, zy = s.outQ.zeroPoint;
   const { mult, shift } = fixedPoint(Array.from(s.scale, (sw) => (sx * sw) / sy));
   const bias = Int32Array.from(s.bias, (b, c) => Math.max(-(2 ** 30), Math.min(2 ** 30, Math.round(b / (sx * s.scale[c])))));
-  return paramsBlock(s.n, { bias, mult, shift, zy, qmin: s.activation === 'linear' ? QMIN : Math.max(QMIN, zy),
-    qmax: s.activation === 'relu6' ? Math.min(QMAX, zy + Math.round(6 / sy)) : QMAX });
+  const [qmin, qmax] = clampRange(s.activation, s.outQ);
+  return paramsBlock(s.n, { bias, mult, shift, zy, qmin, qmax });
 }
 
 interface Resources { weights: Tensor; params: Tensor }
+
+/** The clamp [qmin, qmax] of an int8 output with a fused ReLU / ReLU6 (none: the full range). */
+export function clampRange(activation: 'linear' | 'relu' | 'relu6', outQ: QParams): [number, number] {
+  const { scale, zeroPoint: zy } = outQ;
+  return [activation === 'linear' ? QMIN : Math.max(QMIN, zy), activation === 'relu6' ? Math.min(QMAX, zy + Math.round(6 / scale)) : QMAX];
+}
 
 export class QuantizedModel {
   private resources = new Map<MatStep, Resources>();
@@ -59,7 +65,7 @@ export class QuantizedModel {
   /** The layer names in execution order, with how each runs. */
   get layers(): { name: string; op: string; int8: boolean }[] {
     return this.steps.filter((s) => s.op !== 'quantize' && s.op !== 'dequantize').map((s) => ({ name: s.layer, op: s.op,
-      int8: s.op !== 'layer' && s.op !== 'activation' }));
+      int8: s.op !== 'layer' && s.op !== 'activation' && s.op !== 'permute' }));
   }
 
   /** Bytes of weights and parameter blocks in linear memory. */
@@ -74,7 +80,8 @@ export class QuantizedModel {
     for (const s of this.steps) {
       const what = s.op === 'dense' || s.op === 'conv2d' || s.op === 'depthwise'
         ? `${s.op} ${s.k}x${s.n} int8 weights, ${s.inQ ? 'int8' : 'f32 (quantized per batch)'} in, ${s.outQ ? 'int8' : 'f32'} out, ${s.activation}`
-        : s.op === 'layer' ? 'f32 (fallback)' : s.op;
+        : s.op === 'layer' ? 'f32 (fallback)' : s.op === 'add' ? `add int8${s.activation === 'linear' ? '' : `, ${s.activation}`}`
+        : s.op === 'permute' ? 'permute (f32, before the quantize)' : s.op;
       printFn(`  ${s.layer.padEnd(24)} ${what}`);
     }
     if (this.fallbacks.length > 0) printFn(`  f32 fallbacks: ${this.fallbacks.join('; ')}`);
@@ -111,6 +118,13 @@ export class QuantizedModel {
           vals[s.out] = { ...v, shape: [b, ...s.shape] };
           break;
         }
+        case 'add': {
+          const [qmin, qmax] = clampRange(s.activation, s.outQ);
+          const mult = addMultipliers(s.aQ.scale / s.outQ.scale, s.bQ.scale / s.outQ.scale);
+          vals[s.out] = qadd(op, vals[s.in[0]] as QValue, vals[s.in[1]] as QValue, s.outQ, mult, qmin, qmax);
+          break;
+        }
+        case 'permute': vals[s.out] = transpose(vals[s.in] as Tensor, [0, ...s.dims]); break;
         case 'reshape': {
           const v = vals[s.in];
           vals[s.out] = v instanceof Tensor ? reshape(v, [b, ...s.shape]) : { ...v, shape: [b, ...s.shape] };

@@ -75,3 +75,21 @@ export function paramsBlock(n: number, out: Qs8Output | F32Output): Uint8Array {
 export function setParamsInputScale(block: Uint8Array, sx: number): void {
   new Float32Array(block.buffer, block.byteOffset, 8)[7] = sx;
 }
+
+/** The int8 add's largest multiplier (assembly/kernels/int8/qadd.ts): 2·127·2^22 < 2^31. */
+export const ADD_MULT_LIMIT = 2 ** 22;
+
+/**
+ * Fixed-point multipliers of a requantized add (qadd.ts): ma / 2^shift ≈ ra, mb / 2^shift ≈ rb,
+ * the largest shift <= 31 with both below 2^22. Throws when a ratio is 2^21 or more (an output
+ * range millions of times narrower than an input's): the planner then adds in f32.
+ */
+export function addMultipliers(ra: number, rb: number): { ma: number; mb: number; shift: number } {
+  for (const r of [ra, rb]) if (!(r >= 0) || !Number.isFinite(r)) throw new Error(`quantize: bad add scale ratio ${r}`);
+  const big = Math.max(ra, rb);
+  let shift = 31;
+  while (shift > 1 && Math.round(big * 2 ** shift) >= ADD_MULT_LIMIT) shift--;
+  const ma = Math.round(ra * 2 ** shift), mb = Math.round(rb * 2 ** shift);
+  if (Math.max(ma, mb) >= ADD_MULT_LIMIT) throw new Error(`quantize: add scale ratio ${big} is too large for int8`);
+  return { ma, mb, shift };
+}

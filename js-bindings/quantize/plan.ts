@@ -1,6 +1,8 @@
 // From a LayersModel's graph (nodes in execution order) to the steps of a QuantizedModel: which
 // layers run in int8 (Dense, Conv2D, DepthwiseConv2D with linear / relu / relu6 fused, pooling,
-// Flatten / Reshape / Dropout, BatchNormalization folded into the conv or dense before it), where
+// Flatten / Reshape / Dropout, BatchNormalization folded into the conv or dense before it,
+// two-input Add with a ReLU / ReLU6 after it fused, ZeroPadding2D folded into the conv after it,
+// see plan_fuse.ts; a Permute of the float input runs before its quantize), where
 // a quantize or dequantize goes, and which layers fall back to f32 (and why).
 import { tidy, type Tensor } from '../tensor.js';
 import { add, div, mul, sub } from '../ops/binary.js';
@@ -10,10 +12,13 @@ import { convInfo } from '../ops/conv_util.js';
 import type { LayersModel } from '../models/model.js';
 import type { Layer, LayerNode, SymbolicTensor } from '../layers/layer.js';
 import { Conv2D, DepthwiseConv2D, SeparableConv2D } from '../layers/conv.js';
-import { Dense, Dropout, Flatten, Reshape } from '../layers/core.js';
+import { Activation, Dense, Dropout, Flatten, Reshape } from '../layers/core.js';
+import { Add } from '../layers/merge.js';
+import { Permute } from '../layers/permute.js';
 import { AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D } from '../layers/pooling.js';
 import { BatchNormalization } from '../layers/normalization.js';
-import { affineParams, type QParams } from './params.js';
+import { addMultipliers, affineParams, type QParams } from './params.js';
+import { findFusions } from './plan_fuse.js';
 import { quantizeWeights, type ConvGeom } from './kernels.js';
 import type { Step, MatStep } from './steps.js';
 
@@ -122,10 +127,33 @@ export function plan(model: LayersModel, mode: Mode, ranges: Map<number, [number
     }
   }
 
+  // ZeroPadding2D folded into the conv after it, ReLU / ReLU6 into the Add before it (int8 only)
+  const fusions = mode === 'int8' ? findFusions(nodes, isOutput, (l) => matK(l) <= MAX_K) : null;
+
   for (const nd of nodes) {
     const layer: Layer = nd.layer;
-    if (folded.has(nd)) continue;
+    if (folded.has(nd) || fusions?.skipped.has(nd)) continue;
     const inSym = nd.inputs[0];
+    if (mode === 'int8' && layer instanceof Add && nd.inputs.length === 2) {
+      const act = fusions!.addActivation.get(nd);
+      const outSym = act?.outputs[0] ?? nd.outputs[0];
+      const shape = dims(outSym);
+      const same = nd.inputs.every((s) => dims(s).length === shape.length && dims(s).every((d, i) => d === shape[i]));
+      const a = same ? asQ(nd.inputs[0]) : null, b = same ? asQ(nd.inputs[1]) : null;
+      const outQ = rangeQp(outSym);
+      let fits = same;
+      try { if (same) addMultipliers(a!.qp!.scale / outQ.scale, b!.qp!.scale / outQ.scale); } catch { fits = false; }
+      if (!fits) {
+        fallback(nd, same ? 'output range too narrow for its inputs\' (int8 requantization), runs in f32' : 'broadcasting add, runs in f32');
+        if (act !== undefined) fallback(act, 'after an f32 add');
+        continue;
+      }
+      const activation = act === undefined ? 'linear' : (act.layer as Activation).activation as 'relu' | 'relu6';
+      const out: Value = { slot: slots++, q: true, qp: outQ, shape };
+      steps.push({ op: 'add', layer: layer.name, in: [a!.slot, b!.slot], out: out.slot, aQ: a!.qp!, bQ: b!.qp!, outQ, activation, shape });
+      values.set(outSym.id, out);
+      continue;
+    }
     if (nd.inputs.length !== 1 || nd.listInput) { fallback(nd, 'several inputs'); continue; }
     const bnNode = foldInto.get(nd) ?? null;
     const outSym = bnNode !== null ? bnNode.outputs[0] : nd.outputs[0];
@@ -135,8 +163,9 @@ export function plan(model: LayersModel, mode: Mode, ranges: Map<number, [number
     if (isMat && (mode === 'int8' || !(layer instanceof DepthwiseConv2D))) {
       const l = layer as Dense | Conv2D | DepthwiseConv2D;
       const activation = l.activation;
-      const x = mode === 'int8' ? asQ(inSym) : values.get(inSym.id)!;
-      const inShape = x.shape;
+      const pad = fusions?.pads.get(inSym.id);
+      const x = mode === 'int8' ? asQ(pad?.src ?? inSym) : values.get(inSym.id)!;
+      const inShape = pad !== undefined ? dims(inSym) : x.shape;
       // int8 out when the next layers take int8: not for the model's output, a non-fusable
       // activation, or dynamic mode (f32 activations between layers)
       const fused = FUSABLE.has(activation);
@@ -147,6 +176,8 @@ export function plan(model: LayersModel, mode: Mode, ranges: Map<number, [number
         [k, n] = [w.shape[0], w.shape[1]];
       } else {
         geom = geometry(`${l.name} (${l.className})`, inShape, l.kernelSize, l.strides, l.dilationRate, l.padding);
+        // a folded ZeroPadding2D: the conv reads the unpadded image with the padding added to its own
+        if (pad !== undefined) geom = { ...geom, h: x.shape[0], w: x.shape[1], pt: geom.pt + pad.top, pl: geom.pl + pad.left };
         if (l instanceof DepthwiseConv2D) {
           depthMultiplier = l.depthMultiplier;
           [k, n] = [w.shape[0] * w.shape[1], w.shape[2] * w.shape[3]];
@@ -191,6 +222,13 @@ export function plan(model: LayersModel, mode: Mode, ranges: Map<number, [number
     }
     const v = values.get(inSym.id)!;
     if (layer instanceof Dropout) { values.set(nd.outputs[0].id, v); continue; }
+    if (layer instanceof Permute && !v.q) {
+      // a layout change of a float value (an imported NCHW graph's input), before its quantize
+      const out: Value = { slot: slots++, q: false, shape: dims(nd.outputs[0]) };
+      steps.push({ op: 'permute', layer: layer.name, in: v.slot, out: out.slot, dims: [...layer.dims], shape: out.shape });
+      values.set(nd.outputs[0].id, out);
+      continue;
+    }
     if (layer instanceof Flatten || layer instanceof Reshape) {
       const out: Value = { ...v, slot: slots++, shape: dims(nd.outputs[0]) };
       steps.push({ op: 'reshape', layer: layer.name, in: v.slot, out: out.slot, shape: out.shape });

@@ -29,6 +29,11 @@ export type Step =
   | { op: 'dequantize'; layer: string; in: number; out: number }
   | { op: 'maxpool' | 'avgpool'; layer: string; in: number; out: number; geom: ConvGeom; shape: number[] }
   | { op: 'reshape'; layer: string; in: number; out: number; shape: number[] }
+  /** Two int8 inputs added and requantized to outQ (a following ReLU / ReLU6 fused as a clamp). */
+  | { op: 'add'; layer: string; in: [number, number]; out: number; aQ: QParams; bQ: QParams; outQ: QParams;
+      activation: 'linear' | 'relu' | 'relu6'; shape: number[] }
+  /** Permute (1-based dims over the non-batch axes) of a float value, before the input's quantize. */
+  | { op: 'permute'; layer: string; in: number; out: number; dims: number[]; shape: number[] }
   | { op: 'activation'; layer: string; in: number; out: number; name: string }
   /** f32 pooling (dynamic mode): window and strides [h, w]; global: the whole image. */
   | { op: 'pool_f32'; layer: string; in: number; out: number; kind: 'max' | 'avg' | 'global'; poolSize: [number, number];

@@ -323,7 +323,7 @@ describe('toOnnx: int8 QuantizedModels in QDQ form', () => {
     model.dispose();
   });
 
-  it('depthwise, BN folded, avg / global pools, a relu6 and an f32 fallback (Add) in QDQ form', async () => {
+  it('depthwise, BN folded, avg / global pools, a relu6, an int8 residual Add and an f32 fallback in QDQ form', async () => {
     const inp = lp.input({ shape: [10, 10, 2] });
     let h = lp.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same' }).apply(inp);
     h = lp.layers.batchNormalization().apply(h);
@@ -337,7 +337,8 @@ describe('toOnnx: int8 QuantizedModels in QDQ form', () => {
     randomizeWeights(m, 21);
     const cal = lp.tensor(randoms(64 * 200, 5, -1, 1), [64, 10, 10, 2]);
     const q = lp.quantize(m, { mode: 'int8', calibrationData: cal });
-    assert.ok(q.fallbacks.length > 0);
+    assert.ok(q.fallbacks.length > 0, 'a layer left in f32 (the relu6 after the batch norm)');
+    assert.ok(q.steps.some((st) => st.op === 'add'), 'the residual Add runs in int8');
     const f = [{ data: randoms(32 * 200, 9, -1, 1), dims: [32, 10, 10, 2] }];
     const bytes = toOnnx(q);
     // a QuantizedModel loaded from its file exports the same graph

@@ -60,6 +60,11 @@ convCases.push({ n: 1, h: 13, w: 13, c: 32, kh: 3, kw: 3, co: 64, s: [1, 1], d: 
 convCases.push({ n: 1, h: 11, w: 10, c: 5, kh: 3, kw: 2, co: 9, s: [2, 1], d: [2, 2], pad: 'same', mult: 0, f32Out: true, seed: seed++ });
 convCases.push({ n: 1, h: 9, w: 9, c: 3, kh: 3, kw: 3, co: 0, s: [1, 1], d: [2, 1], pad: 'same', mult: 3, f32Out: true, seed: seed++ });
 convCases.push({ n: 1, h: 5, w: 6, c: 17, kh: 5, kw: 5, co: 0, s: [1, 2], d: [1, 1], pad: 'same', mult: 2, f32Out: false, seed: seed++ });
+// multiplier 1 with 16-channel steps (MobileNet's widths), with and without a channel tail
+for (const c of [16, 24, 48, 144]) {
+  convCases.push({ n: 1, h: 7, w: 6, c, kh: 3, kw: 3, co: 0, s: [1, 1], d: [1, 1], pad: 'same', mult: 1, f32Out: c === 24, seed: seed++ });
+  convCases.push({ n: 2, h: 8, w: 9, c, kh: 3, kw: 3, co: 0, s: [2, 2], d: [1, 2], pad: 'valid', mult: 1, f32Out: c === 48, seed: seed++ });
+}
 for (let i = 0; i < 10; i++) {
   const kh = randInt(shapeRand, 1, 4), kw = randInt(shapeRand, 1, 4), mult = i % 2 === 0 ? 0 : randInt(shapeRand, 1, 2);
   convCases.push({ n: randInt(shapeRand, 1, 2), h: randInt(shapeRand, kh * 2, 12), w: randInt(shapeRand, kw * 2, 12),

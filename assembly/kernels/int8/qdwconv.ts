@@ -8,10 +8,13 @@
 //   f int8 [KH, KW, C, M] (qc8w: per output channel scale in the parameter block, which has CO
 //   channels); out qs8 or f32 [B, OH, OW, CO] (requant.ts).
 //
-// Four output channels per i32x4: inputs and weights widened to i32, (x − zx)·f accumulated in
-// i32 (exact, so both builds agree bit for bit). Memory: reads up to 3 bytes past the end of x
-// and f (channel tails); out must not alias x. Source: XNNPACK qs8-dwconv (unipass, without
-// its packed weights).
+// Multiplier 1 (every depthwise conv of MobileNet): 16 channels per step, x − zx and f widened
+// to i16 (x − zx is within ±255) and multiplied into i32 with extmul (exact), four i32x4
+// accumulators; the channels left (fewer than 16),
+// and depth multipliers above 1, four at a time with everything widened to i32. Accumulation is
+// exact i32, so both builds agree bit for bit. Memory: reads up to 3 bytes past the end of x and
+// f (channel tails); out must not alias x. Source: XNNPACK qs8-dwconv (unipass, without its
+// packed weights).
 
 import { paramsStride, bias4, storeOutput4 } from "./requant";
 import { firstTap, endTap } from "../conv_depthwise";
@@ -36,6 +39,8 @@ export function depthwise_conv2d_nhwc_qs8_qc8w(out: usize, x: usize, f: usize, p
   const vzx = i32x4.splat(zx);
   const rowBytes = <usize>w * <usize>c;
   const tapBytes = <usize>co; // one (ky, kx) slice of f
+  const vzx16 = i16x8.splat(<i16>zx);
+  const wide = multiplier == 1 ? co & ~15 : 0; // channels done 16 at a time
   let o = out;
   for (let b = 0; b < n; b++) {
     const xb = x + <usize>b * <usize>h * rowBytes;
@@ -45,7 +50,30 @@ export function depthwise_conv2d_nhwc_qs8_qc8w(out: usize, x: usize, f: usize, p
       for (let ox = 0; ox < outW; ox++) {
         const ix0 = ox * strideW - padLeft;
         const kxLo = firstTap(ix0, dilationW), kxHi = endTap(ix0, dilationW, w, kw);
-        for (let c0 = 0; c0 < co; c0 += 4) {
+        for (let c0 = 0; c0 < wide; c0 += 16) {
+          let a0 = bias4(params, <usize>c0), a1 = bias4(params, <usize>c0 + 4);
+          let a2 = bias4(params, <usize>c0 + 8), a3 = bias4(params, <usize>c0 + 12);
+          for (let ky = kyLo; ky < kyHi; ky++) {
+            const xr = xb + <usize>(iy0 + ky * dilationH) * rowBytes + <usize>c0;
+            const fr = f + <usize>(ky * kw) * tapBytes + <usize>c0;
+            for (let kx = kxLo; kx < kxHi; kx++) {
+              const xv = v128.load(xr + <usize>(ix0 + kx * dilationW) * <usize>c);
+              const fv = v128.load(fr + <usize>kx * tapBytes);
+              const xl = i16x8.sub(i16x8.extend_low_i8x16_s(xv), vzx16), xh = i16x8.sub(i16x8.extend_high_i8x16_s(xv), vzx16);
+              const fl = i16x8.extend_low_i8x16_s(fv), fh = i16x8.extend_high_i8x16_s(fv);
+              a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(xl, fl));
+              a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(xl, fl));
+              a2 = i32x4.add(a2, i32x4.extmul_low_i16x8_s(xh, fh));
+              a3 = i32x4.add(a3, i32x4.extmul_high_i16x8_s(xh, fh));
+            }
+          }
+          const oc = o + <usize>c0 * esz;
+          storeOutput4(oc, a0, params, stride, <usize>c0, 4, f32Out);
+          storeOutput4(oc + 4 * esz, a1, params, stride, <usize>c0 + 4, 4, f32Out);
+          storeOutput4(oc + 8 * esz, a2, params, stride, <usize>c0 + 8, 4, f32Out);
+          storeOutput4(oc + 12 * esz, a3, params, stride, <usize>c0 + 12, 4, f32Out);
+        }
+        for (let c0 = wide; c0 < co; c0 += 4) {
           let acc = bias4(params, <usize>c0);
           for (let ky = kyLo; ky < kyHi; ky++) {
             const xr = xb + <usize>(iy0 + ky * dilationH) * rowBytes;

@@ -18,7 +18,16 @@ export interface MobileNetOptions {
   stages?: number;
   classes?: number;
   seed?: number;
+  /** Fold each BatchNormalization into its Conv (weights scaled, a bias added): the same function
+   *  from the same seed, in the form a QDQ graph quantizes (onnx_qdq.ts). Default false. */
+  foldBatchNorm?: boolean;
+  /** The Gemm's bias (default zeros). The import demo sets it to minus the mean logits over its
+   *  calibration inputs: with seeded random weights one class would otherwise win for every input. */
+  classifierBias?: Float32Array;
 }
+
+/** BatchNormalization's default epsilon (ONNX). */
+const BN_EPSILON = 1e-5;
 
 /** MobileNet-v2's stages: expansion t, channels c, repeats n, first stride s. */
 const STAGES: [number, number, number, number][] = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]];
@@ -29,9 +38,10 @@ export function mobileNetV2Onnx(opts: MobileNetOptions = {}): { bytes: Uint8Arra
   const rand = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 4294967296; };
   const nodes: NodeProto[] = [], inits: TensorProto[] = [];
   let params = 0, id = 0;
-  const init = (dims: number[], f: () => number): string => {
+  const draw = (dims: number[], f: () => number) => Float32Array.from({ length: dims.reduce((a, d) => a * d, 1) }, f);
+  const init = (dims: number[], f: (() => number) | Float32Array): string => {
     const name = `t${inits.length}`;
-    const data = Float32Array.from({ length: dims.reduce((a, d) => a * d, 1) }, f);
+    const data = typeof f === 'function' ? draw(dims, f) : f;
     params += data.length;
     inits.push(onnx.TensorProto.create({ name, dataType: 1, dims, rawData: new Uint8Array(data.buffer) }));
     return name;
@@ -46,12 +56,26 @@ export function mobileNetV2Onnx(opts: MobileNetOptions = {}): { bytes: Uint8Arra
   /** Conv (+ BN, + ReLU6): weights uniform in ±√(3 / fan-in), BN near the identity. */
   const conv = (x: string, cin: number, cout: number, k: number, stride: number, group: number, relu6: boolean): string => {
     const fan = (cin / group) * k * k, lim = Math.sqrt(3 / fan);
-    const w = init([cout, cin / group, k, k], () => (2 * rand() - 1) * lim);
+    const wDims = [cout, cin / group, k, k];
+    const w = draw(wDims, () => (2 * rand() - 1) * lim);
+    const gamma = draw([cout], () => 0.8 + 0.4 * rand()), beta = draw([cout], () => 0.2 * rand() - 0.1);
+    const mean = draw([cout], () => 0.2 * rand() - 0.1), variance = draw([cout], () => 0.8 + 0.4 * rand());
     const pad = (k - 1) / 2;
-    const c = node('Conv', [x, w], [ints('strides', [stride, stride]), ints('pads', [pad, pad, pad, pad]), ints('group', [group])].map((a) =>
-      a.name === 'group' ? onnx.AttributeProto.create({ name: 'group', type: 2, i: group }) : a));
-    const bn = node('BatchNormalization', [c, init([cout], () => 0.8 + 0.4 * rand()), init([cout], () => 0.2 * rand() - 0.1),
-      init([cout], () => 0.2 * rand() - 0.1), init([cout], () => 0.8 + 0.4 * rand())]);
+    const attrs = [ints('strides', [stride, stride]), ints('pads', [pad, pad, pad, pad]),
+      onnx.AttributeProto.create({ name: 'group', type: 2, i: group })];
+    let bn: string;
+    if (opts.foldBatchNorm) {
+      const per = w.length / cout, bias = new Float32Array(cout);
+      for (let o = 0; o < cout; o++) {
+        const sc = gamma[o] / Math.sqrt(variance[o] + BN_EPSILON);
+        for (let i = 0; i < per; i++) w[o * per + i] *= sc;
+        bias[o] = beta[o] - mean[o] * sc;
+      }
+      bn = node('Conv', [x, init(wDims, w), init([cout], bias)], attrs);
+    } else {
+      const c = node('Conv', [x, init(wDims, w)], attrs);
+      bn = node('BatchNormalization', [c, init([cout], gamma), init([cout], beta), init([cout], mean), init([cout], variance)]);
+    }
     return relu6 ? node('Clip', [bn, ...clip6]) : bn;
   };
   const round8 = (c: number) => Math.max(8, Math.round(c * width / 8) * 8);
@@ -72,7 +96,8 @@ export function mobileNetV2Onnx(opts: MobileNetOptions = {}): { bytes: Uint8Arra
   x = conv(x, ch, last, 1, 1, 1, true);
   x = node('Flatten', [node('GlobalAveragePool', [x])]);
   const lim = Math.sqrt(3 / last);
-  const y = node('Gemm', [x, init([classes, last], () => (2 * rand() - 1) * lim), init([classes], () => 0)],
+  if (opts.classifierBias && opts.classifierBias.length !== classes) throw new Error(`mobileNetV2Onnx: classifierBias needs ${classes} values`);
+  const y = node('Gemm', [x, init([classes, last], () => (2 * rand() - 1) * lim), init([classes], opts.classifierBias ?? (() => 0))],
     [onnx.AttributeProto.create({ name: 'transB', type: 2, i: 1 })]);
   const info = (name: string, dims: (number | string)[]) => onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: 1,
     shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } } });

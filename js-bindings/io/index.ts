@@ -10,6 +10,7 @@ import type { LayersModel } from '../models/model.js';
 import { DTYPE_BYTES, type FileDType, type TensorEntry } from './types.js';
 import { Tokenizer } from '../data/text.js';
 import type { Container } from './container.js';
+import { readBodyLimited } from './read_body.js';
 
 export { registerModelKind, type ModelKind, type SaveOptions } from './kinds.js';
 export { registerLayer, type LayerFactory } from './registry.js';
@@ -124,35 +125,8 @@ export async function loadFromUrl<M = LayersModel>(url: string | URL, init?: Req
   if (!response.ok) throw new Error(`io.loadFromUrl: ${String(url)}: HTTP ${response.status} ${response.statusText}`);
   const declared = Number(response.headers.get('content-length') ?? NaN);
   if (declared > max) throw new Error(`io.loadFromUrl: ${String(url)} is ${declared} bytes, more than maxBytes ${max}`);
-  const bytes = await readBody(response, max, String(url));
+  const bytes = await readBodyLimited(response, max, () => new Error(`io.loadFromUrl: ${String(url)} is more than maxBytes ${max}`));
   return load<M>(bytes);
-}
-
-/** The body, read in chunks so that a server lying about (or omitting) Content-Length cannot exceed max. */
-async function readBody(response: Response, max: number, url: string): Promise<Uint8Array> {
-  const tooBig = () => new Error(`io.loadFromUrl: ${url} is more than maxBytes ${max}`);
-  if (response.body === null) {
-    const buffer = new Uint8Array(await response.arrayBuffer());
-    if (buffer.length > max) throw tooBig();
-    return buffer;
-  }
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > max) {
-      await reader.cancel();
-      throw tooBig();
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) { out.set(c, at); at += c.length; }
-  return out;
 }
 
 // The TensorFlow.js / Keras layers format (model.json + weight shards), both ways.

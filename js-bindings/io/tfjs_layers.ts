@@ -12,6 +12,7 @@ import { loadTopology, saveTopology } from './topology.js';
 import { isObject } from './tfjs_layers_config.js';
 import { topologyFromTfjs, topologyToTfjs, type LeptonTopology } from './tfjs_layers_topology.js';
 import { assignWeights, decodeWeights, encodeWeights, weightSpecsOf, type TfjsWeightSpec, type TfjsWeightsGroup } from './tfjs_layers_weights.js';
+import { readBodyLimited } from './read_body.js';
 
 export { TFJS_LAYER_CLASSES } from './tfjs_layers_config.js';
 export type { TfjsWeightSpec, TfjsWeightsGroup, TfjsQuantization } from './tfjs_layers_weights.js';
@@ -163,27 +164,7 @@ export interface LoadTfjsOptions {
 async function fetchLimited(url: URL, init: RequestInit | undefined, left: number, op: string): Promise<Uint8Array> {
   const response = await fetch(url, init);
   if (!response.ok) throw new Error(`${op}: ${url}: HTTP ${response.status} ${response.statusText}`);
-  const tooBig = () => new Error(`${op}: ${url} takes the model past maxBytes`);
-  if (Number(response.headers.get('content-length') ?? 0) > left) throw tooBig();
-  if (response.body === null) {
-    const b = new Uint8Array(await response.arrayBuffer());
-    if (b.length > left) throw tooBig();
-    return b;
-  }
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > left) { await reader.cancel(); throw tooBig(); }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) { out.set(c, at); at += c.length; }
-  return out;
+  return readBodyLimited(response, left, () => new Error(`${op}: ${url} takes the model past maxBytes`));
 }
 
 /** Fetches model.json, then its shards relative to it (global fetch), and builds the model. */

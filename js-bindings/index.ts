@@ -1,5 +1,5 @@
 // The public entry of lepton-wasm: TensorFlow.js names and signatures.
-export { ready, backendInfo, relaxedSimdSupported, type BackendInfo, type ReadyOptions, type Activation } from './engine.js';
+export { ready, backendInfo, relaxedSimdSupported, type BackendInfo, type ReadyOptions, type WasmSource, type Activation } from './engine.js';
 export { type TileChoice } from './calibrate.js';
 export { Tensor, tidy, keep, dispose, memory, setMemoryLimit, type DType, type Shape, type MemoryInfo } from './tensor.js';
 export * from './ops/creation.js';
@@ -55,3 +55,5 @@ export { quantize, QuantizedModel, type QuantizeArgs } from './quantize/index.js
 // Sequence basics: conv1d (with 'causal' padding) and the masked global poolings over time.
 export { conv1d } from './ops/conv1d.js';
 export { globalAveragePool1d, globalMaxPool1d } from './ops/pool_time.js';
+// Training plots: lp.plot.historySvg(history) draws fit()'s History as an SVG string.
+export * as plot from './plot.js';

@@ -36,7 +36,18 @@ export interface ReadyOptions {
    * between tiles of one arithmetic; a ':muladd' tile gives the SIMD128 build's results).
    */
   tiles?: TileChoice | 'default';
+  /**
+   * The wasm itself, for runtimes that hand it over (Cloudflare-style edge workers import a .wasm
+   * as a `WebAssembly.Module`): a Module, its bytes, or a URL to fetch. One source is the build
+   * named by `build` (default 'simd'); `{simd, relaxed}` gives both and the relaxed one runs when
+   * the runtime validates it. With a Module or bytes the engine uses no fetch, file access,
+   * dynamic import(), eval or new Function.
+   */
+  wasm?: WasmSource | { simd?: WasmSource; relaxed?: WasmSource };
 }
+
+/** A compiled module, the .wasm bytes, or where to fetch them. */
+export type WasmSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | string | URL;
 
 /** Activation codes of the fused epilogues; mirror assembly/kernels/activation.ts. */
 export const ACTIVATIONS = {
@@ -77,6 +88,66 @@ async function fetchWasm(url: URL): Promise<WebAssembly.Module> {
   return WebAssembly.compile(await response.arrayBuffer());
 }
 
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  return typeof value;
+}
+
+function isSource(value: unknown): value is WasmSource {
+  return value instanceof WebAssembly.Module || value instanceof ArrayBuffer || ArrayBuffer.isView(value) ||
+    typeof value === 'string' || value instanceof URL;
+}
+
+/** ready({wasm}) as {simd?, relaxed?}: one source is the 'simd' build unless ready({build}) names it. */
+function wasmSources(wasm: unknown, build: BuildName | undefined): { simd?: WasmSource; relaxed?: WasmSource } {
+  const expected = 'a WebAssembly.Module, ArrayBuffer, Uint8Array, URL or string, or {simd, relaxed} of those';
+  if (isSource(wasm)) return { [build ?? 'simd']: wasm };
+  if (wasm === null || typeof wasm !== 'object' || Object.getPrototypeOf(wasm) !== Object.prototype) {
+    throw new Error(`lepton: ready(): wasm must be ${expected}; got ${describe(wasm)}`);
+  }
+  const pair = wasm as Record<string, unknown>;
+  const extra = Object.keys(pair).filter((k) => k !== 'simd' && k !== 'relaxed');
+  if (extra.length > 0) throw new Error(`lepton: ready(): wasm has unknown key '${extra[0]}' (expected simd, relaxed)`);
+  for (const key of ['simd', 'relaxed'] as const) {
+    if (pair[key] !== undefined && !isSource(pair[key])) {
+      throw new Error(`lepton: ready(): wasm.${key} must be a WebAssembly.Module, ArrayBuffer, Uint8Array, URL or string; got ${describe(pair[key])}`);
+    }
+  }
+  if (pair.simd === undefined && pair.relaxed === undefined) throw new Error('lepton: ready(): wasm has neither simd nor relaxed');
+  return pair as { simd?: WasmSource; relaxed?: WasmSource };
+}
+
+async function compileGiven(source: WasmSource, build: BuildName): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  if (source instanceof URL) return fetchWasm(source);
+  if (typeof source === 'string') {
+    // (no base to resolve against: a worker has no document, and this module's URL is not the caller's)
+    let url: URL;
+    try { url = new URL(source); } catch { throw new Error(`lepton: ready(): wasm '${source}' is not an absolute URL`); }
+    return fetchWasm(url);
+  }
+  const bytes = (source instanceof ArrayBuffer ? new Uint8Array(source) :
+    new Uint8Array(source.buffer, source.byteOffset, source.byteLength)) as Uint8Array<ArrayBuffer>;
+  if (bytes.byteLength < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
+    throw new Error(`lepton: ready(): the wasm bytes for the ${build} build (${bytes.byteLength} bytes) are not WebAssembly (no \\0asm header)`);
+  }
+  if (!WebAssembly.validate(bytes)) {
+    throw new Error(`lepton: ready(): the wasm bytes for the ${build} build (${bytes.byteLength} bytes) do not validate ` +
+      'on this runtime (not WebAssembly, truncated, or using features it lacks' +
+      (relaxedSimdSupported() ? ')' : ', such as relaxed SIMD: give the simd build here)'));
+  }
+  return WebAssembly.compile(bytes);
+}
+
+/** A module from outside must be one of ours: instantiating anything else fails far from the cause. */
+function checkLeptonModule(module: WebAssembly.Module, build: BuildName): void {
+  const names = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+  for (const name of ['memory', 'arena_bytes_in_use']) {
+    if (!names.has(name)) throw new Error(`lepton: ready(): the ${build} wasm module is not a Lepton build (no export '${name}')`);
+  }
+}
+
 class Engine {
   kernels: Kernels | null = null;
   info: BackendInfo | null = null;
@@ -109,16 +180,29 @@ class Engine {
 
   private async load(options: ReadyOptions): Promise<void> {
     const relaxed = relaxedSimdSupported();
-    const build: BuildName = options.build ?? (relaxed ? 'relaxed' : 'simd');
+    const given = options.wasm === undefined ? null : wasmSources(options.wasm, options.build);
+    const build: BuildName = options.build ?? (given === null ? (relaxed ? 'relaxed' : 'simd') :
+      given.relaxed !== undefined && (relaxed || given.simd === undefined) ? 'relaxed' : 'simd');
     this.build = build; // set before the first await: a concurrent ready({build}) sees it
+    if (build === 'relaxed' && !relaxed && given !== null && options.build === undefined) {
+      throw new Error('lepton: ready(): wasm gives only the relaxed build and this runtime does not validate ' +
+        'relaxed SIMD (give {simd, relaxed})');
+    }
     if (build === 'relaxed' && !relaxed) {
       throw new Error('lepton: the relaxed build was asked for but this runtime does not validate ' +
         'relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)');
     }
-    const base = options.wasmBase !== undefined ? new URL(options.wasmBase) :
-      new URL('../build/', import.meta.url);
     if (options.tiles !== undefined) tileIds(build, options.tiles); // a bad name fails before the fetch
-    const module = await fetchWasm(new URL(`lepton.${build}.wasm`, base));
+    let module: WebAssembly.Module;
+    if (given === null) {
+      const base = options.wasmBase !== undefined ? new URL(options.wasmBase) : new URL('../build/', import.meta.url);
+      module = await fetchWasm(new URL(`lepton.${build}.wasm`, base));
+    } else {
+      const source = given[build];
+      if (source === undefined) throw new Error(`lepton: ready(): wasm has no ${build} build (give {${build}: ...})`);
+      module = await compileGiven(source, build);
+    }
+    checkLeptonModule(module, build);
     const kernels = await instantiate(module, {});
     const calibration = options.tiles === undefined ? calibrate(kernels, build) : useTiles(kernels, build, options.tiles);
     this.kernels = kernels;

@@ -16,8 +16,12 @@
 // saved as a model file and measured: file size, accuracy, batch-1 latency, batch-256
 // throughput, peak linear memory.
 //
-//   npm run demo -- [--summary FILE] [--epochs N] [--budget SECONDS] [--seed N] [--no-report]
+//   npm run demo -- [--summary FILE] [--plot FILE] [--epochs N] [--budget SECONDS] [--seed N] [--no-report]
+//
+// --plot FILE writes the training curves (lp.plot.historySvg) as SVG; with --summary and no
+// --plot they go to history.svg next to the summary file.
 import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as lp from '../js-bindings/node.js';
 import { edgeReport } from './edge_report.js';
 
@@ -27,6 +31,7 @@ const option = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const summaryFile = option('summary');
+const plotFile = option('plot') ?? (summaryFile !== undefined ? join(dirname(summaryFile), 'history.svg') : undefined);
 const epochs = Number(option('epochs') ?? 12);
 const budgetSeconds = Number(option('budget') ?? 110);
 const seed = Number(option('seed') ?? 1);
@@ -89,7 +94,7 @@ const budget: lp.Callback = Object.assign(new lp.Callback(), {
   },
 });
 
-await model.fitDataset(augmentedBatches(), { epochs, batchesPerEpoch: Math.ceil(trainSamples / 64), callbacks: [budget] });
+const history = await model.fitDataset(augmentedBatches(), { epochs, batchesPerEpoch: Math.ceil(trainSamples / 64), callbacks: [budget] });
 const trainSeconds = (performance.now() - started) / 1000;
 
 const [loss, acc] = model.evaluate(mnist.xTest, yTest, { batchSize: 256 }) as lp.Tensor[];
@@ -99,6 +104,10 @@ console.log(`\nTest accuracy ${(testAccuracy * 100).toFixed(2)}% (loss ${loss.da
 if (summaryFile !== undefined) {
   writeFileSync(summaryFile, `${JSON.stringify({ testAccuracy, trainSeconds, epochs: epochsRun, trainSamples, testSamples })}\n`);
   console.log(`Summary written to ${summaryFile}`);
+}
+if (plotFile !== undefined) {
+  writeFileSync(plotFile, lp.plot.historySvg(history, { title: `MNIST CNN, ${info.build} build: loss and accuracy per epoch` }));
+  console.log(`Training curves written to ${plotFile}`);
 }
 if (!args.includes('--no-report')) {
   await edgeReport(model, { xTrain: mnist.xTrain, yTrain, xTest: mnist.xTest, yTest }, seed);

@@ -152,7 +152,7 @@ export function historySvg(history: Pick<History, 'epoch' | 'history'>, opts: Hi
     const mine = series.filter((s) => s.base === base);
     const [yMin, yMax] = valueRange(mine.map((s) => history.history[s.key]));
     const y = (v: number): number => panelBottom - (v - yMin) / (yMax - yMin) * (panelBottom - panelTop);
-    const yTicks = niceTicks(yMin, yMax, 4, false);
+    const yTicks = niceTicks(yMin, yMax, 5, false);
     out.push(`<g class="panel" data-metric="${escapeXml(base)}">`,
       `<text x="${plotLeft}" y="${fmt(panelTop - 6)}" font-weight="bold">${escapeXml(base)}</text>`,
       `<rect x="${plotLeft}" y="${fmt(panelTop)}" width="${fmt(plotRight - plotLeft)}" height="${fmt(panelBottom - panelTop)}" fill="none" stroke="#999"/>`);

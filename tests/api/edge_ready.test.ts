@@ -13,7 +13,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const child = fileURLToPath(new URL('../helpers/edge_child.mjs', import.meta.url));
 
 interface Report {
-  case: string; trapped: boolean; evalBlocked: boolean; relaxedRuntime: boolean; evalGone: boolean;
+  case: string; exported: string[]; trapped: boolean; evalBlocked: boolean; relaxedRuntime: boolean; evalGone: boolean;
   errors: Record<string, string | null>; build: string; matMul: number[]; relu: number[];
   losses: number[]; predictShape: number[]; predictFinite: boolean;
 }
@@ -24,6 +24,8 @@ function runEdge(which: string, relaxedFlag = false): Report {
   const out = execFileSync(process.execPath, [...flags, child, which], { cwd: root, encoding: 'utf8', timeout: 120_000 });
   const report = JSON.parse(out.trim().split('\n').at(-1)!) as Report;
   assert.equal(report.case, which);
+  assert.deepEqual(report.exported, ['simd', 'relaxed'].map((b) => new URL(`build/lepton.${b}.wasm`, `file://${root}`).href),
+    'package.json exports the .wasm files');
   assert.equal(report.trapped, true, 'import() must be trapped in the child');
   assert.equal(report.evalBlocked, true, 'eval must be refused in the child');
   assert.equal(report.relaxedRuntime, relaxedFlag);

@@ -12,9 +12,12 @@ const which = process.argv[2];
 const { port1, port2 } = new MessageChannel();
 register('./edge_hooks.mjs', import.meta.url, { data: { port: port2 }, transferList: [port2] });
 const lp = await import('../../dist/index.js');
-const bytes = (build) => readFileSync(new URL(`../../build/lepton.${build}.wasm`, import.meta.url));
+// The files as a worker's bundler finds them: through the package's exports (a self-reference).
+const exported = (build) => new URL(import.meta.resolve(`lepton-wasm/build/lepton.${build}.wasm`));
+const bytes = (build) => readFileSync(exported(build));
 const simdBytes = bytes('simd');
 const relaxedBytes = bytes('relaxed');
+const exportedFiles = ['simd', 'relaxed'].map((b) => exported(b).href);
 
 // Lock: from here on import() is refused, so node:fs cannot be reached.
 await new Promise((resolve) => { port1.once('message', resolve); port1.postMessage('lock'); });
@@ -32,7 +35,7 @@ async function errorOf(promise) {
   try { await promise; return null; } catch (e) { return e instanceof Error ? e.message : `non-Error: ${String(e)}`; }
 }
 
-const report = { case: which, trapped, evalBlocked, relaxedRuntime: lp.relaxedSimdSupported(), errors: {} };
+const report = { case: which, exported: exportedFiles, trapped, evalBlocked, relaxedRuntime: lp.relaxedSimdSupported(), errors: {} };
 let wasm;
 switch (which) {
   case 'module': wasm = new WebAssembly.Module(simdBytes); break;

@@ -100,18 +100,19 @@ function isSource(value: unknown): value is WasmSource {
 }
 
 /** ready({wasm}) as {simd?, relaxed?}: one source is the 'simd' build unless ready({build}) names it. */
+const SOURCE_KINDS = 'a WebAssembly.Module, ArrayBuffer, Uint8Array, URL or string';
+
 function wasmSources(wasm: unknown, build: BuildName | undefined): { simd?: WasmSource; relaxed?: WasmSource } {
-  const expected = 'a WebAssembly.Module, ArrayBuffer, Uint8Array, URL or string, or {simd, relaxed} of those';
   if (isSource(wasm)) return { [build ?? 'simd']: wasm };
   if (wasm === null || typeof wasm !== 'object' || Object.getPrototypeOf(wasm) !== Object.prototype) {
-    throw new Error(`lepton: ready(): wasm must be ${expected}; got ${describe(wasm)}`);
+    throw new Error(`lepton: ready(): wasm must be ${SOURCE_KINDS}, or {simd, relaxed} of those; got ${describe(wasm)}`);
   }
   const pair = wasm as Record<string, unknown>;
   const extra = Object.keys(pair).filter((k) => k !== 'simd' && k !== 'relaxed');
   if (extra.length > 0) throw new Error(`lepton: ready(): wasm has unknown key '${extra[0]}' (expected simd, relaxed)`);
   for (const key of ['simd', 'relaxed'] as const) {
     if (pair[key] !== undefined && !isSource(pair[key])) {
-      throw new Error(`lepton: ready(): wasm.${key} must be a WebAssembly.Module, ArrayBuffer, Uint8Array, URL or string; got ${describe(pair[key])}`);
+      throw new Error(`lepton: ready(): wasm.${key} must be ${SOURCE_KINDS}; got ${describe(pair[key])}`);
     }
   }
   if (pair.simd === undefined && pair.relaxed === undefined) throw new Error('lepton: ready(): wasm has neither simd nor relaxed');
@@ -180,6 +181,9 @@ class Engine {
 
   private async load(options: ReadyOptions): Promise<void> {
     const relaxed = relaxedSimdSupported();
+    if (options.wasm !== undefined && options.wasmBase !== undefined) {
+      throw new Error('lepton: ready(): give wasm or wasmBase, not both');
+    }
     const given = options.wasm === undefined ? null : wasmSources(options.wasm, options.build);
     const build: BuildName = options.build ?? (given === null ? (relaxed ? 'relaxed' : 'simd') :
       given.relaxed !== undefined && (relaxed || given.simd === undefined) ? 'relaxed' : 'simd');

@@ -68,6 +68,7 @@ describe('ready({wasm}) on an edge runtime (no eval, no import(), no fetch, no f
     assert.match(e.number ?? '', /^lepton: ready\(\): wasm must be a WebAssembly.Module, ArrayBuffer, Uint8Array, URL or string.*got number$/);
     assert.match(e.object ?? '', /wasm has unknown key 'gpu'/);
     assert.match(e.pairValue ?? '', /wasm.simd must be a WebAssembly.Module.*got Array/);
+    assert.match(e.withBase ?? '', /give wasm or wasmBase, not both/);
     assert.match(e.notWasm ?? '', /the wasm bytes for the simd build \(3 bytes\) are not WebAssembly \(no \\0asm header\)/);
     assert.match(e.garbage ?? '', /the wasm bytes for the simd build \(9 bytes\) do not validate/);
     assert.match(e.notLepton ?? '', /is not a Lepton build \(no export 'memory'\)/);

@@ -50,6 +50,7 @@ switch (which) {
     e.number = await errorOf(lp.ready({ wasm: 42 }));
     e.object = await errorOf(lp.ready({ wasm: { simd: 'x', gpu: 1 } }));
     e.pairValue = await errorOf(lp.ready({ wasm: { simd: [1, 2] } }));
+    e.withBase = await errorOf(lp.ready({ wasm: simdBytes, wasmBase: 'https://example.com/' }));
     e.notWasm = await errorOf(lp.ready({ wasm: new Uint8Array([1, 2, 3]) }));
     e.garbage = await errorOf(lp.ready({ wasm: new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 99]) }));
     e.notLepton = await errorOf(lp.ready({ wasm: new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])) }));

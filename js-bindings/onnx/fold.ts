@@ -8,7 +8,7 @@
 import { attrFloat, attrTensor } from './attrs.js';
 import { clipBounds } from './ops/activation.js';
 import type { OnnxConst, OnnxGraph, OnnxNode } from './graph.js';
-import { foldDequantizedConstants } from './qdq.js';
+import { expandQLinear, foldDequantizedConstants } from './qdq.js';
 
 /** The value of a Constant node, or null when its form is not supported (the op check says why). */
 function constantValue(n: OnnxNode): OnnxConst | null {
@@ -125,6 +125,7 @@ export function prepareGraph(g: OnnxGraph): void {
     return false;
   });
   foldDequantizedConstants(g);
+  expandQLinear(g);
   const producer = new Map<string, OnnxNode>();
   for (const n of g.nodes) n.outputs.forEach((o) => o !== '' && producer.set(o, n));
   const reads = readers(g);

@@ -68,6 +68,50 @@ export function foldDequantizedConstants(g: OnnxGraph): void {
   });
 }
 
+let expanded = 0;
+function constantName(g: OnnxGraph, base: string, dims: number[], data: Float32Array): string {
+  let name = `${base}/lepton_dequantized_${expanded++}`;
+  while (g.constants.has(name)) name = `${base}/lepton_dequantized_${expanded++}`;
+  g.constants.set(name, { name, dims, dtype: 'float32', data });
+  return name;
+}
+
+/**
+ * QOperator nodes as the QDQ form they compute: QLinearConv → Conv with its weights and int32 bias
+ * (at scale x_scale · w_scale[c]) dequantized, then a QuantizeLinear to y's grid; QLinearMatMul →
+ * MatMul with the constant right side dequantized, then the QuantizeLinear. The value they read is
+ * already the f32 reading of its grid (a QuantizeLinear made it), so nothing else changes.
+ */
+export function expandQLinear(g: OnnxGraph): void {
+  const out: OnnxNode[] = [];
+  for (const n of g.nodes) {
+    const conv = n.opType === 'QLinearConv';
+    if (n.domain !== '' || (!conv && n.opType !== 'QLinearMatMul')) { out.push(n); continue; }
+    const [x, xs, , w, ws, wz, ys, yz, bias] = n.inputs;
+    const wq = g.constants.get(w ?? '');
+    if (wq === undefined) fail(`${where(n)}: the weights (input 3) must be a constant`);
+    // The weights through a DequantizeLinear of their scale and zero point (per output channel: axis 0 for Conv, 1 for MatMul's [K, N]).
+    const wNode: OnnxNode = { name: n.name, opType: n.opType, domain: '', inputs: [w, ws, wz ?? ''], outputs: [], attrs: new Map([['axis', conv ? 0 : 1]]) };
+    if (wq.dims.length !== (conv ? 4 : 2)) fail(`${where(n)}: the weights must be of rank ${conv ? 4 : 2}, got [${wq.dims}]`);
+    const wf = constantName(g, n.name, wq.dims, dequantize(g, wNode, wq));
+    const inputs = [x, wf];
+    if (conv && (bias ?? '') !== '') {
+      const b = g.constants.get(bias);
+      if (b === undefined || b.dtype !== 'int32') fail(`${where(n)}: the bias (input 8) must be an int32 constant`);
+      const sx = affine(g, { ...n, inputs: [x, xs, ''] }, null, null).scale[0];
+      const sw = affine(g, wNode, wq.dims, wq.dtype);
+      const perChannel = sw.scale.length;
+      if (b.data.length !== wq.dims[0]) fail(`${where(n)}: the bias has ${b.data.length} values for ${wq.dims[0]} output channels`);
+      inputs.push(constantName(g, n.name, [b.data.length], Float32Array.from(b.data as number[], (v, c) => v * sx * sw.scale[perChannel === 1 ? 0 : c])));
+    }
+    const f32 = `${n.outputs[0]}/lepton_f32`;
+    const attrs = new Map(n.attrs);
+    out.push({ name: n.name, opType: conv ? 'Conv' : 'MatMul', domain: '', inputs, outputs: [f32], attrs });
+    out.push({ name: `${n.name}/quantize`, opType: 'QuantizeLinear', domain: '', inputs: [f32, ys, yz ?? ''], outputs: [n.outputs[0]], attrs: new Map() });
+  }
+  g.nodes = out;
+}
+
 /** The f32 range a per-tensor QuantizeLinear's grid covers. */
 function gridRange(g: OnnxGraph, n: OnnxNode): [number, number] {
   const a = affine(g, n, null, null);
@@ -112,6 +156,9 @@ export const qdqOps: Record<string, OpHandler> = {
       b.set(n.outputs[0], x);
     },
   },
+  // Rewritten as Conv / MatMul + QuantizeLinear before import (expandQLinear); listed here as supported.
+  QLinearConv: { build: (n) => fail(`${where(n)}: internal: not expanded`) },
+  QLinearMatMul: { build: (n) => fail(`${where(n)}: internal: not expanded`) },
 };
 
 /**

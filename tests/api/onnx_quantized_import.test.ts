@@ -12,6 +12,7 @@ import { fromOnnx, SUPPORTED_OPS, toOnnx } from '../../js-bindings/onnx/index.js
 import { expectError, noLeak } from '../helpers/api.js';
 import { mnistCnn } from '../helpers/cnn.js';
 import { assertClose, GraphBuilder, randoms, runOrt } from '../helpers/onnx.js';
+import { cnnInt8Onnx, cnnWeightsOf, type CnnRanges } from '../../bench/ort_cnn.js';
 
 const { onnx } = onnxProto;
 
@@ -60,8 +61,8 @@ function handQdq(opts: { convAxis?: number; wScale?: number[] } = {}): GraphBuil
 }
 
 describe('fromOnnx: quantized (QDQ) graphs', () => {
-  it('lists QuantizeLinear and DequantizeLinear as supported', () => {
-    assert.ok(SUPPORTED_OPS.includes('QuantizeLinear') && SUPPORTED_OPS.includes('DequantizeLinear'));
+  it('lists QuantizeLinear, DequantizeLinear, QLinearConv and QLinearMatMul as supported', () => {
+    for (const op of ['QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul']) assert.ok(SUPPORTED_OPS.includes(op), op);
   });
 
   it('a hand-written QDQ net (int8 per-channel, uint8 per-tensor, int32 bias) imports in f32 and matches onnxruntime within the grid', async () => {
@@ -80,7 +81,7 @@ describe('fromOnnx: quantized (QDQ) graphs', () => {
     model.dispose();
   });
 
-  it('a QDQ graph from toOnnx(lp.quantize(cnn)) imports: f32 close to onnxruntime, int8 gives onnxruntime\'s classes on 200 MNIST digits', async () => {
+  it('a QDQ graph from toOnnx(lp.quantize(cnn)) and the QOperator CNN of bench/ort_cnn.ts import: f32 close to onnxruntime, int8 gives its classes on 200 MNIST digits', async () => {
     const mnist = node.loadMnist();
     const cnn = mnistCnn({ seed: 3 });
     const n = 2048;
@@ -114,8 +115,30 @@ describe('fromOnnx: quantized (QDQ) graphs', () => {
     assert.ok(sameF32 / digits >= 0.98, `f32 classes agree on ${sameF32}/${digits}`);
     assert.ok(same8 / digits >= 0.98, `int8 classes agree on ${same8}/${digits}`);
     noLeak(() => { fromOnnx(bytes, { quantized: true }).dispose(); });
+    f32.dispose(); int8.dispose(); q.dispose();
+
+    // The same network in ONNX Runtime's QOperator form (bench/ort_cnn.ts: QLinearConv with the
+    // ReLU in the output range, uint8 MaxPool, dense layers as 1x1 QLinearConv).
+    const ranges: CnnRanges = lp.tidy(() => {
+      const range = (t: lp.Tensor): [number, number] => [lp.min(t).dataSync()[0], lp.max(t).dataSync()[0]];
+      const [c1, p1, c2, p2, flat, d1, d2] = cnn.layers;
+      const a1 = c1.apply(cal) as lp.Tensor, a2 = c2.apply(p1.apply(a1)) as lp.Tensor, h = d1.apply(flat.apply(p2.apply(a2))) as lp.Tensor;
+      return { input: [0, 1], conv1: range(a1), conv2: range(a2), dense1: range(h), logits: range((d2 as unknown as { call(x: lp.Tensor, k: object): lp.Tensor }).call(h, { logits: true })) };
+    });
+    const qop = cnnInt8Onnx(cnnWeightsOf(cnn), ranges);
+    const nchw = [digits, 1, 28, 28];
+    const ortQ = (await runOrt(qop, { x: { data, dims: nchw } })).probs;
+    const qf32 = fromOnnx(qop), q8 = fromOnnx(qop, { quantized: true });
+    const a = predict(qf32, data, nchw), b8 = predict(q8, data, nchw);
+    let sameQ = 0, sameQ8 = 0, maxQ = 0;
+    for (let i = 0; i < digits; i++) { if (argmax(a, i, 10) === argmax(ortQ, i, 10)) sameQ++; if (argmax(b8, i, 10) === argmax(ortQ, i, 10)) sameQ8++; }
+    for (let i = 0; i < a.length; i++) maxQ = Math.max(maxQ, Math.abs(a[i] - ortQ[i]));
+    console.log(`  QOperator MNIST CNN: f32 import vs ORT max |softmax diff| ${maxQ.toExponential(2)}, classes ${sameQ}/${digits}; ` +
+      `int8 import classes ${sameQ8}/${digits}; fallbacks: ${q8.fallbacks.length ? q8.fallbacks.join('; ') : 'none'}`);
+    assert.ok(maxQ < 0.05, `QOperator f32 import within the int8 resolution of ORT (max |diff| ${maxQ})`);
+    assert.ok(sameQ / digits >= 0.98 && sameQ8 / digits >= 0.98, `QOperator classes agree: f32 ${sameQ}, int8 ${sameQ8} of ${digits}`);
+    qf32.dispose(); q8.dispose(); cnn.dispose();
     lp.dispose([xs, ys, cal, xt, mnist.xTrain, mnist.yTrain, mnist.xTest, mnist.yTest]);
-    f32.dispose(); int8.dispose(); q.dispose(); cnn.dispose();
   });
 
   it('the int8 import uses the graph\'s ranges, and calibrationData fills in values without one', () => {

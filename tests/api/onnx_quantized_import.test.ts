@@ -174,6 +174,25 @@ describe('fromOnnx: quantized errors', () => {
     });
   }
 
+  it('refuses QLinearConv with a bias that is not int32, or weights of the wrong rank', () => {
+    const make = (biasType: number, wDims: number[]) => {
+      const g = new GraphBuilder().input('x', ['N', 1, 4, 4]).output('y', ['N', 2, 4, 4]);
+      g.init('s', [], [0.02]);
+      ints(g, 'z', UINT8, [], [0]);
+      ints(g, 'w', INT8, wDims, new Array(wDims.reduce((a, d) => a * d, 1)).fill(1));
+      g.init('ws', [2], [0.01, 0.01]);
+      ints(g, 'wz', INT8, [2], [0, 0]);
+      ints(g, 'b', biasType, [2], [1, 2]);
+      g.node('QuantizeLinear', ['x', 's', 'z'], ['xq']);
+      g.node('QLinearConv', ['xq', 's', 'z', 'w', 'ws', 'wz', 's', 'z', 'b'], ['yq'], { pads: [1, 1, 1, 1] });
+      return g.node('DequantizeLinear', ['yq', 's', 'z'], ['y']).encode();
+    };
+    expectError(() => fromOnnx(make(INT8, [2, 1, 3, 3])), 'fromOnnx', /"QLinearConv_1" \(QLinearConv\): the bias \(input 8\) must be an int32 constant/);
+    expectError(() => fromOnnx(make(INT32, [2, 9])), 'fromOnnx', /the weights must be of rank 4, got \[2,9\]/);
+    const m = fromOnnx(make(INT32, [2, 1, 3, 3]));
+    m.dispose();
+  });
+
   it('asks for calibrationData when the graph gives no range for a quantized value', () => {
     const g = new GraphBuilder().input('x', ['N', 4]).output('y', ['N', 3]);
     g.node('Gemm', ['x', g.init('w', [4, 3])], ['y']);

@@ -203,3 +203,19 @@ describe('fromOnnx: quantized errors', () => {
     m.dispose(); cal.dispose();
   });
 });
+
+describe('lp.quantize: ranges', () => {
+  it('quantizes with given ranges alone, and refuses unknown names, bad ranges and other modes', () => {
+    const m = lp.sequential([lp.layers.dense({ units: 4, activation: 'relu', inputShape: [3] }), lp.layers.dense({ units: 2 })]);
+    const [d0] = m.layers;
+    const ranges: Record<string, [number, number]> = { [m.inputs[0].name]: [-1, 1], [`${d0.name}/out`]: [0, 4] };
+    const q = lp.quantize(m, { mode: 'int8', ranges });
+    assert.equal(q.mode, 'int8');
+    q.dispose();
+    expectError(() => lp.quantize(m, { mode: 'int8', ranges: { nope: [0, 1] } }), 'quantize', /"nope", which is not a value of model/);
+    expectError(() => lp.quantize(m, { mode: 'int8', ranges: { ...ranges, [`${d0.name}/out`]: [2, 1] } }), 'quantize', /finite min < max/);
+    expectError(() => lp.quantize(m, { mode: 'dynamic', ranges }), 'quantize', /ranges are for mode 'int8'/);
+    expectError(() => lp.quantize(m, { mode: 'int8', ranges: { [m.inputs[0].name]: [-1, 1] } }), 'quantize', /no calibration range for/);
+    m.dispose();
+  });
+});

@@ -141,6 +141,23 @@ describe('fromOnnx: quantized (QDQ) graphs', () => {
     lp.dispose([xs, ys, cal, xt, mnist.xTrain, mnist.yTrain, mnist.xTest, mnist.yTest]);
   });
 
+  it('QLinearMatMul (uint8 activations, uint8 weights with a zero point) matches onnxruntime within the grid', async () => {
+    const g = new GraphBuilder().input('x', ['N', 8]).output('y', ['N', 4]);
+    g.init('xs', [], [2 / 255]); ints(g, 'xz', UINT8, [], [128]);
+    ints(g, 'w', UINT8, [8, 4], Array.from(randoms(32, 4, 0, 255), Math.round)); g.init('ws', [], [0.01]); ints(g, 'wz', UINT8, [], [120]);
+    g.init('ys', [], [0.02]); ints(g, 'yz', UINT8, [], [100]);
+    g.node('QuantizeLinear', ['x', 'xs', 'xz'], ['xq']);
+    g.node('QLinearMatMul', ['xq', 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz'], ['yq']);
+    g.node('DequantizeLinear', ['yq', 'ys', 'yz'], ['y']);
+    const bytes = g.encode();
+    const x = randoms(16 * 8, 12, -1, 1);
+    const want = (await runOrt(bytes, { x: { data: x, dims: [16, 8] } })).y;
+    const m = fromOnnx(bytes);
+    // ORT rounds x (half a step, 1/255) through 8 weights of at most 1.35, and y (half of 0.02).
+    assertClose(predict(m, x, [16, 8]), want, 'QLinearMatMul', (8 * 1.35 / 255 + 0.01 + 1e-6) / Math.max(1, ...Array.from(want, Math.abs)));
+    m.dispose();
+  });
+
   it('the int8 import uses the graph\'s ranges, and calibrationData fills in values without one', () => {
     const bytes = handQdq().encode();
     const int8 = fromOnnx(bytes, { quantized: true });

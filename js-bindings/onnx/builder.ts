@@ -52,6 +52,9 @@ export class Builder {
 
   set(name: string, v: Val): void { this.values.set(name, v); }
 
+  /** Every value a QuantizeLinear gave a range (qdq.ts). */
+  rangedValues(): Val[] { return [...new Set(this.values.values())].filter((v) => v.range !== undefined); }
+
   has(name: string): boolean { return this.values.has(name); }
 
   /** A constant by value name (initializer or Constant node), or undefined. */

@@ -22,7 +22,7 @@ export const ONNX_LIMITS = {
   opsetMin: 7, opsetMax: 21, irMin: 3, irMax: 10,
 };
 
-const FLOAT = 1, INT32 = 6, INT64 = 7;
+const FLOAT = 1, UINT8 = 2, INT8 = 3, INT32 = 6, INT64 = 7;
 const TYPE_NAMES: Record<number, string> = { 1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64',
   8: 'string', 9: 'bool', 10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64', 14: 'complex64', 15: 'complex128', 16: 'bfloat16' };
 const typeName = (t: number) => TYPE_NAMES[t] ?? `type ${t}`;
@@ -53,7 +53,7 @@ export function decodeTensor(t: P.ITensorProto, what: string): OnnxConst {
   if (t.dataLocation === 1) fail(`${where}: external data is not supported (save the model with its weights inside)`);
   if (t.segment) fail(`${where}: segmented tensors are not supported`);
   const type = t.dataType ?? 0;
-  if (type !== FLOAT && type !== INT32 && type !== INT64) fail(`${where}: data type ${typeName(type)} is not supported (float32, int64, int32)`);
+  if (![FLOAT, INT32, INT64, INT8, UINT8].includes(type)) fail(`${where}: data type ${typeName(type)} is not supported (float32, int64, int32, int8, uint8)`);
   const dimList = t.dims ?? [];
   checkCount(dimList.length, ONNX_LIMITS.rank, `${where}: rank`);
   const dims = dimList.map((d, i) => {
@@ -66,9 +66,11 @@ export function decodeTensor(t: P.ITensorProto, what: string): OnnxConst {
     count *= d;
     if (count > ONNX_LIMITS.constantElements) fail(`${where}: [${dims}] is more than ${ONNX_LIMITS.constantElements} elements`);
   }
-  const width = type === INT64 ? 8 : 4;
+  const width = type === INT64 ? 8 : type === INT8 || type === UINT8 ? 1 : 4;
   const raw = t.rawData;
-  const typed = type === FLOAT ? t.floatData : type === INT32 ? t.int32Data : t.int64Data;
+  // int8 / uint8 values outside raw_data are held in int32_data, one per entry.
+  const typed = type === FLOAT ? t.floatData : type === INT64 ? t.int64Data : t.int32Data;
+  const small = type === INT8 ? 'int8' : type === UINT8 ? 'uint8' : null;
   if (raw && raw.length > 0) {
     if (raw.length !== count * width) {
       fail(`${where}: dims [${dims}] need ${count * width} bytes of ${typeName(type)}, raw_data has ${raw.length}`);
@@ -80,11 +82,18 @@ export function decodeTensor(t: P.ITensorProto, what: string): OnnxConst {
       return { name, dims, dtype: 'float32', data };
     }
     if (type === INT32) return { name, dims, dtype: 'int32', data: Array.from({ length: count }, (_, i) => view.getInt32(4 * i, true)) };
+    if (small !== null) return { name, dims, dtype: small, data: Array.from({ length: count }, (_, i) => (small === 'int8' ? view.getInt8(i) : view.getUint8(i))) };
     return { name, dims, dtype: 'int64', data: Array.from({ length: count }, (_, i) => Number(view.getBigInt64(8 * i, true))) };
   }
   const n = typed?.length ?? 0;
   if (n !== count) fail(`${where}: dims [${dims}] need ${count} values of ${typeName(type)}, the tensor holds ${n}`);
   if (type === FLOAT) return { name, dims, dtype: 'float32', data: Float32Array.from(typed as number[]) };
+  if (small !== null) {
+    const [lo, hi] = small === 'int8' ? [-128, 127] : [0, 255];
+    const vals = (typed as number[]).map(Number);
+    if (vals.some((v) => !Number.isInteger(v) || v < lo || v > hi)) fail(`${where}: ${small} values must be integers in [${lo}, ${hi}]`);
+    return { name, dims, dtype: small, data: vals };
+  }
   return { name, dims, dtype: type === INT32 ? 'int32' : 'int64',
     data: (typed as (number | LongLike)[]).map((v) => (typeof v === 'number' ? v : Number(v.toString()))) };
 }

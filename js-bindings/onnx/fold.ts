@@ -1,5 +1,5 @@
 // Graph rewrites before import, on the decoded graph (nothing allocated yet):
-//  - Constant nodes become constants;
+//  - Constant nodes become constants, and DequantizeLinear nodes of constants f32 constants (qdq.ts);
 //  - a BatchNormalization whose input is a Conv's or Gemm's output and nothing else's is folded
 //    into that node's weights and bias (w·s, (b − mean)·s + β with s = γ / √(var + ε));
 //  - an Add of a per-channel constant after a Conv or MatMul (its only reader) becomes its bias;
@@ -8,6 +8,7 @@
 import { attrFloat, attrTensor } from './attrs.js';
 import { clipBounds } from './ops/activation.js';
 import type { OnnxConst, OnnxGraph, OnnxNode } from './graph.js';
+import { expandQLinear, foldDequantizedConstants } from './qdq.js';
 
 /** The value of a Constant node, or null when its form is not supported (the op check says why). */
 function constantValue(n: OnnxNode): OnnxConst | null {
@@ -123,6 +124,8 @@ export function prepareGraph(g: OnnxGraph): void {
     g.constants.set(c.name, c);
     return false;
   });
+  foldDequantizedConstants(g);
+  expandQLinear(g);
   const producer = new Map<string, OnnxNode>();
   for (const n of g.nodes) n.outputs.forEach((o) => o !== '' && producer.set(o, n));
   const reads = readers(g);

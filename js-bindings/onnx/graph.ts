@@ -3,11 +3,11 @@
 // against their dims before they were made.
 import type { SymbolicShape } from '../layers/layer.js';
 
-/** A constant (initializer or Constant node): float32 data, or integers (int64/int32) as numbers. */
+/** A constant (initializer or Constant node): float32 data, or integers (int64/int32, and int8/uint8 for quantized weights) as numbers. */
 export interface OnnxConst {
   name: string;
   dims: number[];
-  dtype: 'float32' | 'int64' | 'int32';
+  dtype: 'float32' | 'int64' | 'int32' | 'int8' | 'uint8';
   /** float32 values, or the integers (int64 beyond 2^53 lose precision; they only serve as shapes and axes). */
   data: Float32Array | number[];
 }

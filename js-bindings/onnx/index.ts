@@ -1,6 +1,7 @@
 // lepton-wasm/onnx: ONNX import, a separate entry so that the core build carries no protobuf code.
 //   const model = fromOnnx(bytes); model.predict(x)  // NCHW in, NCHW out, NHWC inside
 import type { LayersModel } from '../models/model.js';
+import type { QuantizedModel } from '../quantize/model.js';
 import { decodeOnnx } from './decode.js';
 import { importGraph, type ImportOptions } from './import.js';
 
@@ -13,9 +14,14 @@ export type { ImportOptions } from './import.js';
  * An ONNX model (its bytes) as a LayersModel of Lepton layers that predicts, fits, quantizes,
  * prunes and saves like any other. Untrusted input: anything wrong is a `fromOnnx: ...` Error,
  * and a graph with ops that are not supported is refused with one Error listing them all,
- * before anything is allocated.
+ * before anything is allocated. QDQ graphs (QuantizeLinear / DequantizeLinear) import as the
+ * f32 model with int8 weights dequantized; with {quantized: true} as an int8 QuantizedModel whose
+ * activation ranges are the graph's quantization grids (Lepton's own 7-bit grid over each range).
  */
-export function fromOnnx(bytes: Uint8Array | ArrayBuffer, opts: ImportOptions = {}): LayersModel {
+export function fromOnnx(bytes: Uint8Array | ArrayBuffer, opts: ImportOptions & { quantized: true }): QuantizedModel;
+export function fromOnnx(bytes: Uint8Array | ArrayBuffer, opts?: ImportOptions & { quantized?: false }): LayersModel;
+export function fromOnnx(bytes: Uint8Array | ArrayBuffer, opts?: ImportOptions): LayersModel | QuantizedModel;
+export function fromOnnx(bytes: Uint8Array | ArrayBuffer, opts: ImportOptions = {}): LayersModel | QuantizedModel {
   try {
     return importGraph(decodeOnnx(bytes), opts);
   } catch (e) {

@@ -14,6 +14,8 @@ export const TO_NCHW = [3, 1, 2];
 
 export class Val {
   readonly forms = new Map<Form, SymbolicTensor>();
+  /** The (min, max) a QuantizeLinear → DequantizeLinear pair gave this value (qdq.ts), kept as int8 calibration. */
+  range?: [number, number];
   /**
    * @param shape the ONNX shape (batch first, null when dynamic)
    * @param chw for a rank-2 value that is (an element-wise function of) a flattened rank-4 value:

@@ -7,6 +7,8 @@
 //   mode 'float16': a LayersModel copy with binary16 weights, stored as float16 in model files.
 // A model from quantizeAware (js-bindings/qat/) converts to int8 with the activation ranges it
 // learned in fine-tuning (calibrationData, when given, fills in any it did not learn).
+// `ranges` gives activation ranges directly (e.g. the QuantizeLinear grids of an imported ONNX
+// QDQ graph); they win over calibrated ones, and calibrationData is then needed only for the rest.
 import { Tensor } from '../tensor.js';
 import { fmt } from '../util.js';
 import { LayersModel } from '../models/model.js';
@@ -28,6 +30,29 @@ export interface QuantizeArgs {
   calibration?: CalibrationMethod;
   /** For calibration 'percentile': the share of values kept, in (50, 100]; default 99.99. */
   percentile?: number;
+  /**
+   * int8 mode: known [min, max] ranges of activations, by value name (`model.inputs[0].name`, or a
+   * layer's output `'<layer>/out'`). They replace calibrated ones; values without one are calibrated
+   * from calibrationData, which may be left out when every quantized value has a range.
+   */
+  ranges?: Record<string, [number, number]>;
+}
+
+/** args.ranges by symbolic tensor id, each name checked against the model's values. */
+function namedRanges(model: LayersModel, given: Record<string, [number, number]>): Map<number, [number, number]> {
+  if (given === null || typeof given !== 'object') throw new Error('quantize: ranges must be an object of value name → [min, max]');
+  const ids = new Map<string, number>();
+  for (const s of [...model.inputs, ...model.graphNodes.flatMap((n) => n.outputs)]) ids.set(s.name, s.id);
+  const out = new Map<number, [number, number]>();
+  for (const [name, r] of Object.entries(given)) {
+    const id = ids.get(name);
+    if (id === undefined) throw new Error(`quantize: ranges names ${JSON.stringify(name)}, which is not a value of model '${model.name}'`);
+    if (!Array.isArray(r) || r.length !== 2 || !r.every(Number.isFinite) || !(r[0] < r[1])) {
+      throw new Error(`quantize: range of ${JSON.stringify(name)} must be [min, max] with finite min < max, got ${JSON.stringify(r)}`);
+    }
+    out.set(id, [r[0], r[1]]);
+  }
+  return out;
 }
 
 const warned = new Set<string>();
@@ -63,7 +88,13 @@ export function quantize(model: LayersModel, args: QuantizeArgs): QuantizedModel
   const source = qat?.model ?? model;
   const want = model.inputs[0].shape;
   let ranges: Map<number, [number, number]> | null = null;
-  if (mode === 'int8' && qat !== null && args.calibrationData === undefined) {
+  if (args.ranges !== undefined && (mode !== 'int8' || qat !== null)) {
+    throw new Error(`quantize: ranges are for mode 'int8' on a plain LayersModel${qat !== null ? ' (a quantizeAware model has its learned ones)' : ''}`);
+  }
+  const given = args.ranges === undefined ? null : namedRanges(source, args.ranges);
+  if (given !== null && args.calibrationData === undefined) {
+    ranges = given;
+  } else if (mode === 'int8' && qat !== null && args.calibrationData === undefined) {
     ranges = qat.ranges;
   } else if (mode === 'int8') {
     const x = args.calibrationData;
@@ -74,7 +105,7 @@ export function quantize(model: LayersModel, args: QuantizeArgs): QuantizedModel
       throw new Error(`quantize: calibrationData must have shape [${want.map((d) => d ?? 'null')}] with at least one sample, got ${fmt(x.shape)}`);
     }
     ranges = calibrate(source, x, calibration, percentile);
-    for (const [id, r] of qat?.ranges ?? []) ranges.set(id, r);
+    for (const [id, r] of qat?.ranges ?? given ?? []) ranges.set(id, r);
   }
   const p = plan(source, mode, ranges);
   for (const f of p.fallbacks) {

@@ -81,7 +81,10 @@ describe('fromOnnx: refusals', () => {
     refused(withInit(onnx.TensorProto.create({ name: 'w', dataType: 1, dims: [1e6, 1e6, 1e6], rawData: raw(4) })), /more than .* elements/);
     refused(withInit(onnx.TensorProto.create({ name: 'w', dataType: 1, dims: [65536, 65536], rawData: raw(4) })), /more than .* elements/);
     refused(withInit(onnx.TensorProto.create({ name: 'w', dataType: 1, dims: [-4, 3], rawData: raw(4) })), /negative/);
-    refused(withInit(onnx.TensorProto.create({ name: 'w', dataType: 3, dims: [4], rawData: new Uint8Array(4) })), /int8 is not supported/);
+    refused(withInit(onnx.TensorProto.create({ name: 'w', dataType: 5, dims: [4], rawData: new Uint8Array(8) })), /int16 is not supported/);
+    // int8 / uint8 decode (quantized weights, qdq.ts); as a Conv's weights without a DequantizeLinear they are refused there.
+    refused(withInit(onnx.TensorProto.create({ name: 'w', dataType: 3, dims: [4], rawData: new Uint8Array(3) })), /need 4 bytes of int8, raw_data has 3/);
+    refused(withInit(onnx.TensorProto.create({ name: 'w', dataType: 2, dims: [2], int32Data: [7, 300] })), /uint8 values must be integers in \[0, 255\]/);
     refused(withInit(onnx.TensorProto.create({ name: 'w', dataType: 11, dims: [4], doubleData: [1, 2, 3, 4] })), /float64 is not supported/);
     refused(withInit(onnx.TensorProto.create({ name: 'w', dataType: 1, dims: [4], dataLocation: 1 })), /external data/);
   });

@@ -17,9 +17,10 @@ import { transformOps } from './transform.js';
 import { resizeOps } from './resize.js';
 import { recurrentOps } from './recurrent.js';
 import { reduceOps } from './reduce.js';
+import { qdqOps } from '../qdq.js';
 
 export const OPS: Record<string, OpHandler> = {
-  ...activationOps, ...binaryOps, ...convOps, ...denseOps, ...normOps, ...poolOps, ...shapeOps, ...transformOps, ...resizeOps, ...recurrentOps, ...reduceOps,
+  ...activationOps, ...binaryOps, ...convOps, ...denseOps, ...normOps, ...poolOps, ...shapeOps, ...transformOps, ...resizeOps, ...recurrentOps, ...reduceOps, ...qdqOps,
   // Constant nodes are constants before import (fold.ts); one left here has a form that is not supported.
   Constant: { check: () => 'only tensor, float(s) and int(s) values are supported', build: () => undefined },
 };

@@ -6,6 +6,13 @@ import { max } from '../ops/reduce.js';
 import { convInfo, parsePair } from '../ops/conv_util.js';
 import { Layer, singleShape, type LayerArgs, type SymbolicShape } from './layer.js';
 
+/** The pooling layers compute on channels-last (NHWC / NWC) tensors only. */
+export function checkChannelsLast(className: string, dataFormat: string | undefined): void {
+  if (dataFormat !== undefined && dataFormat !== 'channelsLast') {
+    throw new Error(`${className}: only dataFormat 'channelsLast' is supported`);
+  }
+}
+
 export interface Pooling2DArgs extends LayerArgs {
   poolSize?: number | [number, number];
   /** Default: poolSize. */
@@ -27,9 +34,7 @@ class Pooling2D extends Layer {
     if (this.padding !== 'valid' && this.padding !== 'same') {
       throw new Error(`${className}: padding must be 'valid' or 'same', got ${JSON.stringify(args.padding)}`);
     }
-    if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') {
-      throw new Error(`${className}: only dataFormat 'channelsLast' is supported`);
-    }
+    checkChannelsLast(className, args.dataFormat);
   }
   computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     const [n, h, w, c] = singleShape(this, inputShape, [4]);
@@ -56,9 +61,7 @@ export class AveragePooling2D extends Pooling2D {
 class GlobalPooling2D extends Layer {
   constructor(className: string, private readonly isMax: boolean, args: LayerArgs & { dataFormat?: 'channelsLast' }) {
     super(className, args);
-    if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') {
-      throw new Error(`${className}: only dataFormat 'channelsLast' is supported`);
-    }
+    checkChannelsLast(className, args.dataFormat);
   }
   computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     const [n, , , c] = singleShape(this, inputShape, [4]);

@@ -9,6 +9,7 @@ import { avgPool, maxPool } from '../ops/pool.js';
 import { globalAveragePool1d, globalMaxPool1d } from '../ops/pool_time.js';
 import { convInfo } from '../ops/conv_util.js';
 import { fmt } from '../util.js';
+import { checkChannelsLast } from './pooling.js';
 import { Layer, singleShape, type CallKwargs, type InputMask, type LayerArgs, type SymbolicShape } from './layer.js';
 
 export interface Pooling1DArgs extends LayerArgs {
@@ -42,9 +43,7 @@ class Pooling1D extends Layer {
     if (this.padding !== 'valid' && this.padding !== 'same') {
       throw new Error(`${className}: padding must be 'valid' or 'same', got ${JSON.stringify(args.padding)}`);
     }
-    if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') {
-      throw new Error(`${className}: only dataFormat 'channelsLast' is supported`);
-    }
+    checkChannelsLast(className, args.dataFormat);
   }
   computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     const [n, w, c] = singleShape(this, inputShape, [3]);
@@ -77,9 +76,7 @@ export class AveragePooling1D extends Pooling1D {
 class GlobalPooling1D extends Layer {
   constructor(className: string, private readonly isMax: boolean, args: LayerArgs & { dataFormat?: 'channelsLast' }) {
     super(className, args);
-    if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') {
-      throw new Error(`${className}: only dataFormat 'channelsLast' is supported`);
-    }
+    checkChannelsLast(className, args.dataFormat);
   }
   computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     const [n, , c] = singleShape(this, inputShape, [3]);

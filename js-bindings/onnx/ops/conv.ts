@@ -7,7 +7,8 @@ import { Conv2D, DepthwiseConv2D, ZeroPadding2D } from '../../layers/conv.js';
 import type { ActivationName } from '../../layers/activations.js';
 import { attrInt, attrInts, attrString, where } from '../attrs.js';
 import { fail } from '../decode.js';
-import { dataInitializer, graphConstant, type OpHandler } from '../builder.js';
+import { dataInitializer, graphConstant, type Builder, type OpHandler } from '../builder.js';
+import type { OnnxNode } from '../graph.js';
 import { depthwiseToHwcm, oihwToHwio, Val } from '../layout.js';
 import { checkWindow, resolveWindow } from './window.js';
 import { Concatenate } from '../../layers/merge.js';
@@ -19,6 +20,15 @@ export function fusedActivation(node: { attrs: Map<string, unknown> }): Activati
 }
 
 /** IOHW (ConvTranspose weights [C_in, C_out, kh, kw]) → the HWIO kernel of the equivalent convolution: spatially flipped, in and out swapped. */
+/** A Conv's or ConvTranspose's input (NCHW, rank 4), constant weights and optional constant bias. */
+function convOperands(node: OnnxNode, b: Builder) {
+  const x = b.tensor(node, 0);
+  if (x.rank !== 4) fail(`${where(node)}: expects an NCHW input of rank 4, got [${x.shape.map((d) => d ?? 'N')}]`);
+  const w = b.floatConstant(node, 1, 'weights');
+  const bias = (node.inputs[2] ?? '') !== '' ? b.floatConstant(node, 2, 'bias') : undefined;
+  return { x, w, bias };
+}
+
 function transposedToHwio(w: Float32Array, [i, o, kh, kw]: number[]): Float32Array {
   const out = new Float32Array(w.length);
   for (let a = 0; a < i; a++) for (let b = 0; b < o; b++) for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) {
@@ -50,10 +60,7 @@ const convTranspose: OpHandler = {
     return checkWindow(node);
   },
   build: (node, b) => {
-    const x = b.tensor(node, 0);
-    if (x.rank !== 4) fail(`${where(node)}: expects an NCHW input of rank 4, got [${x.shape.map((d) => d ?? 'N')}]`);
-    const w = b.floatConstant(node, 1, 'weights');
-    const bias = (node.inputs[2] ?? '') !== '' ? b.floatConstant(node, 2, 'bias') : undefined;
+    const { x, w, bias } = convOperands(node, b);
     const [i, o, kh, kw] = w.dims;
     const [, c, h, wd] = x.shape as number[];
     if (c !== i) fail(`${where(node)}: weights [${w.dims}] expect ${i} input channels, got ${c}`);
@@ -104,10 +111,7 @@ export const convOps: Record<string, OpHandler> = {
       return checkWindow(node);
     },
     build: (node, b) => {
-      const x = b.tensor(node, 0);
-      if (x.rank !== 4) fail(`${where(node)}: expects an NCHW input of rank 4, got [${x.shape.map((d) => d ?? 'N')}]`);
-      const w = b.floatConstant(node, 1, 'weights');
-      const bias = (node.inputs[2] ?? '') !== '' ? b.floatConstant(node, 2, 'bias') : undefined;
+      const { x, w, bias } = convOperands(node, b);
       const [o, i, kh, kw] = w.dims;
       const [, c, h, wd] = x.shape as number[];
       const group = attrInt(node, 'group', 1);

@@ -1,8 +1,10 @@
 // npm run build: both .wasm builds (+ .wat, + typings), the relaxed-SIMD probe embedded as
 // base64, a check that nothing in assembly/ pulled in the AssemblyScript runtime, a check that
-// the generated micro-kernels are current, and the TypeScript bindings compiled to dist/.
+// the generated micro-kernels are current, the TypeScript bindings compiled to dist/, and the core
+// entry bundled and minified into dist/lepton.min.js (lepton-wasm/min).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { build as esbuild } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
@@ -40,3 +42,13 @@ writeFileSync(`${root}js-bindings/probe_relaxed.generated.ts`,
   `export const PROBE_RELAXED_BASE64 = '${probe}';\n`);
 
 run(`${root}node_modules/.bin/tsc`, ['-p', 'tsconfig.json']);
+
+// One file for a plain <script type="module"> or a CDN: 100+ unminified modules become one
+// request, a third of the bytes. It sits in dist/ like index.js, so its
+// new URL('../build/', import.meta.url) still finds the .wasm files. It is a second copy of the
+// engine: a page uses it alone, not beside 'lepton-wasm' or 'lepton-wasm/node'.
+await esbuild({
+  entryPoints: [`${root}dist/index.js`], outfile: `${root}dist/lepton.min.js`, bundle: true, minify: true,
+  format: 'esm', platform: 'neutral', target: 'es2022', legalComments: 'none', logLevel: 'warning',
+});
+writeFileSync(`${root}dist/lepton.min.d.ts`, `// The types of the bundle are those of the entry it bundles.\nexport * from './index.js';\n`);

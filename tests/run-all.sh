@@ -7,6 +7,7 @@
 #      (SIMD128 build), Node with it (relaxed), Deno, Bun, and headless Chromium
 #   4. the package: npm pack, install the tarball in a fresh project with no registry, import it
 #      by name on both builds and type-check against its typings (needs build/ and dist/)
+#   5. the minified bundle through the smoke checks, and the size report (npm run size)
 #
 # Each runner's own output is shown; passes and failures are counted from it and the last line
 # is exactly "N passed, N failed". Exits non-zero when anything failed (or a runner crashed).
@@ -103,6 +104,8 @@ run_node "smoke: chromium (headless, playwright-core)" spec --import tsx --test 
 
 # 4. The packed package, installed and imported by name (tests/package/pack.test.ts).
 run_node "package: npm pack, install offline, import" spec --import tsx --test tests/package/pack.test.ts
+# 5. The minified bundle (dist/lepton.min.js) through the smoke checks, and npm run size's report.
+run_node "package: min bundle, size report" spec --import tsx --test tests/package/min.test.ts tests/package/size.test.ts
 
 section "summary (tests only; npm test builds first)"
 printf '%s\n' "${summary[@]}"

@@ -113,7 +113,7 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('npm pack', () => {
   it('packs the built entry, both .wasm builds and the asc bindings, and no sources or tests', () => {
-    for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/engine.js',
+    for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/engine.js', 'dist/lepton.min.js',
       'build/lepton.simd.wasm', 'build/lepton.relaxed.wasm', 'build/lepton.simd.js', 'build/lepton.simd.d.ts']) {
       assert.ok(packed.includes(f), `${f} missing from the tarball: ${packed.join(' ')}`);
     }

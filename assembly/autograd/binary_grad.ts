@@ -74,6 +74,19 @@ import { beginRows, nextRow, rankOk, rowA, rowB, rowKind, ROW_SV, ROW_VS, ROW_VV
   return v128.bitselect(f32x4.splat(1), p, f32x4.eq(e, f32x4.splat(0)));
 }
 
+// pow's partials stay out of line (the one op here that is not inlined into the loops): each is
+// an exp4 and a log4, and a copy in each of the 13 loop variants made pow well over half of
+// this kernel's code, for an op that is rarely trained through. A call per 4 lanes is small
+// beside the polynomials it calls.
+function powGradA(g: v128, a: v128, b: v128): v128 {
+  return f32x4.mul(g, f32x4.mul(b, pow4(a, f32x4.sub(b, f32x4.splat(1)))));
+}
+
+function powGradB(g: v128, a: v128, b: v128): v128 {
+  const lnA = v128.and(log4(a), f32x4.gt(a, f32x4.splat(0))); // ln a where a > 0, else 0
+  return f32x4.mul(g, f32x4.mul(pow4(a, b), lnA));
+}
+
 /** The partial with respect to a, for one vector (op: a compile-time constant). */
 // @ts-ignore: decorator
 @inline function gradA(op: i32, g: v128, a: v128, b: v128): v128 {
@@ -83,7 +96,7 @@ import { beginRows, nextRow, rankOk, rowA, rowB, rowKind, ROW_SV, ROW_VS, ROW_VV
     case OP_MAX: return f32x4.mul(g, ones(f32x4.ge(a, b)));
     case OP_MIN: return f32x4.mul(g, ones(f32x4.le(a, b)));
     case OP_EQUAL: return f32x4.mul(g, ones(f32x4.eq(a, b)));
-    case OP_POW: return f32x4.mul(g, f32x4.mul(b, pow4(a, f32x4.sub(b, f32x4.splat(1)))));
+    case OP_POW: return powGradA(g, a, b);
   }
   return g;
 }
@@ -97,10 +110,7 @@ import { beginRows, nextRow, rankOk, rowA, rowB, rowKind, ROW_SV, ROW_VS, ROW_VV
     case OP_DIV: return f32x4.neg(f32x4.div(f32x4.mul(g, a), f32x4.mul(b, b)));
     case OP_MAX: return f32x4.mul(g, ones(f32x4.lt(a, b)));
     case OP_MIN: return f32x4.mul(g, ones(f32x4.gt(a, b)));
-    case OP_POW: {
-      const lnA = v128.and(log4(a), f32x4.gt(a, zero)); // ln a where a > 0, else 0
-      return f32x4.mul(g, f32x4.mul(pow4(a, b), lnA));
-    }
+    case OP_POW: return powGradB(g, a, b);
   }
   return zero;
 }

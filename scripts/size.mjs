@@ -7,7 +7,7 @@
 //
 //   node scripts/size.mjs [--json]     needs npm run build (dist/ and build/)
 import { readFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -22,6 +22,8 @@ const ENTRIES = [
 const WASMS = ['build/lepton.simd.wasm', 'build/lepton.relaxed.wasm'];
 
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
+// Brotli too, for information: what most CDNs and servers send to browsers that ask for it.
+const br = (bytes) => brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
 const kb = (n) => (n / 1024).toFixed(1);
 
 /** Bundle one entry; the minified bytes and the metafile. onnx-proto is an optional peer. */
@@ -103,14 +105,15 @@ export async function measure() {
   const js = [];
   for (const [name, file, platform] of ENTRIES) {
     const { bytes, metafile } = await bundle(file, platform);
-    js.push({ name, file, min: bytes.length, gzip: gz(bytes), files: byFile(metafile) });
+    js.push({ name, file, min: bytes.length, gzip: gz(bytes), brotli: br(bytes), files: byFile(metafile) });
   }
   const wasm = WASMS.map((file) => {
     const buf = readFileSync(`${root}${file}`);
-    return { file, raw: buf.length, gzip: gz(buf), layout: wasmLayout(buf) };
+    return { file, raw: buf.length, gzip: gz(buf), brotli: br(buf), layout: wasmLayout(buf) };
   });
   const core = js[0];
   const total = core.gzip + Math.max(...wasm.map((w) => w.gzip));
+  const totalBrotli = core.brotli + Math.max(...wasm.map((w) => w.brotli));
 
   // Per function, for the SIMD128 build (the relaxed one has the same functions).
   const simd = wasm[0];
@@ -121,16 +124,17 @@ export async function measure() {
   const named = defined === bodies.length;
   const functions = bodies.map((bytes, i) => [named ? names[importedFuncs + i] : `func ${importedFuncs + i}`, bytes])
     .sort((a, b) => b[1] - a[1]);
-  return { js, wasm, total, functions, named };
+  return { js, wasm, total, totalBrotli, functions, named };
 }
 
 function printReport(r) {
-  const rows = [['', 'minified', 'gzip -9']];
-  for (const e of r.js) rows.push([e.name, `${kb(e.min)} KB`, `${kb(e.gzip)} KB`]);
-  for (const w of r.wasm) rows.push([w.file, `${kb(w.raw)} KB`, `${kb(w.gzip)} KB`]);
-  for (const row of rows) console.log(`${row[0].padEnd(28)}${row[1].padStart(11)}${row[2].padStart(11)}`);
+  const rows = [['', 'minified', 'gzip -9', 'brotli']];
+  for (const e of r.js) rows.push([e.name, `${kb(e.min)} KB`, `${kb(e.gzip)} KB`, `${kb(e.brotli)} KB`]);
+  for (const w of r.wasm) rows.push([w.file, `${kb(w.raw)} KB`, `${kb(w.gzip)} KB`, `${kb(w.brotli)} KB`]);
+  for (const row of rows) console.log(`${row[0].padEnd(28)}${row.slice(1).map((c) => c.padStart(11)).join('')}`);
   const verdict = r.total < TARGET_KB * 1024 ? 'under' : 'OVER';
-  console.log(`\ncore + largest .wasm: ${kb(r.total)} KB gzipped (${verdict} the ${TARGET_KB} KB target)`);
+  console.log(`\ncore + largest .wasm: ${kb(r.total)} KB gzipped (${verdict} the ${TARGET_KB} KB target); ` +
+    `${kb(r.totalBrotli)} KB with brotli`);
 
   const core = r.js[0];
   console.log(`\nCore bundle, top 25 source files (minified bytes, of ${core.min}):`);
@@ -147,6 +151,6 @@ function printReport(r) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await measure();
   if (process.argv.includes('--json')) {
-    console.log(JSON.stringify({ js: r.js.map(({ files, ...e }) => e), wasm: r.wasm.map(({ layout, ...w }) => w), total: r.total }));
+    console.log(JSON.stringify({ js: r.js.map(({ files, ...e }) => e), wasm: r.wasm.map(({ layout, ...w }) => w), total: r.total, totalBrotli: r.totalBrotli }));
   } else printReport(r);
 }

@@ -9,16 +9,16 @@ import { readFileSync } from 'node:fs';
 // @ts-expect-error: a plain .mjs script without types
 import { measure, wasmLayout } from '../../scripts/size.mjs';
 
-interface Entry { name: string; min: number; gzip: number; files: [string, number][] }
-interface Wasm { file: string; raw: number; gzip: number; layout: { sections: Record<string, number>; bodies: number[] } }
+interface Entry { name: string; min: number; gzip: number; brotli: number; files: [string, number][] }
+interface Wasm { file: string; raw: number; gzip: number; brotli: number; layout: { sections: Record<string, number>; bodies: number[] } }
 interface Report { js: Entry[]; wasm: Wasm[]; total: number; functions: [string, number][]; named: boolean }
 
 const root = new URL('../../', import.meta.url);
 const r = (await measure()) as Report;
 
-test('every entry bundles: gzip smaller than minified, the core inside the node entry', () => {
+test('every entry bundles: brotli < gzip < minified, the core inside the node entry', () => {
   assert.deepEqual(r.js.map((e) => e.name), ['core (lepton-wasm)', 'node (lepton-wasm/node)', 'onnx (lepton-wasm/onnx)']);
-  for (const e of r.js) assert.ok(e.gzip > 1000 && e.gzip < e.min, `${e.name}: ${e.gzip} of ${e.min}`);
+  for (const e of r.js) assert.ok(e.brotli > 1000 && e.brotli < e.gzip && e.gzip < e.min, `${e.name}: ${e.brotli}, ${e.gzip} of ${e.min}`);
   // The node entry re-exports the core: it cannot be smaller.
   assert.ok(r.js[1].min > r.js[0].min);
 });
@@ -36,7 +36,7 @@ test('each .wasm: the layout parser agrees with the file and with WebAssembly.Mo
   for (const w of r.wasm) {
     const buf = readFileSync(new URL(w.file, root));
     assert.equal(w.raw, buf.length);
-    assert.ok(w.gzip > 1000 && w.gzip < w.raw);
+    assert.ok(w.brotli > 1000 && w.brotli < w.gzip && w.gzip < w.raw);
     // 8 bytes of header, then each section's id, size (LEB128, ≤ 5 bytes) and payload.
     const payload = Object.values(w.layout.sections).reduce((s, n) => s + n, 0);
     const nSections = Object.keys(w.layout.sections).length;
@@ -59,7 +59,7 @@ test('functions are named from the .wat and the total is core + the larger .wasm
 
 test('npm run size prints the table and the verdict', () => {
   const out = execFileSync(process.execPath, ['scripts/size.mjs'], { cwd: root, encoding: 'utf8' });
-  assert.match(out, /^core \(lepton-wasm\)\s+\d+\.\d KB\s+\d+\.\d KB$/m);
-  assert.match(out, /^core \+ largest \.wasm: \d+\.\d KB gzipped \((under|OVER) the 100 KB target\)$/m);
+  assert.match(out, /^core \(lepton-wasm\)(\s+\d+\.\d KB){3}$/m); // minified, gzip, brotli
+  assert.match(out, /^core \+ largest \.wasm: \d+\.\d KB gzipped \((under|OVER) the 100 KB target\); \d+\.\d KB with brotli$/m);
   assert.match(out, /top 25 functions of \d+ \(body bytes\):/);
 });

@@ -59,9 +59,13 @@ const b = lp.tensor([7, 8, 9, 10, 11, 12], [3, 2]);
 const c = lp.matMul(a, b);
 let internal = 'importable';
 try { await import('lepton-wasm/dist/engine.js'); } catch (e) { internal = e.code; }
+// The one-file bundle: its own engine, the .wasm found from the installed dist/lepton.min.js.
+const min = await import('lepton-wasm/min');
+await min.ready();
+const minValues = Array.from(min.matMul(min.tensor([1, 2, 3, 4, 5, 6], [2, 3]), min.tensor([7, 8, 9, 10, 11, 12], [3, 2])).dataSync());
 console.log(JSON.stringify({
   name: pkg.name, resolved: import.meta.resolve('lepton-wasm'), info: lp.backendInfo(),
-  shape: c.shape, values: Array.from(c.dataSync()), internal,
+  shape: c.shape, values: Array.from(c.dataSync()), internal, minBuild: min.backendInfo().build, minValues,
 }));
 `;
 
@@ -83,6 +87,11 @@ console.log(info.build, values);
 lp.notAnOp(c);
 // @ts-expect-error: the build is 'simd' | 'relaxed'
 void lp.ready({ build: 'sse' });
+// lepton-wasm/min has the core's types.
+import * as lpMin from 'lepton-wasm/min';
+const fromMin: Tensor = lpMin.zeros([2]);
+// @ts-expect-error: no such op in the bundle either
+lpMin.notAnOp(fromMin);
 `;
 
 const tsconfig = (module: string, moduleResolution: string) => JSON.stringify({
@@ -143,7 +152,7 @@ describe('import lepton-wasm in a fresh project', { concurrency: true }, () => {
       const flags = build === 'relaxed' ? ['--experimental-wasm-relaxed-simd'] : [];
       const out = JSON.parse(await sh(process.execPath, [...flags, 'main.js'], project)) as {
         name: string; resolved: string; info: { tiles: { gemm: string }; calibration: { ms: number } };
-        shape: number[]; values: number[]; internal: string;
+        shape: number[]; values: number[]; internal: string; minBuild: string; minValues: number[];
       };
       assert.equal(out.name, 'lepton-wasm');
       // The .wasm comes from ../build/ beside the installed dist/index.js.
@@ -158,6 +167,8 @@ describe('import lepton-wasm in a fresh project', { concurrency: true }, () => {
       assert.deepEqual(out.values, [1 * 7 + 2 * 9 + 3 * 11, 1 * 8 + 2 * 10 + 3 * 12,
         4 * 7 + 5 * 9 + 6 * 11, 4 * 8 + 5 * 10 + 6 * 12]);
       assert.equal(out.internal, 'ERR_PACKAGE_PATH_NOT_EXPORTED', 'only "." and "./package.json" are exported');
+      assert.equal(out.minBuild, build);
+      assert.deepEqual(out.minValues, out.values);
     });
   }
 

@@ -9,7 +9,6 @@ import { Layer, Dense, Flatten, Reshape, Dropout, Activation, Conv2D, DepthwiseC
   TimeDistributed, SimpleRNN, LSTM, GRU, Bidirectional, LayerNormalization, MultiHeadAttention, TransformerEncoder,
   PositionEmbedding, TokenAndPositionEmbedding, Subtract, Permute } from '../layers/index.js';
 import { RNNLayer } from '../layers/recurrent.js';
-import { OnnxOp } from '../onnx/op_layer.js';
 
 import { zeros } from '../ops/creation.js';
 import type { Initializer } from '../layers/initializers.js';
@@ -35,8 +34,20 @@ const builtins: [string, LayerClass][] = [
   ['LayerNormalization', LayerNormalization], ['MultiHeadAttention', MultiHeadAttention],
   ['TransformerEncoder', TransformerEncoder], ['PositionEmbedding', PositionEmbedding],
   ['TokenAndPositionEmbedding', TokenAndPositionEmbedding],
-  ['Subtract', Subtract], ['Permute', Permute], ['OnnxOp', OnnxOp],
+  ['Subtract', Subtract], ['Permute', Permute],
 ];
+
+/**
+ * Layer classes whose entry registers them when imported, so that the core entry carries none
+ * of their code: OnnxOp (made only by the ONNX importer) registers itself in lepton-wasm/onnx.
+ */
+const REGISTERED_BY: Record<string, string> = { OnnxOp: 'lepton-wasm/onnx' };
+
+/** For an unknown className: ' (import ENTRY first: it registers the class)' when an entry has it, else ''. */
+export function registeredByHint(className: string): string {
+  const entry = Object.hasOwn(REGISTERED_BY, className) ? REGISTERED_BY[className] : undefined;
+  return entry === undefined ? '' : ` (import '${entry}' first: it registers ${className})`;
+}
 
 const registry = new Map<string, LayerFactory>();
 
@@ -86,7 +97,7 @@ function innerLayer(wrapper: string, config: Record<string, unknown>, allowed?: 
   const factory = registry.get(inner.className);
   if (factory === undefined || inner.className === 'InputLayer' || (allowed !== undefined && !allowed.includes(inner.className))) {
     throw new Error(`${wrapper}: config.layer has ${allowed ? `className '${inner.className.slice(0, 60)}', not one of ${allowed.join(', ')}`
-      : `unknown className '${inner.className.slice(0, 60)}'`}`);
+      : `unknown className '${inner.className.slice(0, 60)}'${registeredByHint(inner.className)}`}`);
   }
   if (wrapperDepth >= MAX_WRAPPER_DEPTH) throw new Error(`${wrapper}: layers nest more than ${MAX_WRAPPER_DEPTH} deep`);
   wrapperDepth++;

@@ -11,7 +11,7 @@ import { InputLayer } from '../layers/input.js';
 import type { Layer, LayerNode, SymbolicTensor } from '../layers/layer.js';
 import { LayersModel } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
-import { layerFactory, registeredLayers } from './registry.js';
+import { layerFactory, registeredByHint, registeredLayers } from './registry.js';
 
 type Ref = [string, number] | [string, number, number];
 interface NodeJson { inputs: Ref[]; list?: boolean; kwargs?: Record<string, unknown> }
@@ -112,7 +112,7 @@ function checkLayers(raw: unknown): LayerJson[] {
 function makeLayer(l: LayerJson): Layer {
   const factory = layerFactory(l.className);
   if (factory === undefined) {
-    fail(`layer '${l.name}' has unknown className '${l.className.slice(0, 60)}' (known: ${registeredLayers().join(', ')}; add more with io.registerLayer)`);
+    fail(`layer '${l.name}' has unknown className '${l.className.slice(0, 60)}'${registeredByHint(l.className)} (known: ${registeredLayers().join(', ')}; add more with io.registerLayer)`);
   }
   const layer = wrap(l, () => factory!(l.config));
   if (layer instanceof InputLayer && l.inboundNodes.length > 0) fail(`input layer '${l.name}' cannot have inbound nodes`);

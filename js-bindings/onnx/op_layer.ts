@@ -4,8 +4,10 @@
 // a batched MatMul, and the shape ops: row gathers, slices, full reshapes, reductions, Resize's
 // linear mixes, ConvTranspose's zero insertion). Attributes come from files too, so the shape ops
 // check theirs against the input shape before running. A constant
-// operand is a non-trainable weight named 'constant', so model files save and load it; the
-// layer is in io's registry (className 'OnnxOp'). Imports no protobuf code.
+// operand is a non-trainable weight named 'constant', so model files save and load it. The layer
+// registers itself in io's registry (className 'OnnxOp') when this file is imported, through
+// lepton-wasm/onnx: the core entry carries none of it, and a model file holding OnnxOp layers
+// needs `import 'lepton-wasm/onnx'` before io.load (the error says so). Imports no protobuf code.
 import type { Tensor } from '../tensor.js';
 import type { Variable } from '../variable.js';
 import { add, div, mul, sub } from '../ops/binary.js';
@@ -17,6 +19,7 @@ import { gather } from '../ops/gather.js';
 import { matMul } from '../ops/matmul.js';
 import { max, mean, sum } from '../ops/reduce.js';
 import { Layer, singleShape, type LayerArgs, type SymbolicShape } from '../layers/layer.js';
+import { loadArgs, registerLayer } from '../io/registry.js';
 import type { Initializer } from '../layers/initializers.js';
 
 type Attrs = Record<string, number | number[] | number[][]>;
@@ -245,3 +248,5 @@ export class OnnxOp extends Layer {
     return { ...super.getConfig(), op: this.op, attrs: this.attrs, ...(this.constantShape ? { constantShape: this.constantShape } : {}) };
   }
 }
+
+registerLayer('OnnxOp', (config) => new OnnxOp(loadArgs(config) as unknown as OnnxOpArgs));

@@ -4,7 +4,7 @@
 import { QuantizedModel } from './model.js';
 import { engine } from '../engine.js';
 import { withWeightBudget, type Layer } from '../layers/layer.js';
-import { layerFactory } from '../io/registry.js';
+import { layerFactory, registeredByHint } from '../io/registry.js';
 import { addMultipliers, QMAX, QMIN, type QParams } from './params.js';
 import type { ConvGeom } from './kernels.js';
 import { MAX_K } from './plan.js';
@@ -220,7 +220,9 @@ function f32Step(s: Record<string, unknown>, what: string, layer: string, byName
   const listInput = s.listInput === true;
   if (!listInput && ins.length !== 1) bad(`${what}: one input unless listInput`);
   const factory = typeof s.className === 'string' ? layerFactory(s.className) : undefined;
-  if (factory === undefined) bad(`${what}: unknown layer class ${JSON.stringify(s.className)?.slice(0, 60)}`);
+  if (factory === undefined) {
+    bad(`${what}: unknown layer class ${JSON.stringify(s.className)?.slice(0, 60)}${registeredByHint(String(s.className))}`);
+  }
   if (s.config === null || typeof s.config !== 'object' || Array.isArray(s.config)) bad(`${what}: config must be an object`);
   if (!Array.isArray(s.weights) || s.weights.length > 64) bad(`${what}.weights must be a list of tensor names`);
   const saved = (s.weights as unknown[]).map((name, i) => {

@@ -13,7 +13,8 @@ const expectedBuild = process.execArgv.includes('--experimental-wasm-relaxed-sim
 
 test('the bundle is one self-contained module with the same exports as dist/index.js', () => {
   const text = readFileSync(new URL('../../dist/lepton.min.js', import.meta.url), 'utf8');
-  assert.doesNotMatch(text, /^\s*import\b|\bimport\s*["'{*]/m, 'the bundle imports another module');
+  // A static import statement, as esbuild writes one (minified: `import{a as b}from"x";`).
+  assert.doesNotMatch(text, /(^|[;}])\s*import\s*["'{*]/, 'the bundle imports another module');
   // The one dynamic import is the engine's node:fs read of file: URLs (Node, Deno, Bun only).
   const dynamic = [...text.matchAll(/\bimport\(([^)]*)\)/g)].map((m) => m[1]);
   assert.deepEqual(dynamic, ['"node:fs/promises"']);

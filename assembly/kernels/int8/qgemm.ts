@@ -110,13 +110,37 @@ export function pack_qc8w(packed: usize, w: usize, k: i32, n: i32): i32 {
   return 0;
 }
 
-// Not i32x4.relaxed_dot_i8x16_i7x16_add_s: Node 20's V8 (11.3) miscompiles it on x64 when
-// several accumulators are live (two rows of a 4x8 tile came out doubled, tested). The i16 dot
-// (pair sums ≤ 2·127·127, so never saturated) + pairwise widening + add is the same three
-// instructions V8 emits for the fused form on x64 (pmaddubsw, pmaddwd, paddd).
+// The relaxed build's two forms of a group's dot, one compiled tile each (the generic parameter D
+// of the tiles: u8 = fused, u32 = split; resolved at compile time, no branch in the loop).
+//   fused: i32x4.relaxed_dot_i8x16_i7x16_add_s, one vpdpbusd on AVX-VNNI CPUs in engines that
+//     emit it (Deno 2.9's V8 15: 2-3x the split form's rate on Zen 5). Node 20's V8 (11.3)
+//     emulates it, slower than the split form, and miscompiles it on x64 when several
+//     accumulators are live (rows of a 4x8 tile came out wrong, tested).
+//   split: the i16 dot (pair sums ≤ 2·127·127, never saturated) + pairwise widening + add, the
+//     three instructions x64 needs without VNNI (pmaddubsw, pmaddwd, paddd).
+// Both give the same integers; ready() checks the fused form against the split one on this
+// engine and times both (js-bindings/calibrate.ts, set_int8_dot), so it runs only where it is
+// right and faster.
 // @ts-ignore: decorator
-@inline function dotGroup(acc: v128, w: v128, a: v128): v128 {
+@inline function dotGroup<D>(acc: v128, w: v128, a: v128): v128 {
+  if (sizeof<D>() == 1) return i32x4.relaxed_dot_i8x16_i7x16_add_s(w, a, acc);
   return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w, a)));
+}
+
+/** The relaxed build's int8 dot in use: 1 fused, 0 split (set_int8_dot). */
+let fusedDot: bool = false;
+
+/** Selects the relaxed build's int8 dot form: 1 fused, 0 split. Status 0, or -2 for a form this
+ *  build does not have (the SIMD128 build has one form, 0). */
+export function set_int8_dot(fused: i32): i32 {
+  if (fused != 0 && (fused != 1 || !ASC_FEATURE_RELAXED_SIMD)) return -2;
+  fusedDot = fused == 1;
+  return 0;
+}
+
+/** The int8 dot form in use (1 fused, 0 split). */
+export function int8_dot_in_use(): i32 {
+  return fusedDot ? 1 : 0;
 }
 
 /** SIMD128: a k-pair of 4 channels against a row's widened activation pair, splat over the 4
@@ -142,7 +166,7 @@ function widenRows(wide: usize, a: usize, aStride: usize, m: i32, k: i32, kp: i3
  * One MR×NR tile: rows a0..a3 (clamped by the caller for m < 4), one panel, `nc` (1..8) valid
  * channels starting at channel c of the parameter block.
  */
-function ukernel_4x8(o0: usize, o1: usize, o2: usize, o3: usize, a0: usize, a1: usize, a2: usize,
+function ukernel_4x8<D>(o0: usize, o1: usize, o2: usize, o3: usize, a0: usize, a1: usize, a2: usize,
     a3: usize, panel: usize, kp: i32, zx: i32, params: usize, stride: usize, c: usize, nc: i32,
     f32Out: bool): void {
   // acc = bias − zx·wsum, the zero-point correction folded in before the K loop
@@ -158,10 +182,10 @@ function ukernel_4x8(o0: usize, o1: usize, o2: usize, o3: usize, a0: usize, a1: 
       const vb0123 = v128.load(w), vb4567 = v128.load(w, 16);
       const va0 = v128.load32_splat(a0 + off), va1 = v128.load32_splat(a1 + off);
       const va2 = v128.load32_splat(a2 + off), va3 = v128.load32_splat(a3 + off);
-      acc0x0123 = dotGroup(acc0x0123, vb0123, va0); acc0x4567 = dotGroup(acc0x4567, vb4567, va0);
-      acc1x0123 = dotGroup(acc1x0123, vb0123, va1); acc1x4567 = dotGroup(acc1x4567, vb4567, va1);
-      acc2x0123 = dotGroup(acc2x0123, vb0123, va2); acc2x4567 = dotGroup(acc2x4567, vb4567, va2);
-      acc3x0123 = dotGroup(acc3x0123, vb0123, va3); acc3x4567 = dotGroup(acc3x4567, vb4567, va3);
+      acc0x0123 = dotGroup<D>(acc0x0123, vb0123, va0); acc0x4567 = dotGroup<D>(acc0x4567, vb4567, va0);
+      acc1x0123 = dotGroup<D>(acc1x0123, vb0123, va1); acc1x4567 = dotGroup<D>(acc1x4567, vb4567, va1);
+      acc2x0123 = dotGroup<D>(acc2x0123, vb0123, va2); acc2x4567 = dotGroup<D>(acc2x4567, vb4567, va2);
+      acc3x0123 = dotGroup<D>(acc3x0123, vb0123, va3); acc3x4567 = dotGroup<D>(acc3x4567, vb4567, va3);
     }
   } else {
     // a0..a3 are widened rows: a k-pair is 4 bytes of each and 32 bytes of the panel. One pair a
@@ -201,7 +225,7 @@ function ukernel_4x8(o0: usize, o1: usize, o2: usize, o3: usize, a0: usize, a1: 
 
 /** One row, one panel: the tile for a single leftover row (batch-1 dense layers), so M = 1 does
  *  not compute four copies of its row. Same integers as ukernel_4x8. */
-function ukernel_1x8(o0: usize, a0: usize, panel: usize, kp: i32, zx: i32, params: usize, stride: usize,
+function ukernel_1x8<D>(o0: usize, a0: usize, panel: usize, kp: i32, zx: i32, params: usize, stride: usize,
     c: usize, nc: i32, f32Out: bool): void {
   const nzx = i32x4.splat(-zx);
   let acc0x0123 = i32x4.add(bias4(params, c), i32x4.mul(nzx, v128.load(panel)));
@@ -211,7 +235,7 @@ function ukernel_1x8(o0: usize, a0: usize, panel: usize, kp: i32, zx: i32, param
   if (ASC_FEATURE_RELAXED_SIMD) {
     for (let a = a0; w < end; w += 32, a += 4) {
       const va0 = v128.load32_splat(a);
-      acc0x0123 = dotGroup(acc0x0123, v128.load(w), va0); acc0x4567 = dotGroup(acc0x4567, v128.load(w, 16), va0);
+      acc0x0123 = dotGroup<D>(acc0x0123, v128.load(w), va0); acc0x4567 = dotGroup<D>(acc0x4567, v128.load(w, 16), va0);
     }
   } else {
     for (let a = a0; w < end; w += 32, a += 4) {
@@ -231,7 +255,7 @@ function ukernel_1x8(o0: usize, a0: usize, panel: usize, kp: i32, zx: i32, param
 }
 
 /** Rows [0, m) of the GEMM on raw pointers (a: the rows each tile reads, `aStride` bytes apart). */
-function qgemmRows(out: usize, a: usize, aStride: usize, packed: usize, m: i32, n: i32, kp: i32,
+function qgemmRows<D>(out: usize, a: usize, aStride: usize, packed: usize, m: i32, n: i32, kp: i32,
     zx: i32, params: usize, f32Out: bool): void {
   const esz: usize = f32Out ? 4 : 1;
   const panelBytes = panelBytesOf(kp);
@@ -251,13 +275,13 @@ function qgemmRows(out: usize, a: usize, aStride: usize, packed: usize, m: i32, 
       if (m0 == m - 1) {
         for (let p = pb; p < pe; p++) {
           const c = <usize>(p * NR);
-          ukernel_1x8(o0 + c * esz, a0, packed + <usize>p * panelBytes, kp, zx, params, stride, c, min(NR, n - <i32>c), f32Out);
+          ukernel_1x8<D>(o0 + c * esz, a0, packed + <usize>p * panelBytes, kp, zx, params, stride, c, min(NR, n - <i32>c), f32Out);
         }
         continue;
       }
       for (let p = pb; p < pe; p++) {
         const c = <usize>(p * NR);
-        ukernel_4x8(o0 + c * esz, o1 + c * esz, o2 + c * esz, o3 + c * esz, a0, a1, a2, a3,
+        ukernel_4x8<D>(o0 + c * esz, o1 + c * esz, o2 + c * esz, o3 + c * esz, a0, a1, a2, a3,
           packed + <usize>p * panelBytes, kp, zx, params, stride, c, min(NR, n - <i32>c), f32Out);
       }
     }
@@ -273,7 +297,8 @@ export function qgemmRun(out: usize, a: usize, aStride: usize, packed: usize, m:
   const f32Out = load<i32>(params) != 0;
   const kp = (k + 3) & ~3;
   if (ASC_FEATURE_RELAXED_SIMD) {
-    qgemmRows(out, a, aStride, packed, m, n, kp, zx, params, f32Out);
+    if (fusedDot) qgemmRows<u8>(out, a, aStride, packed, m, n, kp, zx, params, f32Out);
+    else qgemmRows<u32>(out, a, aStride, packed, m, n, kp, zx, params, f32Out);
     return 0;
   }
   const wideRow = <usize>kp << 1;
@@ -285,7 +310,7 @@ export function qgemmRun(out: usize, a: usize, aStride: usize, packed: usize, m:
   for (let m0 = 0; m0 < m; m0 += chunk) {
     const rows = min(chunk, m - m0);
     widenRows(wide, a + <usize>m0 * aStride, aStride, rows, k, kp);
-    qgemmRows(out + <usize>m0 * outRow, wide, wideRow, packed, rows, n, kp, zx, params, f32Out);
+    qgemmRows<u32>(out + <usize>m0 * outRow, wide, wideRow, packed, rows, n, kp, zx, params, f32Out);
   }
   arena_release(mark);
   return 0;
@@ -296,7 +321,7 @@ export function qgemmRun(out: usize, a: usize, aStride: usize, packed: usize, m:
 export function qgemmRunWide(out: usize, wide: usize, packed: usize, m: i32, n: i32, k: i32, zx: i32,
     params: usize): void {
   const kp = (k + 3) & ~3;
-  qgemmRows(out, wide, <usize>kp << 1, packed, m, n, kp, zx, params, load<i32>(params) != 0);
+  qgemmRows<u32>(out, wide, <usize>kp << 1, packed, m, n, kp, zx, params, load<i32>(params) != 0);
 }
 
 /**

@@ -22,7 +22,8 @@ try {
   await lp.ready();
   const info = lp.backendInfo();
   const model = await lp.io.loadFromUrl(new URL('./generated/mnist-int8.lepton', import.meta.url), undefined, { maxBytes: 8 << 20 });
-  drawPanel(lp, /** @type {import('../../dist/index.js').QuantizedModel} */ (model), demo);
+  if (!(model instanceof lp.QuantizedModel)) throw new Error('generated/mnist-int8.lepton is not an int8 model (make_model.ts makes it)');
+  drawPanel(lp, model, demo);
   demo.build = info.build;
   status.textContent = `Lepton ${info.build} build (${info.relaxedSimd ? 'relaxed SIMD' : 'SIMD128'}), ` +
     'int8 MNIST CNN loaded: draw a digit in the box.';

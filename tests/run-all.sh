@@ -4,7 +4,8 @@
 #   1. as-pect specs (tests/assembly/*.spec.ts)
 #   2. node:test over tests/kernels, tests/api (and tests/grad): both builds, relaxed flag on
 #   3. the smoke suite (tests/runtimes/smoke.test.ts + checks.js) in Node without the flag
-#      (SIMD128 build), Node with it (relaxed), Deno, Bun, and headless Chromium
+#      (SIMD128 build), Node with it (relaxed), Deno, Bun, and headless Chromium; then the
+#      browser demo (examples/browser/) in Chromium
 #   4. the package: npm pack, install the tarball in a fresh project with no registry, import it
 #      by name on both builds and type-check against its typings (needs build/ and dist/)
 #
@@ -109,6 +110,7 @@ rc=${PIPESTATUS[0]}
 record "smoke: bun" "$rc" "$(count '^ *([0-9]+) pass$' "$log")" "$(count '^ *([0-9]+) fail$' "$log")"
 
 run_node "smoke: chromium (headless, playwright-core)" spec --import tsx --test tests/runtimes/chromium.test.ts
+run_node "browser demo: chromium (draw, train, screenshot)" spec --import tsx --test tests/runtimes/browser_demo.test.ts
 
 # 4. The packed package, installed and imported by name (tests/package/pack.test.ts).
 run_node "package: npm pack, install offline, import" spec --import tsx --test tests/package/pack.test.ts

@@ -25,6 +25,7 @@ import { seedOf } from './ops/creation.js';
 import { fire, type Callback, type CustomCallbackArgs, type Logs, type TrainingParams } from './callbacks.js';
 import { fmt } from './util.js';
 
+/** The distillation loss's temperature and label weight. */
 export interface DistillLossArgs {
   /** Softening temperature T > 0 (2 to 10 is usual; default 4). */
   temperature?: number;
@@ -32,6 +33,7 @@ export interface DistillLossArgs {
   alpha?: number;
 }
 
+/** Arguments of distill(): teacher, student, data and training options. */
 export interface DistillArgs extends DistillLossArgs {
   teacher: LayersModel;
   student: LayersModel;

@@ -103,9 +103,13 @@ export function withWeightBudget<T>(bytes: number, fn: () => T): T {
 
 /** The base of every layer (tfjs-layers' Layer): weights, build, call, apply, getConfig. */
 export abstract class Layer {
+  /** The layer's name, unique in its model. */
   readonly name: string;
+  /** Whether fit() updates its weights. */
   trainable: boolean;
+  /** Whether build() has created the weights. */
   built = false;
+  /** The dtype of its input. */
   readonly dtype: DType;
   /** [batch, ...inputShape] when the constructor got an input shape. */
   readonly batchInputShape?: SymbolicShape;

@@ -34,8 +34,11 @@ let modelCount = 0;
 
 /** A model: a graph of layers (tf.LayersModel). Make one with `model({inputs, outputs})` or `sequential()`, then compile, fit, evaluate, predict. */
 export class LayersModel {
+  /** The model's name. */
   name: string;
+  /** The symbolic inputs of the graph. */
   inputs: SymbolicTensor[] = [];
+  /** The symbolic outputs of the graph. */
   outputs: SymbolicTensor[] = [];
   /** Execution order, input layers excluded. */
   protected nodes: LayerNode[] = [];

@@ -21,6 +21,7 @@ import { prunableWeights } from './weights.js';
 
 /** Arguments of prune(): the sparsity schedule, scope, layers and pattern. */
 export interface PruneArgs {
+  /** How the target sparsity grows with the optimizer steps. */
   schedule: ScheduleArgs;
   /** 'layer' (default): each kernel reaches the sparsity; 'global': one threshold over all pruned kernels. */
   scope?: 'layer' | 'global';

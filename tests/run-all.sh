@@ -8,6 +8,8 @@
 #      browser demo (examples/browser/) in Chromium
 #   4. the package: npm pack, install the tarball in a fresh project with no registry, import it
 #      by name on both builds and type-check against its typings (needs build/ and dist/)
+#   5. the docs: typedoc (npm run docs) runs clean and documents the key symbols; the README's
+#      snippets type-check and run
 #
 # Each runner's own output is shown; passes and failures are counted from it and the last line
 # is exactly "N passed, N failed". Exits non-zero when anything failed (or a runner crashed).
@@ -114,6 +116,11 @@ run_node "browser demo: chromium (draw, train, screenshot)" spec --import tsx --
 
 # 4. The packed package, installed and imported by name (tests/package/pack.test.ts).
 run_node "package: npm pack, install offline, import" spec --import tsx --test tests/package/pack.test.ts
+
+# 5. The docs: the API reference (npm run docs: TypeDoc into a temporary folder, no warnings, key
+#    pages; tests/package/docs.test.ts) and the README's snippets, type-checked and run (readme.test.ts).
+run_node "docs: typedoc API reference" spec --import tsx --test tests/package/docs.test.ts
+run_node "docs: README snippets type-check and run" spec --import tsx --test tests/package/readme.test.ts
 
 section "summary (tests only; npm test builds first)"
 printf '%s\n' "${summary[@]}"

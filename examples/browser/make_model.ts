@@ -17,6 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as lp from '../../js-bindings/node.js';
+import { mnistCnn } from '../models/mnist_cnn.js';
 
 export const GENERATED_DIR = fileURLToPath(new URL('./generated/', import.meta.url));
 export const MODEL_FILE = 'mnist-int8.lepton';
@@ -81,16 +82,7 @@ export async function makeDemoFiles(dir: string = GENERATED_DIR, opts: DemoFiles
   const x = lp.tensor(train.x, [n, 28, 28, 1]);
   const y = lp.oneHot(lp.tensor(train.y, [n], 'int32'), 10);
 
-  const init = (s: number) => lp.initializers.glorotUniform({ seed: seed * 100 + s });
-  const model = lp.sequential([
-    lp.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1], kernelInitializer: init(1) }),
-    lp.layers.maxPooling2d({ poolSize: 2 }),
-    lp.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu', kernelInitializer: init(2) }),
-    lp.layers.maxPooling2d({ poolSize: 2 }),
-    lp.layers.flatten(),
-    lp.layers.dense({ units: 128, activation: 'relu', kernelInitializer: init(3) }),
-    lp.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(4) }),
-  ]);
+  const model = mnistCnn({ kernelSeed: (i) => seed * 100 + i });
   model.compile({ optimizer: lp.train.adam(0.002), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
 
   // Shifted, rotated and zoomed a little, so that drawings that are not centred or sized quite

@@ -13,6 +13,7 @@ import * as lp from '../js-bindings/index.js';
 import { engine } from '../js-bindings/engine.js';
 import { fixedPoint, paramsBlock } from '../js-bindings/quantize/params.js';
 import { compare } from './rounds.js';
+import { mnistCnn } from '../examples/models/mnist_cnn.js';
 import { cnnInt8Onnx, cnnWeightsOf, ortSession, type CnnRanges } from './ort_cnn.js';
 /** The sizes for the int8 GEMM target. */
 const INT8_GEMM_SIZES = [256, 512, 1024];
@@ -101,18 +102,7 @@ async function gemmRow(n: number, rounds: number): Promise<Int8Row> {
 }
 
 /** The MNIST CNN (shared/FIGURES.md) with seeded kernels. */
-function cnnModel(seed: number): lp.LayersModel {
-  const init = (s: number) => lp.initializers.glorotUniform({ seed: seed + s });
-  return lp.sequential([
-    lp.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1], kernelInitializer: init(1) }),
-    lp.layers.maxPooling2d({ poolSize: 2 }),
-    lp.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu', kernelInitializer: init(2) }),
-    lp.layers.maxPooling2d({ poolSize: 2 }),
-    lp.layers.flatten(),
-    lp.layers.dense({ units: 128, activation: 'relu', kernelInitializer: init(3) }),
-    lp.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(4) }),
-  ]);
-}
+const cnnModel = (seed: number): lp.LayersModel => mnistCnn({ kernelSeed: (i) => seed + i });
 
 function cnnRow(rounds: number): Int8Row {
   const model = cnnModel(30);

@@ -19,6 +19,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as lp from '../js-bindings/node.js';
+import { mnistCnn } from './models/mnist_cnn.js';
 
 export interface ReportData { xTrain: lp.Tensor; yTrain: lp.Tensor; xTest: lp.Tensor; yTest: lp.Tensor }
 
@@ -77,16 +78,7 @@ async function pruned(model: lp.LayersModel, d: ReportData, sparsity: number, pa
 
 /** The student: the same shape of network with a quarter of the parameters. */
 function student(seed: number): lp.LayersModel {
-  const init = (s: number) => lp.initializers.glorotUniform({ seed: seed * 100 + 50 + s });
-  return lp.sequential([
-    lp.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1], kernelInitializer: init(1) }),
-    lp.layers.maxPooling2d({ poolSize: 2 }),
-    lp.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', kernelInitializer: init(2) }),
-    lp.layers.maxPooling2d({ poolSize: 2 }),
-    lp.layers.flatten(),
-    lp.layers.dense({ units: 64, activation: 'relu', kernelInitializer: init(3) }),
-    lp.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(4) }),
-  ]);
+  return mnistCnn({ filters: [16, 32], units: 64, kernelSeed: (i) => seed * 100 + 50 + i });
 }
 
 export async function edgeReport(model: lp.LayersModel, d: ReportData, seed: number,

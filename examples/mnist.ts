@@ -24,6 +24,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as lp from '../js-bindings/node.js';
 import { edgeReport } from './edge_report.js';
+import { mnistCnn } from './models/mnist_cnn.js';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -47,18 +48,8 @@ const yTest = lp.oneHot(mnist.yTest, 10);
 const trainSamples = mnist.xTrain.shape[0], testSamples = mnist.xTest.shape[0];
 console.log(`MNIST from the mnist package: ${trainSamples} training and ${testSamples} test digits`);
 
-const init = (s: number) => lp.initializers.glorotUniform({ seed: seed * 100 + s });
-const model = lp.sequential([
-  lp.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1], kernelInitializer: init(1) }),
-  lp.layers.maxPooling2d({ poolSize: 2 }),
-  lp.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu', kernelInitializer: init(2) }),
-  lp.layers.maxPooling2d({ poolSize: 2 }),
-  lp.layers.flatten(),
-  lp.layers.dropout({ rate: 0.25, seed: seed * 100 + 3 }),
-  lp.layers.dense({ units: 128, activation: 'relu', kernelInitializer: init(4) }),
-  lp.layers.dropout({ rate: 0.25, seed: seed * 100 + 5 }),
-  lp.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(6) }),
-]);
+const model = mnistCnn({ kernelSeed: (i) => seed * 100 + [0, 1, 2, 4, 6][i],
+  dropout: [{ rate: 0.25, seed: seed * 100 + 3 }, { rate: 0.25, seed: seed * 100 + 5 }] });
 model.summary();
 model.compile({ optimizer: lp.train.adam(0.002), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
 

@@ -202,6 +202,7 @@ export function valueAndGrads(f: (...args: Tensor[]) => Tensor): (args: Tensor[]
   };
 }
 
+/** Tensors by name. */
 export type NamedTensorMap = Record<string, Tensor>;
 
 /**

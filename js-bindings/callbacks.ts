@@ -166,8 +166,11 @@ export class ReduceLROnPlateau extends Callback {
 
 /** lp.callbacks (TF.js's tf.callbacks, plus Keras's two learning-rate callbacks). */
 export const callbacks = {
+  /** Stops training when the monitored quantity stops improving. */
   earlyStopping: (args?: EarlyStoppingArgs) => new EarlyStopping(args),
+  /** Sets the learning rate at the start of each epoch from schedule(epoch, lr). */
   learningRateScheduler: (schedule: (epoch: number, lr: number) => number) => new LearningRateScheduler(schedule),
+  /** Lowers the learning rate by factor when the monitored quantity stops improving. */
   reduceLROnPlateau: (args?: ReduceLROnPlateauArgs) => new ReduceLROnPlateau(args),
 };
 

@@ -25,6 +25,7 @@ import { seedOf } from './ops/creation.js';
 import { fire, type Callback, type CustomCallbackArgs, type Logs, type TrainingParams } from './callbacks.js';
 import { fmt } from './util.js';
 
+/** The distillation loss's temperature and label weight. */
 export interface DistillLossArgs {
   /** Softening temperature T > 0 (2 to 10 is usual; default 4). */
   temperature?: number;
@@ -32,19 +33,29 @@ export interface DistillLossArgs {
   alpha?: number;
 }
 
+/** Arguments of distill(): teacher, student, data and training options. */
 export interface DistillArgs extends DistillLossArgs {
+  /** The trained model whose softened outputs the student learns (frozen). */
   teacher: LayersModel;
+  /** The model being trained. */
   student: LayersModel;
+  /** Training inputs. */
   x: Tensor;
   /** One-hot labels [N, C] (float32) or class indices [N] (int32). */
   y: Tensor;
+  /** Passes over x (default 1). */
   epochs?: number;
+  /** Samples per step (default 32). */
   batchSize?: number;
   /** Default: the student's compiled optimizer, else 'adam'. */
   optimizer?: string | Optimizer;
+  /** As in fit(). */
   callbacks?: (Callback | CustomCallbackArgs)[];
+  /** [x, y] evaluated after each epoch. */
   validationData?: [Tensor, Tensor];
+  /** Shuffle every epoch (default true). */
   shuffle?: boolean;
+  /** Seed of the shuffling. */
   seed?: number;
 }
 

@@ -8,6 +8,7 @@ import { calibrate, tileIds, useTiles, type Calibration, type TileChoice } from 
 export type Kernels = Awaited<ReturnType<typeof instantiate>>;
 
 export type BuildName = 'simd' | 'relaxed';
+/** What backendInfo() reports: the build that runs and the micro-kernel tiles chosen for this CPU. */
 export interface BackendInfo {
   /** Always true: Lepton needs WebAssembly SIMD128. */
   simd: boolean;
@@ -16,14 +17,15 @@ export interface BackendInfo {
   /** Which .wasm file runs the kernels. */
   build: BuildName;
   /** The micro-kernel tiles in use; pass them to ready({tiles}) to skip the calibration. */
-  tiles: TileChoice;
+  tiles: Required<TileChoice>;
   /**
    * The load-time calibration: how long it took (ms, 0 when tiles were given) and the GFLOP/s
-   * each candidate tile reached on its block.
+   * each candidate tile reached on its block (GOP/s for the int8 dot forms).
    */
-  calibration: { ms: number; gemm: Record<string, number>; conv: Record<string, number> };
+  calibration: { ms: number; gemm: Record<string, number>; conv: Record<string, number>; int8: Record<string, number> };
 }
 
+/** Options of ready(): which build, which tiles, and where the .wasm comes from. */
 export interface ReadyOptions {
   /** Force a build ('simd' runs everywhere); default: 'relaxed' when the runtime validates it. */
   build?: BuildName;
@@ -53,6 +55,7 @@ export type WasmSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | st
 export const ACTIVATIONS = {
   linear: 0, relu: 1, relu6: 2, leakyrelu: 3, elu: 4, sigmoid: 5, tanh: 6, gelu: 7,
 } as const;
+/** Activations a fused op or layer can apply in its kernel's epilogue. */
 export type Activation = keyof typeof ACTIVATIONS;
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
@@ -244,5 +247,6 @@ export function backendInfo(): BackendInfo {
   if (engine.info === null) throw new Error('lepton: backendInfo(): call and await ready() first');
   const { calibration } = engine.info;
   return { ...engine.info, tiles: { ...engine.info.tiles },
-    calibration: { ms: calibration.ms, gemm: { ...calibration.gemm }, conv: { ...calibration.conv } } };
+    calibration: { ms: calibration.ms, gemm: { ...calibration.gemm }, conv: { ...calibration.conv },
+      int8: { ...calibration.int8 } } };
 }

@@ -108,8 +108,22 @@ export const binaryCrossentropy = crossentropy('binaryCrossentropy', binaryCE);
 
 /** lp.losses: the loss functions by their tfjs-layers names. */
 export const losses = {
-  meanSquaredError, meanAbsoluteError, huber, hinge, squaredHinge,
-  categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy,
+  /** mean((yPred − yTrue)²) over the last axis ('mse'). */
+  meanSquaredError,
+  /** mean(|yPred − yTrue|) over the last axis ('mae'). */
+  meanAbsoluteError,
+  /** Keras's Huber: ½e² for |e| <= delta (1), delta·(|e| − ½delta) beyond; mean over the last axis. */
+  huber,
+  /** mean(max(1 − yTrue·yPred, 0)) over the last axis (labels −1 or 1). */
+  hinge,
+  /** mean(max(1 − yTrue·yPred, 0)²) over the last axis (labels −1 or 1). */
+  squaredHinge,
+  /** −sum(yTrue · log p) over one-hot labels; `categoricalCrossentropy({fromLogits: true})` for logits. */
+  categoricalCrossentropy,
+  /** Categorical cross-entropy with class indices as labels; `({fromLogits: true})` for logits. */
+  sparseCategoricalCrossentropy,
+  /** Binary cross-entropy of probabilities (or of logits with `({fromLogits: true})`), mean over the last axis. */
+  binaryCrossentropy,
 };
 
 const ALIASES: Record<string, keyof typeof losses> = {

@@ -53,7 +53,19 @@ function perSample(fn: LossFn): MetricFn {
   return (yTrue, yPred) => [sum(fn(yTrue, yPred)), rows(yPred)];
 }
 
-export const metrics = { binaryAccuracy, categoricalAccuracy, sparseCategoricalAccuracy, precision, recall };
+/** tf.metrics: the built-in metrics; each gives a batch's [numerator, denominator], which fit sums over an epoch. compile() takes them by name ('accuracy', 'precision' ...). */
+export const metrics = {
+  /** Share of predictions on the right side of 0.5. */
+  binaryAccuracy,
+  /** Share of rows whose argMax matches the one-hot label's. */
+  categoricalAccuracy,
+  /** Share of rows whose argMax is the class index label. */
+  sparseCategoricalAccuracy,
+  /** True positives over predicted positives (threshold 0.5). */
+  precision,
+  /** True positives over actual positives (threshold 0.5). */
+  recall,
+};
 
 /** A compile() metric: a name or a function (yTrue, yPred) → per-batch mean. */
 export function getMetric(spec: string | ((yTrue: Tensor, yPred: Tensor) => Tensor), lossName: string,

@@ -46,6 +46,7 @@ function scaled(g: Tensor, s: number): Tensor {
   return kernelOutput('clip (norm)', g.shape, (out) => engine.k.scale_f32(out, g.ptr, g.size, s));
 }
 
+/** The base of the optimizers: minimize, computeGradients, applyGradients, getWeights / setWeights, dispose. */
 export abstract class Optimizer {
   /** Updates applied so far. */
   iterations = 0;
@@ -78,6 +79,7 @@ export abstract class Optimizer {
     return null;
   }
 
+  /** The value of f and its gradients with respect to varList (default: every trainable variable), without updating anything. */
   computeGradients(f: () => Tensor, varList?: Variable[]): { value: Tensor; grads: NamedTensorMap } {
     return variableGrads(f, varList);
   }
@@ -177,6 +179,7 @@ export abstract class Optimizer {
     this.state.clear();
   }
 
+  /** The constructor arguments (tfjs's getConfig). */
   getConfig(): Record<string, unknown> {
     return { learningRate: this.learningRate, ...this.clip };
   }

@@ -9,6 +9,7 @@ import { checkPositive, checkUnit, Optimizer, type ClipOptions } from './optimiz
 
 export { Optimizer, type ClipOptions, type NamedTensor } from './optimizer.js';
 
+/** Plain stochastic gradient descent (tf.train.sgd). */
 export class SGDOptimizer extends Optimizer {
   constructor(learningRate: number, clip?: ClipOptions) {
     super('SGD', learningRate, clip);
@@ -19,6 +20,7 @@ export class SGDOptimizer extends Optimizer {
   }
 }
 
+/** SGD with momentum, optionally Nesterov (tf.train.momentum). */
 export class MomentumOptimizer extends Optimizer {
   constructor(learningRate: number, public momentum: number, public useNesterov = false, clip?: ClipOptions) {
     super('Momentum', learningRate, clip);
@@ -33,6 +35,7 @@ export class MomentumOptimizer extends Optimizer {
   }
 }
 
+/** Adam (tf.train.adam), and AdamW when weightDecay > 0 (train.adamw). */
 export class AdamOptimizer extends Optimizer {
   /** β1^t and β2^t for the next step t (TF.js's accBeta1/accBeta2, kept in f32 as TF.js does). */
   private accBeta1: number;
@@ -71,6 +74,7 @@ export class AdamOptimizer extends Optimizer {
   }
 }
 
+/** RMSProp, optionally centered (tf.train.rmsprop). */
 export class RMSPropOptimizer extends Optimizer {
   constructor(learningRate: number, public decay = 0.9, public momentum = 0, public epsilon = 1e-7,
       public centered = false, clip?: ClipOptions) {
@@ -89,6 +93,7 @@ export class RMSPropOptimizer extends Optimizer {
   }
 }
 
+/** Adagrad (tf.train.adagrad). */
 export class AdagradOptimizer extends Optimizer {
   constructor(learningRate: number, public initialAccumulatorValue = 0.1, clip?: ClipOptions) {
     super('Adagrad', learningRate, clip);
@@ -105,16 +110,21 @@ export class AdagradOptimizer extends Optimizer {
 
 /** tf.train: the optimizer factories, TF.js's positional signatures plus a trailing clip option. */
 export const train = {
+  /** Stochastic gradient descent. */
   sgd: (learningRate: number, clip?: ClipOptions) => new SGDOptimizer(learningRate, clip),
+  /** SGD with momentum (Nesterov when useNesterov). */
   momentum: (learningRate: number, momentum: number, useNesterov = false, clip?: ClipOptions) =>
     new MomentumOptimizer(learningRate, momentum, useNesterov, clip),
+  /** Adam, with TF.js's defaults. */
   adam: (learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, clip?: ClipOptions) =>
     new AdamOptimizer(learningRate, beta1, beta2, epsilon, 0, clip),
   /** Adam with decoupled weight decay (Keras's AdamW; TF.js has none): weightDecay 0.004 by default. */
   adamw: (learningRate = 0.001, weightDecay = 0.004, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, clip?: ClipOptions) =>
     new AdamOptimizer(learningRate, beta1, beta2, epsilon, weightDecay, clip, 'AdamW'),
+  /** RMSProp. */
   rmsprop: (learningRate: number, decay = 0.9, momentum = 0, epsilon = 1e-7, centered = false, clip?: ClipOptions) =>
     new RMSPropOptimizer(learningRate, decay, momentum, epsilon, centered, clip),
+  /** Adagrad. */
   adagrad: (learningRate: number, initialAccumulatorValue = 0.1, clip?: ClipOptions) =>
     new AdagradOptimizer(learningRate, initialAccumulatorValue, clip),
 };

@@ -4,6 +4,7 @@ import { engine } from './engine.js';
 
 /** bool is stored and read back as int32 0/1 (TF.js reads bool back as a Uint8Array of 0/1). */
 export type DType = 'float32' | 'int32' | 'bool' | 'int8';
+/** A tensor shape: one size per dimension. */
 export type Shape = readonly number[];
 /** int8 (quantized models' tensors) reads back as Int8Array; [D] keeps Tensor<DType>'s type as it was. */
 export type TypedArrayFor<D extends DType> = [D] extends ['int8'] ? Int8Array : D extends 'float32' ? Float32Array : Int32Array;
@@ -28,9 +29,13 @@ export function sizeFromShape(shape: Shape): number {
   return size;
 }
 
+/** A handle to an n-dimensional array in the engine's linear memory. Create tensors with the ops (`tensor`, `zeros` ...); free them with `dispose()` or inside `tidy()`. */
 export class Tensor<D extends DType = DType> {
+  /** A number unique to this tensor. */
   readonly id = nextId++;
+  /** The number of elements. */
   readonly size: number;
+  /** The number of dimensions. */
   readonly rank: number;
   private disposedFlag = false;
 
@@ -48,6 +53,7 @@ export class Tensor<D extends DType = DType> {
     return this.size * BYTES[this.dtype];
   }
 
+  /** Throws an Error naming `op` when this tensor was disposed. */
   assertLive(op: string): void {
     if (this.disposedFlag) throw new Error(`${op}: tensor ${this.id} [${this.shape}] is disposed`);
   }
@@ -67,6 +73,7 @@ export class Tensor<D extends DType = DType> {
     return copy as TypedArrayFor<D>;
   }
 
+  /** The values, as dataSync() gives them (TF.js's async read; here it resolves at once). */
   async data(): Promise<TypedArrayFor<D>> {
     return this.dataSync();
   }
@@ -254,6 +261,7 @@ export function dispose(value: unknown): void {
   for (const t of found) t.dispose();
 }
 
+/** What memory() reports. */
 export interface MemoryInfo {
   /** Live tensors (created and not disposed). */
   numTensors: number;
@@ -267,6 +275,7 @@ export interface MemoryInfo {
   wasmMemoryBytes: number;
 }
 
+/** Live tensors and arena bytes now, the peak, and the size of the WebAssembly memory. */
 export function memory(): MemoryInfo {
   const k = engine.k;
   return {

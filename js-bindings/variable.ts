@@ -9,6 +9,7 @@ import { assertTensor, fmt, shapesEqual } from './util.js';
 const registry = new Map<string, Variable>();
 let unnamed = 0;
 
+/** A persistent, mutable tensor (TF.js's tf.Variable): what optimizers update and layers hold as weights. */
 export class Variable<D extends DType = DType> extends Tensor<D> {
   /** Use variable(): it copies the initial value and registers the name. */
   constructor(ptr: number, shape: readonly number[], dtype: D, readonly name: string, public trainable: boolean) {

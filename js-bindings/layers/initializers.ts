@@ -83,25 +83,39 @@ function orthogonal({ gain = 1, seed }: { gain?: number; seed?: number } = {}): 
   };
 }
 
+/** tf.initializers: weight initializers (seeded; without a seed they draw from the engine's fixed sequence). */
 export const initializers = {
+  /** A random orthogonal matrix times gain (seeded). */
   orthogonal: (args?: { gain?: number; seed?: number }) => orthogonal(args),
+  /** All zeros. */
   zeros: (): Initializer => ({ className: 'Zeros', apply: (shape) => zeros(shape), getConfig: () => ({}) }),
+  /** All ones. */
   ones: (): Initializer => ({ className: 'Ones', apply: (shape) => fill(shape, 1), getConfig: () => ({}) }),
+  /** Every weight `value`. */
   constant: ({ value }: { value: number }): Initializer => {
     if (typeof value !== 'number') throw new Error(`initializers.constant: value must be a number, got ${typeof value}`);
     return { className: 'Constant', apply: (shape) => fill(shape, value), getConfig: () => ({ value }) };
   },
+  /** Normal(mean, stddev) (seeded). */
   randomNormal: ({ mean = 0, stddev = 0.05, seed }: { mean?: number; stddev?: number; seed?: number } = {}): Initializer =>
     ({ className: 'RandomNormal', apply: (shape) => randomNormal(shape, mean, stddev, 'float32', seed), getConfig: () => ({ mean, stddev, seed }) }),
+  /** Uniform in [minval, maxval) (seeded). */
   randomUniform: ({ minval = -0.05, maxval = 0.05, seed }: { minval?: number; maxval?: number; seed?: number } = {}): Initializer =>
     ({ className: 'RandomUniform', apply: (shape) => randomUniform(shape, minval, maxval, 'float32', seed), getConfig: () => ({ minval, maxval, seed }) }),
+  /** Normal(mean, stddev), redrawn past two standard deviations (seeded). */
   truncatedNormal: ({ mean = 0, stddev = 0.05, seed }: { mean?: number; stddev?: number; seed?: number } = {}): Initializer =>
     ({ className: 'TruncatedNormal', apply: (shape) => truncatedNormal(shape, mean, stddev, 'float32', seed), getConfig: () => ({ mean, stddev, seed }) }),
+  /** Glorot (Xavier) uniform: variance 1 / mean(fanIn, fanOut) (seeded). */
   glorotUniform: (args?: Seeded) => varianceScaling('GlorotUniform', 1, 'fanAvg', 'uniform', args),
+  /** Glorot (Xavier) normal: truncated normal, stddev √(1 / mean(fanIn, fanOut)) (seeded). */
   glorotNormal: (args?: Seeded) => varianceScaling('GlorotNormal', 1, 'fanAvg', 'normal', args),
+  /** He uniform: variance 2 / fanIn (seeded). */
   heUniform: (args?: Seeded) => varianceScaling('HeUniform', 2, 'fanIn', 'uniform', args),
+  /** He normal: truncated normal, stddev √(2 / fanIn) (seeded). */
   heNormal: (args?: Seeded) => varianceScaling('HeNormal', 2, 'fanIn', 'normal', args),
+  /** LeCun uniform: variance 1 / fanIn (seeded). */
   leCunUniform: (args?: Seeded) => varianceScaling('LeCunUniform', 1, 'fanIn', 'uniform', args),
+  /** LeCun normal: truncated normal, stddev √(1 / fanIn) (seeded). */
   leCunNormal: (args?: Seeded) => varianceScaling('LeCunNormal', 1, 'fanIn', 'normal', args),
 };
 

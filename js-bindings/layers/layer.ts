@@ -12,20 +12,26 @@ import type { Regularizer } from './regularizers.js';
 /** A shape whose batch (first) dimension may be unknown. */
 export type SymbolicShape = (number | null)[];
 
+/** Arguments every layer takes. */
 export interface LayerArgs {
+  /** A unique name (default: the class name in snake_case, numbered when already taken). */
   name?: string;
   /** Input shape without the batch dimension (first layer of a sequential model). */
   inputShape?: SymbolicShape;
   /** Input shape with the batch dimension (null: any). */
   batchInputShape?: SymbolicShape;
+  /** With inputShape: a fixed batch size. */
   batchSize?: number;
+  /** Whether fit() updates the weights (default true). */
   trainable?: boolean;
+  /** The dtype of the layer's input (default float32). */
   dtype?: DType;
 }
 
 /** A layer's input mask: one per input for layers that take a list (null: that input has none). */
 export type InputMask = Tensor | (Tensor | null)[] | null;
 
+/** Options of a layer's apply() and call(). */
 export interface CallKwargs {
   /** Training mode: dropout drops, batch normalization uses batch statistics. */
   training?: boolean;
@@ -95,10 +101,15 @@ export function withWeightBudget<T>(bytes: number, fn: () => T): T {
   }
 }
 
+/** The base of every layer (tfjs-layers' Layer): weights, build, call, apply, getConfig. */
 export abstract class Layer {
+  /** The layer's name, unique in its model. */
   readonly name: string;
+  /** Whether fit() updates its weights. */
   trainable: boolean;
+  /** Whether build() has created the weights. */
   built = false;
+  /** The dtype of its input. */
   readonly dtype: DType;
   /** [batch, ...inputShape] when the constructor got an input shape. */
   readonly batchInputShape?: SymbolicShape;
@@ -255,6 +266,7 @@ export abstract class Layer {
     assignAll(`${this.name}.setWeights`, this.weights, values);
   }
 
+  /** The number of weight elements (trainable and not). */
   countParams(): number {
     return this.weights.reduce((n, w) => n + w.size, 0);
   }

@@ -34,9 +34,13 @@ function l1l2(l1: number, l2: number): Regularizer {
   };
 }
 
+/** tf.regularizers: weight penalties added to the loss (factor 0.01 by default). */
 export const regularizers = {
+  /** l1 · sum(|w|). */
   l1: ({ l1 = 0.01 }: { l1?: number } = {}) => l1l2(l1, 0),
+  /** l2 · sum(w²). */
   l2: ({ l2 = 0.01 }: { l2?: number } = {}) => l1l2(0, l2),
+  /** l1 · sum(|w|) + l2 · sum(w²). */
   l1l2: ({ l1 = 0.01, l2 = 0.01 }: { l1?: number; l2?: number } = {}) => l1l2(l1, l2),
 };
 

@@ -16,34 +16,55 @@ import type { LayersModel } from './model.js';
 type Callbacks = (Callback | CustomCallbackArgs)[] | Callback | CustomCallbackArgs;
 type XY = [Tensor | Tensor[], Tensor | Tensor[]];
 
+/** Arguments of fit() (tfjs-layers' ModelFitArgs). */
 export interface FitArgs {
+  /** Samples per gradient step (default 32). */
   batchSize?: number;
+  /** Passes over the data (default 1). */
   epochs?: number;
+  /** 0: silent; 1: a progress bar (Node); 2: one line per epoch. */
   verbose?: number;
+  /** Callback objects or plain objects with onEpochEnd etc. (sync or async). */
   callbacks?: Callbacks;
+  /** Fraction of the samples, taken from the end, held out for validation. */
   validationSplit?: number;
+  /** [x, y] to evaluate after each epoch (`val_` entries in the History). */
   validationData?: XY;
+  /** Shuffle the samples every epoch (default true). */
   shuffle?: boolean;
+  /** Loss weight per class index. */
   classWeight?: Record<number, number>;
+  /** Epoch to start counting from (to resume training). */
   initialEpoch?: number;
   /** Seed of the shuffling (Lepton's addition; default: the engine's deterministic sequence). */
   seed?: number;
 }
 
+/** Arguments of fitDataset(). */
 export interface FitDatasetArgs {
+  /** Passes over the dataset (default 1). */
   epochs?: number;
   /** Batches per epoch (default: until the dataset's iterator ends). */
   batchesPerEpoch?: number;
+  /** As in fit(). */
   verbose?: number;
+  /** As in fit(). */
   callbacks?: Callbacks;
+  /** [x, y] to evaluate after each epoch. */
   validationData?: XY;
+  /** Epoch to start counting from. */
   initialEpoch?: number;
 }
 
+/** What fit() returns: per epoch, the loss and every metric (`val_` for validation). */
 export class History {
+  /** The epoch numbers, in order. */
   epoch: number[] = [];
+  /** Per quantity (loss, metrics, val_*), one value per epoch. */
   history: Record<string, number[]> = {};
+  /** The training parameters (epochs, steps, samples, metrics). */
   params: TrainingParams | null = null;
+  /** Appends one epoch's logs. */
   record(epoch: number, logs: Logs): void {
     this.epoch.push(epoch);
     for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);

@@ -14,9 +14,13 @@ import { compile, compiledOf, evaluate, trainOnBatch, type CompileArgs, type Eva
 import { fit, fitDataset, type DatasetLike, type FitArgs, type FitDatasetArgs, type History } from './fit.js';
 import type { Optimizer } from '../optimizers.js';
 
+/** Arguments of model(): the symbolic inputs and outputs of the graph. */
 export interface ModelArgs {
+  /** The input(s), made with input(). */
   inputs: SymbolicTensor | SymbolicTensor[];
+  /** The output(s): layers applied to the inputs. */
   outputs: SymbolicTensor | SymbolicTensor[];
+  /** The model name. */
   name?: string;
 }
 
@@ -28,9 +32,13 @@ export interface ExecuteKwargs {
 
 let modelCount = 0;
 
+/** A model: a graph of layers (tf.LayersModel). Make one with `model({inputs, outputs})` or `sequential()`, then compile, fit, evaluate, predict. */
 export class LayersModel {
+  /** The model's name. */
   name: string;
+  /** The symbolic inputs of the graph. */
   inputs: SymbolicTensor[] = [];
+  /** The symbolic outputs of the graph. */
   outputs: SymbolicTensor[] = [];
   /** Execution order, input layers excluded. */
   protected nodes: LayerNode[] = [];
@@ -85,6 +93,7 @@ export class LayersModel {
   /** The layer applications in execution order (input layers excluded), for tools that rewrite models. */
   get graphNodes(): readonly LayerNode[] { return this.nodes; }
 
+  /** The layer of that name, or at that index (an Error when there is none). */
   getLayer(nameOrIndex: string | number): Layer {
     const layer = typeof nameOrIndex === 'number' ? this.layers[nameOrIndex] : this.layers.find((l) => l.name === nameOrIndex);
     if (layer === undefined) throw new Error(`getLayer: no layer ${JSON.stringify(nameOrIndex)} in model '${this.name}'`);
@@ -188,6 +197,7 @@ export class LayersModel {
     assignAll('setWeights', this.weights, values);
   }
 
+  /** The number of weight elements of every layer. */
   countParams(): number {
     return this.weights.reduce((n, w) => n + w.size, 0);
   }

@@ -9,6 +9,7 @@ export interface SequentialArgs {
   name?: string;
 }
 
+/** A linear stack of layers (tf.Sequential); the first needs inputShape or batchInputShape. */
 export class Sequential extends LayersModel {
   constructor(args: SequentialArgs | Layer[] = {}) {
     super();

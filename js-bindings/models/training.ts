@@ -22,9 +22,13 @@ import type { LayersModel } from './model.js';
 
 type MetricSpec = string | ((yTrue: Tensor, yPred: Tensor) => Tensor);
 
+/** Arguments of compile(): optimizer, loss and metrics, by name or as objects. */
 export interface CompileArgs {
+  /** An optimizer, or its name ('adam', 'sgd', 'rmsprop' ...) with tfjs-layers' defaults. */
   optimizer: string | Optimizer;
+  /** A loss name or function; one per output for several outputs. */
   loss: string | LossFn | (string | LossFn)[];
+  /** Metric names ('accuracy' ...) or functions (yTrue, yPred) → values. */
   metrics?: MetricSpec[] | MetricSpec;
 }
 

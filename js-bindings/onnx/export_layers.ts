@@ -224,4 +224,5 @@ export function layerProblem(layer: Layer): string | null {
   return LAYER_EXPORTS[layer.className].check?.(layer) ?? null;
 }
 
+/** The layer class names toOnnx can export. */
 export const EXPORTED_LAYERS = Object.keys(LAYER_EXPORTS).sort();

@@ -192,9 +192,12 @@ export class OnnxWriter {
 
 // ---- the model ------------------------------------------------------------------------------
 
+/** The ONNX opset toOnnx writes. */
 export const EXPORT_OPSET = 17;
+/** The ONNX IR version toOnnx writes. */
 export const EXPORT_IR_VERSION = 8;
 
+/** Options of toOnnx(). */
 export interface ExportOptions {
   /** The graph's name (default: the model's). */
   name?: string;

@@ -27,6 +27,7 @@ export function unsupportedNodes(g: OnnxGraph): string[] {
   return lines;
 }
 
+/** Options of fromOnnx(). */
 export interface ImportOptions {
   /** The model's name (default: the graph's, or 'onnx_model'). */
   name?: string;

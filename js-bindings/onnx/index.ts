@@ -40,4 +40,5 @@ export { EXPORTED_LAYERS } from './export_layers.js';
 // They live in this entry, not the core or Node ones, so that only code that converts ONNX loads
 // protobuf (onnx-proto, an optional peer dependency).
 import * as coreIo from '../io/index.js';
+/** lp.io with the ONNX converters added: io.fromOnnx and io.toOnnx. */
 export const io = Object.freeze({ ...coreIo, fromOnnx, toOnnx });

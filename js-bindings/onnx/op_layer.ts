@@ -143,6 +143,7 @@ const BINARY: Record<string, (x: Tensor, c: Tensor) => Tensor> = {
 
 export const ONNX_OP_NAMES = [...Object.keys(UNARY), ...Object.keys(BINARY), ...Object.keys(SHAPED), 'pad'];
 
+/** Arguments of an OnnxOp layer: the op name, its attributes and its constant operand. */
 export interface OnnxOpArgs extends LayerArgs {
   op: string;
   attrs?: Attrs;
@@ -166,6 +167,7 @@ function broadcastShapes(name: string, a: SymbolicShape, b: SymbolicShape): Symb
   return out;
 }
 
+/** A layer that runs one ONNX op with no Keras layer (made by fromOnnx; saved and loaded like other layers). */
 export class OnnxOp extends Layer {
   readonly op: string;
   readonly attrs: Attrs;

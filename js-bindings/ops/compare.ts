@@ -34,11 +34,17 @@ function compareTensors(op: CompareName, ta: Tensor, tb: Tensor): Tensor {
   return out;
 }
 
+/** a == b element-wise (broadcasting); a bool tensor. */
 export const equal = (a: Operand, b: Operand) => compare('equal', a, b);
+/** a != b element-wise (broadcasting); a bool tensor. */
 export const notEqual = (a: Operand, b: Operand) => compare('notEqual', a, b);
+/** a < b element-wise (broadcasting); a bool tensor. */
 export const less = (a: Operand, b: Operand) => compare('less', a, b);
+/** a <= b element-wise (broadcasting); a bool tensor. */
 export const lessEqual = (a: Operand, b: Operand) => compare('lessEqual', a, b);
+/** a > b element-wise (broadcasting); a bool tensor. */
 export const greater = (a: Operand, b: Operand) => compare('greater', a, b);
+/** a >= b element-wise (broadcasting); a bool tensor. */
 export const greaterEqual = (a: Operand, b: Operand) => compare('greaterEqual', a, b);
 
 /** a AND b for bool tensors (broadcasting). */

@@ -6,6 +6,7 @@ import { assertTensor, fmt } from '../util.js';
 import { record } from '../autograd.js';
 
 type NestedNumbers = number | boolean | NestedNumbers[];
+/** Values a tensor can be made from: a number, a (nested) array of numbers or booleans, or a typed array. */
 export type TensorLike = NestedNumbers | Float32Array | Int32Array | Uint8Array | number[];
 
 function inferShape(values: NestedNumbers): number[] {
@@ -74,6 +75,7 @@ export function tensor(values: TensorLike, shape?: Shape, dtype?: DType): Tensor
   return t;
 }
 
+/** A rank-0 tensor holding `value`. */
 export function scalar(value: number, dtype: DType = 'float32'): Tensor {
   return tensor(value, [], dtype);
 }
@@ -90,23 +92,28 @@ function fillOp(op: string, shape: Shape, value: number, dtype: DType): Tensor {
   return t;
 }
 
+/** A tensor of `shape` with every element `value`. */
 export function fill(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
   return fillOp('fill', shape, value, dtype);
 }
 
+/** A tensor of `shape` filled with 0. */
 export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
   return fillOp('zeros', shape, 0, dtype);
 }
 
+/** A tensor of `shape` filled with 1. */
 export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
   return fillOp('ones', shape, 1, dtype);
 }
 
+/** Zeros with the shape and dtype of `x`. */
 export function zerosLike(x: Tensor): Tensor {
   assertTensor('zerosLike', 'x', x);
   return fillOp('zerosLike', x.shape, 0, x.dtype);
 }
 
+/** Ones with the shape and dtype of `x`. */
 export function onesLike(x: Tensor): Tensor {
   assertTensor('onesLike', 'x', x);
   return fillOp('onesLike', x.shape, 1, x.dtype);
@@ -123,6 +130,7 @@ export function seedOf(op: string, seed: number | undefined): number {
   return Math.floor(seed) >>> 0;
 }
 
+/** Uniform values in [minval, maxval) (float32). The same seed gives the same values in every runtime; without one, the engine's fixed sequence of seeds is used. */
 export function randomUniform(shape: Shape, minval = 0, maxval = 1, dtype: DType = 'float32',
     seed?: number): Tensor {
   if (dtype !== 'float32') throw new Error(`randomUniform: only float32 is supported, got ${dtype}`);
@@ -143,16 +151,19 @@ function normal(op: string, shape: Shape, mean: number, stdDev: number, dtype: D
   return t;
 }
 
+/** Normally distributed values (float32), seeded as in {@link randomUniform}. */
 export function randomNormal(shape: Shape, mean = 0, stdDev = 1, dtype: DType = 'float32',
     seed?: number): Tensor {
   return normal('randomNormal', shape, mean, stdDev, dtype, seed, false);
 }
 
+/** Normal values redrawn when more than two standard deviations from the mean (float32), seeded as in {@link randomUniform}. */
 export function truncatedNormal(shape: Shape, mean = 0, stdDev = 1, dtype: DType = 'float32',
     seed?: number): Tensor {
   return normal('truncatedNormal', shape, mean, stdDev, dtype, seed, true);
 }
 
+/** A copy of `x` in a new block (differentiable: the identity). */
 export function clone(x: Tensor): Tensor {
   assertTensor('clone', 'x', x);
   const y = allocTensor('clone', x.shape, x.dtype);

@@ -11,6 +11,7 @@ import { record } from '../autograd.js';
 /** Status of gather_x32 for an index outside [0, n); it writes [position, value] to err. */
 const BAD_INDEX = -2;
 
+/** Slices of `x` along `axis` at the int32 `indices` (TF.js's tf.gather); an index out of range is an Error. */
 export function gather(x: Tensor, indices: Tensor, axis = 0, batchDims = 0): Tensor {
   const op = 'gather';
   assertDtype(op, 'x', x, 'float32', 'int32');

@@ -16,6 +16,7 @@ function checkChannels(name: string, p: Tensor, x: Tensor, c: number): void {
   }
 }
 
+/** (x - mean) / sqrt(variance + varianceEpsilon) · scale + offset, broadcasting over the last axis (inference form). */
 export function batchNorm(x: Tensor, mean: Tensor, variance: Tensor, offset?: Tensor | null,
     scale?: Tensor | null, varianceEpsilon = 0.001): Tensor {
   assertDtype('batchNorm', 'x', x, 'float32');
@@ -47,6 +48,9 @@ function ranked(rank: number) {
   };
 }
 
+/** batchNorm for a rank-2 x. */
 export const batchNorm2d = ranked(2);
+/** batchNorm for a rank-3 x. */
 export const batchNorm3d = ranked(3);
+/** batchNorm for a rank-4 x. */
 export const batchNorm4d = ranked(4);

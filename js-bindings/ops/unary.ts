@@ -52,6 +52,7 @@ export function sigmoid(x: Tensor): Tensor {
   return unary('sigmoid', x, (k, o, p, n) => k.sigmoid_f32(o, p, n));
 }
 
+/** Hyperbolic tangent. */
 export function tanh(x: Tensor): Tensor {
   return unary('tanh', x, (k, o, p, n) => k.tanh_f32(o, p, n));
 }
@@ -61,10 +62,12 @@ export function gelu(x: Tensor): Tensor {
   return unary('gelu', x, (k, o, p, n) => k.gelu_f32(o, p, n));
 }
 
+/** The error function. */
 export function erf(x: Tensor): Tensor {
   return unary('erf', x, (k, o, p, n) => k.erf_f32(o, p, n));
 }
 
+/** e^x. */
 export function exp(x: Tensor): Tensor {
   return unary('exp', x, (k, o, p, n) => k.exp_f32(o, p, n));
 }
@@ -74,18 +77,22 @@ export function log(x: Tensor): Tensor {
   return unary('log', x, (k, o, p, n) => k.log_f32(o, p, n));
 }
 
+/** Square root (NaN for x < 0). */
 export function sqrt(x: Tensor): Tensor {
   return unary('sqrt', x, (k, o, p, n) => k.sqrt_f32(o, p, n));
 }
 
+/** |x|. */
 export function abs(x: Tensor): Tensor {
   return unary('abs', x, (k, o, p, n) => k.abs_f32(o, p, n));
 }
 
+/** -x. */
 export function neg(x: Tensor): Tensor {
   return unary('neg', x, (k, o, p, n) => k.neg_f32(o, p, n));
 }
 
+/** x·x. */
 export function square(x: Tensor): Tensor {
   return unary('square', x, (k, o, p, n) => k.square_f32(o, p, n));
 }

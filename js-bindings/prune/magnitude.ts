@@ -19,7 +19,9 @@ import type { Callback, CustomCallbackArgs } from '../callbacks.js';
 import { makeSchedule, type Schedule, type ScheduleArgs } from './schedule.js';
 import { prunableWeights } from './weights.js';
 
+/** Arguments of prune(): the sparsity schedule, scope, layers and pattern. */
 export interface PruneArgs {
+  /** How the target sparsity grows with the optimizer steps. */
   schedule: ScheduleArgs;
   /** 'layer' (default): each kernel reaches the sparsity; 'global': one threshold over all pruned kernels. */
   scope?: 'layer' | 'global';
@@ -33,6 +35,7 @@ interface Pruned { layer: Layer; weight: Variable; mask: Tensor }
 
 const controllers = new WeakMap<LayersModel, PruningController>();
 
+/** Returned by prune(): holds the masks; pass callback() to fit(). */
 export class PruningController {
   /** Optimizer steps seen so far (tfmot's pruning_step). */
   step = 0;

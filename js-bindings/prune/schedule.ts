@@ -23,6 +23,7 @@ export interface ConstantSparsityArgs {
   frequency?: number;
 }
 
+/** A sparsity schedule (tfmot's polynomialDecay or constantSparsity). */
 export type ScheduleArgs = PolynomialDecayArgs | ConstantSparsityArgs;
 
 export interface Schedule {

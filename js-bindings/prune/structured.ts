@@ -25,6 +25,7 @@ import { BatchNormalization } from '../layers/normalization.js';
 import { InputLayer, input } from '../layers/input.js';
 import { LayersModel } from '../models/model.js';
 
+/** Arguments of pruneStructured(). */
 export interface StructuredPruneArgs {
   /** Fraction of each pruned layer's units/filters to remove, in [0, 1) (at least one unit stays). */
   fraction: number;

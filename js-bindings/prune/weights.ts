@@ -48,6 +48,7 @@ export function prunableWeights(op: string, model: LayersModel, names?: string[]
   }));
 }
 
+/** What pruning.sparsity(model) reports. */
 export interface SparsityReport {
   /** Fraction of zeros per prunable kernel, by variable name (e.g. 'dense/kernel'). */
   layers: Record<string, number>;

@@ -14,6 +14,7 @@ import type { QuantRange } from './fake_quant.js';
 /** The layers whose kernels the int8 model quantizes (and whose outputs it requantizes). */
 export const QUANTIZED_KERNEL_LAYERS = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Dense']);
 
+/** Options of quantizeAware(): the integer ranges to train for. */
 export interface QuantizeAwareOptions {
   /** Integer range of the activations (the int8 model's: [0, 127]). */
   activationRange?: QuantRange;

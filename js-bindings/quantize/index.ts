@@ -23,6 +23,7 @@ import { isQuantizeAware, withoutFakeQuant } from '../qat/quantize_aware.js';
 export { QuantizedModel } from './model.js';
 export { fromArtifacts, toArtifacts, type ModelArtifacts, type ArtifactTensor } from './artifacts.js';
 
+/** Arguments of quantize(): the mode and, for int8, the calibration. */
 export interface QuantizeArgs {
   mode: Mode | 'float16';
   /** int8 mode: inputs representative of the data (float32, the model's input shape); optional for a quantizeAware model. */
@@ -57,8 +58,11 @@ function namedRanges(model: LayersModel, given: Record<string, [number, number]>
 
 const warned = new Set<string>();
 
+/** Post-training quantization. mode 'float16': a LayersModel whose weights are stored as float16. */
 export function quantize(model: LayersModel, args: QuantizeArgs & { mode: 'float16' }): LayersModel;
+/** mode 'int8' (int8 weights and activations, calibrated) or 'dynamic' (int8 weights, activations quantized per batch): a QuantizedModel. */
 export function quantize(model: LayersModel, args: QuantizeArgs & { mode: Mode }): QuantizedModel;
+/** Post-training quantization in any mode: 'int8', 'dynamic' or 'float16'. */
 export function quantize(model: LayersModel, args: QuantizeArgs): QuantizedModel | LayersModel;
 export function quantize(model: LayersModel, args: QuantizeArgs): QuantizedModel | LayersModel {
   if (!(model instanceof LayersModel)) throw new Error(`quantize: expects a LayersModel, got ${String(model)}`);

@@ -36,6 +36,7 @@ export function clampRange(activation: 'linear' | 'relu' | 'relu6', outQ: QParam
   return [activation === 'linear' ? QMIN : Math.max(QMIN, zy), activation === 'relu6' ? Math.min(QMAX, zy + Math.round(6 / scale)) : QMAX];
 }
 
+/** An int8 or dynamic-mode model made by quantize(): predict, summary, dispose; saved with io.save. */
 export class QuantizedModel {
   private resources = new Map<MatStep, Resources>();
   private disposed = false;
@@ -75,6 +76,7 @@ export class QuantizedModel {
     return n;
   }
 
+  /** Prints one line per step (its layer, kernel and dtypes), then the layers left in f32. */
   summary(printFn: (line: string) => void = console.log): void {
     printFn(`QuantizedModel (${this.mode}), input [null,${this.inputShape}], ${this.weightBytes} bytes of weights`);
     for (const s of this.steps) {

@@ -3,9 +3,8 @@
 // 127.0.0.1 by server.ts. One node:test test per check, so runners count them like the others.
 // Chromium validates relaxed SIMD by default: the page must pick the relaxed build.
 import { test } from 'node:test';
-import { execSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './launch_chromium.js';
 import { serveStatic } from './server.js';
 import { checks } from './checks.js';
 
@@ -17,15 +16,10 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Runs page.html in Chromium; returns its results, or throws with everything the page said. */
 async function runPage(): Promise<Result[]> {
-  const executablePath = execSync('command -v chromium', { encoding: 'utf8' }).trim();
   const server = await serveStatic(root);
   const problems: string[] = [];
   try {
-    const browser = await chromium.launch({
-      executablePath, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));

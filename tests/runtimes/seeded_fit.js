@@ -43,8 +43,11 @@ export async function seededFitHash(lp) {
   const model = lp.sequential([
     lp.layers.conv2d({ filters: 6, kernelSize: 3, activation: 'relu', inputShape: [8, 8, 1], kernelInitializer: seeded(21) }),
     lp.layers.maxPooling2d({ poolSize: 2 }),
-    lp.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu', kernelInitializer: seeded(22) }),
+    lp.layers.conv2d({ filters: 8, kernelSize: 3, kernelInitializer: lp.initializers.heNormal({ seed: 22 }) }),
+    lp.layers.batchNormalization(),
+    lp.layers.activation({ activation: 'relu' }),
     lp.layers.flatten(),
+    lp.layers.dropout({ rate: 0.25, seed: 26 }),
     lp.layers.dense({ units: 12, activation: 'tanh', kernelInitializer: seeded(23) }),
     lp.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: seeded(24) }),
   ]);

@@ -117,10 +117,16 @@ export const checks = [
   },
   {
     name: 'calibrates the tiles at load time and takes a saved choice',
-    async run(lp) {
+    async run(lp, expectedBuild, host) {
       const info = lp.backendInfo();
       const gemm = Object.keys(info.calibration.gemm);
-      if (!gemm.includes(info.tiles.gemm)) {
+      host.log(`tiles ${info.tiles.gemm} (GEMM), ${info.tiles.conv} (conv); calibration ${info.calibration.ms.toFixed(1)} ms, ${gemm.length} GEMM tiles timed`);
+      if (gemm.length === 0) {
+        // The budget ran out before the first sample (a busy machine: seen in Firefox while other
+        // jobs ran): by design the build's default tile stays.
+        await lp.ready({ tiles: 'default' });
+        equal(lp.backendInfo().tiles.gemm, info.tiles.gemm, 'GEMM tile when nothing was timed (the default)');
+      } else if (!gemm.includes(info.tiles.gemm)) {
         throw new Error(`backendInfo(): GEMM tile ${info.tiles.gemm} not among the timed ${gemm.join(', ')}`);
       }
       if (!(info.calibration.ms > 0)) throw new Error(`calibration took ${info.calibration.ms} ms`);

@@ -1,5 +1,6 @@
 // "Same seed, same weights, everywhere": a small CNN with seeded initializers, fitted two epochs
-// with a seeded shuffle on generated data, and a 64-bit FNV-1a hash of all its weights' bytes.
+// with a seeded shuffle on generated, seeded-augmented data, and a 64-bit FNV-1a hash of all its
+// weights' bytes (batch norm's moving statistics included).
 // On the SIMD128 build every runtime must produce the same hash (the relaxed build need not:
 // relaxed_madd fuses on some engines and CPUs and not on others). Plain ESM with no imports
 // beside node:worker_threads (only where there is no web Worker), so that Node, Deno, Bun and
@@ -35,10 +36,14 @@ function data(lp) {
 
 /**
  * Builds and fits the CNN in this lp (whatever build it runs) and returns the weights' hash as 16
- * hex digits. Every random choice has a seed: the initializers and fit's shuffle.
+ * hex digits. Every random choice has a seed: the augmentation, the initializers, dropout and
+ * fit's shuffle.
  */
 export async function seededFitHash(lp) {
-  const { x, y } = data(lp);
+  const { x: plain, y } = data(lp);
+  // Seeded augmentation: its transforms are drawn and composed in JS (cos and sin included).
+  const x = lp.data.augment(plain, { rotation: 20, zoom: 0.1, translation: 0.1, flipVertical: true, seed: 27 });
+  plain.dispose();
   const seeded = (seed) => lp.initializers.glorotUniform({ seed });
   const model = lp.sequential([
     lp.layers.conv2d({ filters: 6, kernelSize: 3, activation: 'relu', inputShape: [8, 8, 1], kernelInitializer: seeded(21) }),

@@ -48,7 +48,8 @@ export { gemm_sparse_f32, csc_count_f32, csc_pack_f32 } from "./kernels/gemm_spa
 // int8 inference (js-bindings/quantize/): quantize/dequantize, weight packing, the int8 GEMM,
 // convolutions and pooling; qs8 activations are 7-bit (assembly/kernels/int8/qgemm.ts says why).
 export { quantize_f32_qs8, dequantize_qs8_f32, quantize_weights_qc8w, minmax_f32, histogram_f32 } from "./kernels/int8/quant";
-export { qgemm_packed_bytes, pack_qc8w, gemm_qs8_qc8w } from "./kernels/int8/qgemm";
+export { qgemm_packed_bytes, pack_qc8w, gemm_qs8_qc8w, set_int8_dot, int8_dot_in_use } from "./kernels/int8/qgemm";
+export { int8_dot_check, calibrate_int8, int8_calibration_teardown } from "./kernels/int8/qcalibrate";
 export { conv2d_nhwc_qs8_qc8w } from "./kernels/int8/qconv";
 export { depthwise_conv2d_nhwc_qs8_qc8w } from "./kernels/int8/qdwconv";
 export { maxpool2d_nhwc_qs8, avgpool2d_nhwc_qs8 } from "./kernels/int8/qpool";

@@ -14,6 +14,11 @@
 // round performance.now() to 0.1 ms or more). Candidates still running baseline code when the
 // budget ends lose; the build's default (the best tile on Zen 3 and Zen 5) stays unless it ran
 // optimized code and another tile beat it, in the rounds and again head to head.
+//
+// The relaxed build's int8 GEMM has two forms of its dot (assembly/kernels/int8/qgemm.ts): the
+// fused relaxed dot-add, one instruction on AVX-VNNI CPUs in engines that emit it, and the split
+// form that runs everywhere. The fused one is a candidate only where it gives the split form's
+// integers on a check block (Node 20's V8 miscompiles it), checked again once it has won.
 import type { BuildName, Kernels } from './engine.js';
 import { CONV_TILES, GEMM_TILES, GEMM_UNTIMED } from './tiles.generated.js';
 
@@ -23,15 +28,26 @@ export interface TileChoice {
   gemm: string;
   /** The implicit-GEMM convolution tile (conv2d, Winograd, their gradients), e.g. '4x8:splat'. */
   conv: string;
+  /**
+   * The int8 GEMM's dot form: 'i16' (the SIMD128 build's only one), 'split' or 'fused' (the
+   * relaxed build's). Optional when given to ready(): each build's first by default; 'fused'
+   * falls back to 'split' where the engine gets it wrong.
+   */
+  int8?: string;
 }
 
+/** The int8 dot forms of each build (the first is its default). */
+export const INT8_DOTS: Record<BuildName, readonly string[]> = { simd: ['i16'], relaxed: ['split', 'fused'] };
+
 export interface Calibration {
-  tiles: TileChoice;
+  tiles: Required<TileChoice>;
   /** How long the calibration took, ms (0 when the tiles were given). */
   ms: number;
   /** GFLOP/s each candidate reached on the calibration block (empty when the tiles were given). */
   gemm: Record<string, number>;
   conv: Record<string, number>;
+  /** GOP/s of each int8 dot form on its block (only where there was a choice). */
+  int8: Record<string, number>;
 }
 
 /** ready()'s default budget for the calibration, ms. */
@@ -48,20 +64,26 @@ const CONFIRM_MS = 1;
 // The pause after the candidates' first runs, ms.
 const COMPILE_PAUSE_MS = 5;
 
-// Flops of one calibrate_gemm / calibrate_conv repetition (assembly/kernels/calibrate.ts).
+// Flops of one calibrate_gemm / calibrate_conv repetition (assembly/kernels/calibrate.ts), and
+// operations of one calibrate_int8 repetition (assembly/kernels/int8/qcalibrate.ts).
 const GEMM_BLOCK_FLOPS = 2 * 60 * 96 * 256;
 const CONV_BLOCK_FLOPS = 2 * 64 * 64 * 144;
+const INT8_BLOCK_OPS = 2 * 32 * 64 * 256;
+
+type Kind = 'gemm' | 'conv' | 'int8';
+type TileKind = 'gemm' | 'conv';
+type TileIds = Record<Kind, number>;
 
 /** The tile names of a build. */
-export function tileNames(build: BuildName): { gemm: readonly string[]; conv: readonly string[] } {
-  return { gemm: GEMM_TILES[build], conv: CONV_TILES[build] };
+export function tileNames(build: BuildName): Record<Kind, readonly string[]> {
+  return { gemm: GEMM_TILES[build], conv: CONV_TILES[build], int8: INT8_DOTS[build] };
 }
 
 /** The ids of a choice in this build ('default': each kind's first); a clear Error for a name the build does not have. */
-export function tileIds(build: BuildName, tiles: TileChoice | 'default'): { gemm: number; conv: number } {
-  if (tiles === 'default') return { gemm: 0, conv: 0 };
+export function tileIds(build: BuildName, tiles: TileChoice | 'default'): TileIds {
+  if (tiles === 'default') return { gemm: 0, conv: 0, int8: 0 };
   const names = tileNames(build);
-  const id = (kind: 'gemm' | 'conv', name: unknown): number => {
+  const id = (kind: Kind, name: unknown): number => {
     const i = typeof name === 'string' ? names[kind].indexOf(name) : -1;
     if (i < 0) {
       throw new Error(`lepton: ready({tiles}): ${kind} tile ${JSON.stringify(name)} is not one of the ` +
@@ -72,20 +94,23 @@ export function tileIds(build: BuildName, tiles: TileChoice | 'default'): { gemm
   if (typeof tiles !== 'object' || tiles === null) {
     throw new Error(`lepton: ready({tiles}): expected {gemm, conv} tile names (backendInfo().tiles), got ${String(tiles)}`);
   }
-  return { gemm: id('gemm', tiles.gemm), conv: id('conv', tiles.conv) };
+  return { gemm: id('gemm', tiles.gemm), conv: id('conv', tiles.conv),
+    int8: tiles.int8 === undefined ? 0 : id('int8', tiles.int8) };
 }
 
-/** Selects tiles by id; ids are validated by the caller (tileIds). */
-function applyTiles(k: Kernels, ids: { gemm: number; conv: number }): void {
+/** Selects tiles by id (validated by the caller: tileIds); the fused int8 dot only where its
+ *  check passes. Returns the names in use. */
+function applyTiles(k: Kernels, build: BuildName, ids: TileIds): Required<TileChoice> {
   if (k.set_tiles(ids.gemm, ids.conv) !== 0) throw new Error(`lepton: tile ids ${ids.gemm}, ${ids.conv} out of range`);
+  const int8 = ids.int8 === 1 && k.int8_dot_check() !== 1 ? 0 : ids.int8;
+  k.set_int8_dot(int8);
+  const names = tileNames(build);
+  return { gemm: names.gemm[ids.gemm], conv: names.conv[ids.conv], int8: names.int8[int8] };
 }
 
 /** Selects given tiles without timing them (a bad name throws and changes nothing). */
 export function useTiles(k: Kernels, build: BuildName, tiles: TileChoice | 'default'): Calibration {
-  const ids = tileIds(build, tiles);
-  applyTiles(k, ids);
-  const names = tileNames(build);
-  return { tiles: { gemm: names.gemm[ids.gemm], conv: names.conv[ids.conv] }, ms: 0, gemm: {}, conv: {} };
+  return { tiles: applyTiles(k, build, tileIds(build, tiles)), ms: 0, gemm: {}, conv: {}, int8: {} };
 }
 
 /** The smallest step of performance.now() seen in up to 2 ms, ms. */
@@ -114,13 +139,39 @@ function pause(ms: number): void {
 }
 
 interface Candidate {
-  kind: 'gemm' | 'conv'; id: number; name: string; reps: number; flops: number;
+  kind: TileKind; id: number; name: string; reps: number; flops: number;
   /** The fastest sample and the first (the engine's baseline code, where it tiers), ms per rep. */
   best: number; first: number;
 }
 
 /** Seen running optimized code: at least 1/0.6 times faster than its first (baseline) run. */
 const optimized = (c: Candidate) => c.best < 0.6 * c.first;
+
+// The int8 forms' own phase, first and short: a loop with one instruction (fused) or three in
+// it ranks the same in the engine's baseline code as in its optimized code (Deno 2.9 on Zen 5:
+// fused 1.2x the split form's rate in the first, 1.8x in the second), so it needs no wait for
+// the optimizing compiler. Measured there: 1.5-2 ms.
+const INT8_PHASE_MS = 2;
+
+/** Times the relaxed build's int8 dot forms in alternation (where the fused one passes its
+ *  check) and keeps the fused one when it is 3 % faster. */
+function chooseInt8Dot(k: Kernels, names: readonly string[], step: number, result: Calibration): void {
+  if (k.int8_dot_check() !== 1) return;
+  const reps = Math.max(2, Math.ceil((20 * step) / 0.015));
+  const best = [Infinity, Infinity];
+  const start = performance.now();
+  for (let round = 0; round < 12 && (round < 3 || performance.now() - start < INT8_PHASE_MS); round++) {
+    for (const form of round % 2 === 0 ? [0, 1] : [1, 0]) {
+      const t0 = performance.now();
+      k.calibrate_int8(form, reps);
+      const ms = (performance.now() - t0) / reps;
+      if (ms > 0 && ms < best[form]) best[form] = ms;
+    }
+  }
+  k.int8_calibration_teardown();
+  best.forEach((ms, form) => { if (Number.isFinite(ms)) result.int8[names[form]] = INT8_BLOCK_OPS / ms / 1e6; });
+  if (best[1] * 1.03 < best[0]) result.tiles.int8 = names[1];
+}
 
 /**
  * Times every tile of this build for about budgetMs and selects the fastest GEMM and conv
@@ -130,39 +181,41 @@ const optimized = (c: Candidate) => c.best < 0.6 * c.first;
 export function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRATION_BUDGET_MS): Calibration {
   const start = performance.now();
   const names = tileNames(build);
-  const result: Calibration = { tiles: { gemm: names.gemm[0], conv: names.conv[0] }, ms: 0, gemm: {}, conv: {} };
+  const result: Calibration = { tiles: { gemm: names.gemm[0], conv: names.conv[0], int8: names.int8[0] }, ms: 0,
+    gemm: {}, conv: {}, int8: {} };
   if (k.calibration_setup() !== 0) {
-    applyTiles(k, { gemm: 0, conv: 0 });
+    result.tiles = applyTiles(k, build, { gemm: 0, conv: 0, int8: 0 });
     result.ms = performance.now() - start;
     return result;
   }
   try {
     // A sample lasts about 50-100 µs, and 20 clock steps at least when the clock is coarse.
     const step = clockStep();
+    if (names.int8.length > 1) chooseInt8Dot(k, names.int8, step, result);
     const candidates: Candidate[] = [];
     const untimed: readonly string[] = GEMM_UNTIMED[build];
-    const add = (kind: 'gemm' | 'conv', list: readonly string[], flops: number, minReps: number, msPerRep: number) => {
+    const add = (kind: TileKind, list: readonly string[], flops: number, minReps: number, msPerRep: number) => {
       if (list.length < 2) return;
       const reps = Math.max(minReps, Math.ceil((20 * step) / msPerRep));
       list.forEach((name, id) => {
-        if (kind === 'conv' || !untimed.includes(name)) candidates.push({ kind, id, name, reps, flops, best: Infinity, first: Infinity });
+        if (kind !== 'gemm' || !untimed.includes(name)) candidates.push({ kind, id, name, reps, flops, best: Infinity, first: Infinity });
       });
     };
     add('gemm', names.gemm, GEMM_BLOCK_FLOPS, 1, 0.05);
     add('conv', names.conv, CONV_BLOCK_FLOPS, 3, 0.02);
+    const run = (c: Candidate, reps: number) => {
+      if (c.kind === 'gemm') k.calibrate_gemm(c.id, reps);
+      else k.calibrate_conv(c.id, reps);
+    };
     const sample = (c: Candidate) => {
       const t0 = performance.now();
-      if (c.kind === 'gemm') k.calibrate_gemm(c.id, c.reps);
-      else k.calibrate_conv(c.id, c.reps);
+      run(c, c.reps);
       const ms = (performance.now() - t0) / c.reps;
       if (ms > 0 && ms < c.best) c.best = ms;
     };
     // Compile every candidate (engines compile a function on its first call), then run each once
     // on its block: the baseline code's first runs ask for the optimized code early.
-    for (const c of candidates) {
-      if (c.kind === 'gemm') k.calibrate_gemm(c.id, 0);
-      else k.calibrate_conv(c.id, 0);
-    }
+    for (const c of candidates) run(c, 0);
     // The defaults run twice: the faster run is their baseline code's speed (the optimized code
     // takes 2.5 ms or more to arrive) even when the machine is busy during one of them.
     for (const c of [...candidates, ...candidates.filter((d) => d.id === 0)]) {
@@ -209,8 +262,10 @@ export function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRATION_B
     }
   } finally {
     k.calibration_teardown();
+    k.int8_calibration_teardown();
   }
-  applyTiles(k, tileIds(build, result.tiles));
+  // (applyTiles checks a winning fused int8 dot again, now that it ran its optimized code)
+  result.tiles = applyTiles(k, build, tileIds(build, result.tiles));
   result.ms = performance.now() - start;
   return result;
 }

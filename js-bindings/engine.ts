@@ -16,12 +16,12 @@ export interface BackendInfo {
   /** Which .wasm file runs the kernels. */
   build: BuildName;
   /** The micro-kernel tiles in use; pass them to ready({tiles}) to skip the calibration. */
-  tiles: TileChoice;
+  tiles: Required<TileChoice>;
   /**
    * The load-time calibration: how long it took (ms, 0 when tiles were given) and the GFLOP/s
-   * each candidate tile reached on its block.
+   * each candidate tile reached on its block (GOP/s for the int8 dot forms).
    */
-  calibration: { ms: number; gemm: Record<string, number>; conv: Record<string, number> };
+  calibration: { ms: number; gemm: Record<string, number>; conv: Record<string, number>; int8: Record<string, number> };
 }
 
 export interface ReadyOptions {
@@ -244,5 +244,6 @@ export function backendInfo(): BackendInfo {
   if (engine.info === null) throw new Error('lepton: backendInfo(): call and await ready() first');
   const { calibration } = engine.info;
   return { ...engine.info, tiles: { ...engine.info.tiles },
-    calibration: { ms: calibration.ms, gemm: { ...calibration.gemm }, conv: { ...calibration.conv } } };
+    calibration: { ms: calibration.ms, gemm: { ...calibration.gemm }, conv: { ...calibration.conv },
+      int8: { ...calibration.int8 } } };
 }

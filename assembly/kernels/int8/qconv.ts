@@ -9,33 +9,51 @@
 //   out qs8 or f32 [B, OH, OW, CO] by the parameter block's mode (requant.ts).
 //
 // A 1x1 convolution with stride 1 and no padding is the GEMM on x itself. Otherwise rows of
-// KP = KH·KW·C rounded up to 4 bytes are gathered for CHUNK output pixels at a time into arena
-// scratch (so a batch-1 inference of a small CNN stays well under 1 MiB), then multiplied.
-// Memory: reads up to 3 bytes past x's end (1x1 path); status -1 when scratch is short.
+// KP = KH·KW·C rounded up to 4 elements (bytes; i16 in the SIMD128 build) are gathered for CHUNK
+// output pixels at a time into arena scratch (so a batch-1 inference of a small CNN stays well
+// under 1 MiB), then multiplied.
+// Memory: the relaxed build reads up to 3 bytes past x's end (1x1 path); status -1 when scratch
+// is short.
 
 import { arena_alloc_scoped, arena_mark, arena_release } from "../../arena";
-import { qgemmRun, MAX_K } from "./qgemm";
+import { qgemmRun, qgemmRunWide, MAX_K } from "./qgemm";
 
 // @ts-ignore: decorator
 @inline const CHUNK: i32 = 128;
 
-/** Copies n bytes (memory.copy is a runtime call in V8: too slow for a tap of a few channels). */
+/** im2col element bytes: int8 in the relaxed build; i16 in SIMD128, whose GEMM multiplies
+ *  activations already widened (qgemm.ts), so the gather widens them on the way. */
 // @ts-ignore: decorator
-@inline function copyBytes(dst: usize, src: usize, n: usize): void {
-  for (; n >= 16; n -= 16, dst += 16, src += 16) v128.store(dst, v128.load(src));
-  for (; n >= 4; n -= 4, dst += 4, src += 4) store<u32>(dst, load<u32>(src));
-  for (; n > 0; n--, dst++, src++) store<u8>(dst, load<u8>(src));
+@inline const ES: usize = ASC_FEATURE_RELAXED_SIMD ? 1 : 2;
+
+/** Copies n activations into im2col elements (memory.copy is a runtime call in V8: too slow for a
+ *  tap of a few channels). */
+// @ts-ignore: decorator
+@inline function copyElems(dst: usize, src: usize, n: usize): void {
+  if (ES == 1) {
+    for (; n >= 16; n -= 16, dst += 16, src += 16) v128.store(dst, v128.load(src));
+    for (; n >= 4; n -= 4, dst += 4, src += 4) store<u32>(dst, load<u32>(src));
+    for (; n > 0; n--, dst++, src++) store<u8>(dst, load<u8>(src));
+  } else {
+    for (; n >= 8; n -= 8, dst += 16, src += 8) v128.store(dst, i16x8.extend_low_i8x16_s(v128.load64_zero(src)));
+    for (; n > 0; n--, dst += 2, src++) store<i16>(dst, <i16>load<i8>(src));
+  }
 }
 
-/** Sets n bytes to v. */
+/** Sets n im2col elements to v. */
 // @ts-ignore: decorator
-@inline function fillBytes(dst: usize, v: i32, n: usize): void {
-  const vv = i8x16.splat(<i8>v);
-  for (; n >= 16; n -= 16, dst += 16) v128.store(dst, vv);
-  for (; n > 0; n--, dst++) store<u8>(dst, <u8>v);
+@inline function fillElems(dst: usize, v: i32, n: usize): void {
+  const vv = ES == 1 ? i8x16.splat(<i8>v) : i16x8.splat(<i16>v);
+  const per: usize = 16 / ES;
+  for (; n >= per; n -= per, dst += 16) v128.store(dst, vv);
+  for (; n > 0; n--, dst += ES) {
+    if (ES == 1) store<u8>(dst, <u8>v);
+    else store<i16>(dst, <i16>v);
+  }
 }
 
-/** Gathers rows [p0, p0 + rows) of the im2col matrix (pixel p = (b·OH + oy)·OW + ox). */
+/** Gathers rows [p0, p0 + rows) of the im2col matrix (pixel p = (b·OH + oy)·OW + ox), KP
+ *  elements a row. */
 function im2colRows(col: usize, kp: usize, x: usize, p0: i32, rows: i32, h: i32, w: i32, c: i32,
     kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32, oh: i32, ow: i32,
     zx: i32): void {
@@ -46,28 +64,28 @@ function im2colRows(col: usize, kp: usize, x: usize, p0: i32, rows: i32, h: i32,
   for (let r = 0; r < rows; r++) {
     if (r > 0 && ++ox == ow) { ox = 0; if (++oy == oh) { oy = 0; b++; } }
     const xb = x + <usize>b * <usize>h * <usize>w * pix;
-    let dst = col + <usize>r * kp;
+    let dst = col + <usize>r * kp * ES;
     const ix0 = ox * sw - pl;
     // with dilation 1 and the window inside the row, a window row is one contiguous run
     const runs = dw == 1 && ix0 >= 0 && ix0 + kw <= w;
     for (let ky = 0; ky < kh; ky++) {
       const iy = oy * sh - pt + ky * dh;
       if (iy < 0 || iy >= h) {
-        fillBytes(dst, zx, <usize>kw * pix);
-        dst += <usize>kw * pix;
+        fillElems(dst, zx, <usize>kw * pix);
+        dst += <usize>kw * pix * ES;
       } else if (runs) {
-        copyBytes(dst, xb + (<usize>iy * <usize>w + <usize>ix0) * pix, <usize>kw * pix);
-        dst += <usize>kw * pix;
+        copyElems(dst, xb + (<usize>iy * <usize>w + <usize>ix0) * pix, <usize>kw * pix);
+        dst += <usize>kw * pix * ES;
       } else {
-        for (let kx = 0; kx < kw; kx++, dst += pix) {
+        for (let kx = 0; kx < kw; kx++, dst += pix * ES) {
           const ix = ix0 + kx * dw;
-          if (ix < 0 || ix >= w) fillBytes(dst, zx, pix);
-          else copyBytes(dst, xb + (<usize>iy * <usize>w + <usize>ix) * pix, pix);
+          if (ix < 0 || ix >= w) fillElems(dst, zx, pix);
+          else copyElems(dst, xb + (<usize>iy * <usize>w + <usize>ix) * pix, pix);
         }
       }
     }
     // the K padding meets zero weights; fill it so no stale bytes ever enter a dot
-    if (kp > kUsed) fillBytes(dst, 0, kp - kUsed);
+    if (kp > kUsed) fillElems(dst, 0, kp - kUsed);
   }
 }
 
@@ -81,20 +99,21 @@ export function conv2d_nhwc_qs8_qc8w(out: usize, x: usize, packed: usize, params
   const m = n * outH * outW;
   if (kh == 1 && kw == 1 && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0 &&
       outH == h && outW == w) {
-    qgemmRun(out, x, <usize>c, packed, m, co, c, zx, params);
-    return 0;
+    return qgemmRun(out, x, <usize>c, packed, m, co, c, zx, params);
   }
   const kp = <usize>((k + 3) & ~3);
   const chunk = min(CHUNK, m);
   const mark = arena_mark();
-  const col = arena_alloc_scoped(<usize>chunk * kp);
+  const col = arena_alloc_scoped(<usize>chunk * kp * ES);
   if (col == 0) { arena_release(mark); return -1; }
   const esz: usize = load<i32>(params) != 0 ? 4 : 1;
   for (let p0 = 0; p0 < m; p0 += chunk) {
     const rows = min(chunk, m - p0);
     im2colRows(col, kp, x, p0, rows, h, w, c, kh, kw, strideH, strideW, dilationH, dilationW, padTop,
       padLeft, outH, outW, zx);
-    qgemmRun(out + <usize>p0 * <usize>co * esz, col, kp, packed, rows, co, k, zx, params);
+    // SIMD128: the chunk is already widened
+    if (ES == 1) qgemmRun(out + <usize>p0 * <usize>co * esz, col, kp, packed, rows, co, k, zx, params);
+    else qgemmRunWide(out + <usize>p0 * <usize>co * esz, col, packed, rows, co, k, zx, params);
   }
   arena_release(mark);
   return 0;

@@ -147,20 +147,20 @@ interface Candidate {
 /** Seen running optimized code: at least 1/0.6 times faster than its first (baseline) run. */
 const optimized = (c: Candidate) => c.best < 0.6 * c.first;
 
-// The int8 forms' own phase, first and short: a loop with one instruction (fused) or three in
-// it ranks the same in the engine's baseline code as in its optimized code (Deno 2.9 on Zen 5:
-// fused 1.2x the split form's rate in the first, 1.8x in the second), so it needs no wait for
-// the optimizing compiler. Measured there: 1.5-2 ms.
+// The int8 forms' own phase, after the tiles and within the same budget (the tiles get 2 ms less
+// where there is an int8 choice): a loop with one instruction (fused) or three in it ranks the
+// same in the engine's baseline code as in its optimized code (Deno 2.9 on Zen 5: fused 1.2x the
+// split form's rate in the first, 1.8x in the second), so it needs no wait for the optimizing
+// compiler.
 const INT8_PHASE_MS = 2;
 
-/** Times the relaxed build's int8 dot forms in alternation (where the fused one passes its
- *  check) and keeps the fused one when it is 3 % faster. */
+/** Times the relaxed build's int8 dot forms in alternation for about INT8_PHASE_MS (one round at
+ *  least) and keeps the fused one when it is 3 % faster. */
 function chooseInt8Dot(k: Kernels, names: readonly string[], step: number, result: Calibration): void {
-  if (k.int8_dot_check() !== 1) return;
   const reps = Math.max(2, Math.ceil((20 * step) / 0.015));
   const best = [Infinity, Infinity];
   const start = performance.now();
-  for (let round = 0; round < 12 && (round < 3 || performance.now() - start < INT8_PHASE_MS); round++) {
+  for (let round = 0; round < 12 && (round < 1 || performance.now() - start < INT8_PHASE_MS); round++) {
     for (const form of round % 2 === 0 ? [0, 1] : [1, 0]) {
       const t0 = performance.now();
       k.calibrate_int8(form, reps);
@@ -181,6 +181,9 @@ function chooseInt8Dot(k: Kernels, names: readonly string[], step: number, resul
 export function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRATION_BUDGET_MS): Calibration {
   const start = performance.now();
   const names = tileNames(build);
+  // the fused int8 dot is a candidate only where its check passes (not in Node 20)
+  const int8Choice = names.int8.length > 1 && k.int8_dot_check() === 1;
+  if (int8Choice) budgetMs = Math.max(budgetMs - INT8_PHASE_MS, budgetMs / 2);
   const result: Calibration = { tiles: { gemm: names.gemm[0], conv: names.conv[0], int8: names.int8[0] }, ms: 0,
     gemm: {}, conv: {}, int8: {} };
   if (k.calibration_setup() !== 0) {
@@ -191,7 +194,6 @@ export function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRATION_B
   try {
     // A sample lasts about 50-100 µs, and 20 clock steps at least when the clock is coarse.
     const step = clockStep();
-    if (names.int8.length > 1) chooseInt8Dot(k, names.int8, step, result);
     const candidates: Candidate[] = [];
     const untimed: readonly string[] = GEMM_UNTIMED[build];
     const add = (kind: TileKind, list: readonly string[], flops: number, minReps: number, msPerRep: number) => {
@@ -260,6 +262,7 @@ export function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRATION_B
       }
       if (winner !== undefined) result.tiles[kind] = winner.name;
     }
+    if (int8Choice) chooseInt8Dot(k, names.int8, step, result);
   } finally {
     k.calibration_teardown();
     k.int8_calibration_teardown();

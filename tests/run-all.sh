@@ -4,8 +4,10 @@
 #   1. as-pect specs (tests/assembly/*.spec.ts)
 #   2. node:test over tests/kernels, tests/api (and tests/grad): both builds, relaxed flag on
 #   3. the smoke suite (tests/runtimes/smoke.test.ts + checks.js) in Node without the flag
-#      (SIMD128 build), Node with it (relaxed), Deno, Bun, and headless Chromium; then the
-#      browser demo (examples/browser/) in Chromium
+#      (SIMD128 build), Node with it (relaxed), Deno, Bun, headless Chromium and headless Firefox
+#      ESR; the Node SIMD128 run goes first and writes its seeded-fit weights hash to
+#      $LEPTON_WEIGHTS_HASH_FILE, which every later runtime must match on the SIMD128 build; then
+#      the browser demo (examples/browser/) in Chromium
 #   4. the package: npm pack, install the tarball in a fresh project with no registry, import it
 #      by name on both builds and type-check against its typings (needs build/ and dist/)
 #   5. the minified bundle through the smoke checks, and the size report (npm run size)
@@ -85,13 +87,15 @@ record "as-pect (arena spec)" "$rc" "$passed" $((tests - passed))
 files=(tests/kernels/*.test.ts tests/api/*.test.ts tests/grad/*.test.ts)
 run_node "node: kernels, api, grad (both builds)" dot $RELAXED --import tsx --test --test-concurrency=2 "${files[@]}"
 
-# 3. The smoke suite in every runtime.
+# 3. The smoke suite in every runtime. Same seed, same weights: the first run (Node, SIMD128 build)
+#    writes the reference hash here, the others read it (tests/runtimes/reference_hash.js).
+export LEPTON_WEIGHTS_HASH_FILE="$LOGS/weights.hash"
 run_node "smoke: node, simd build (no flag)" spec --import tsx --test tests/runtimes/smoke.test.ts
 run_node "smoke: node --experimental-wasm-relaxed-simd" spec $RELAXED --import tsx --test tests/runtimes/smoke.test.ts
 
 section "smoke: deno"
 log="$LOGS/deno.log"
-"$BIN/deno" test --allow-read=. tests/runtimes/smoke.test.ts 2>&1 | strip_ansi | tee "$log"
+"$BIN/deno" test --allow-read=.,"$LEPTON_WEIGHTS_HASH_FILE" --allow-env=LEPTON_WEIGHTS_HASH_FILE tests/runtimes/smoke.test.ts 2>&1 | strip_ansi | tee "$log"
 rc=${PIPESTATUS[0]}
 # Its closing line: "ok | 5 passed | 0 failed (121ms)" or "FAILED | 4 passed | 1 failed (..)".
 record "smoke: deno" "$rc" "$(count '^[okFAILED]+ \| ([0-9]+) passed.*$' "$log")" \
@@ -113,6 +117,7 @@ rc=${PIPESTATUS[0]}
 record "smoke: bun" "$rc" "$(count '^ *([0-9]+) pass$' "$log")" "$(count '^ *([0-9]+) fail$' "$log")"
 
 run_node "smoke: chromium (headless, playwright-core)" spec --import tsx --test tests/runtimes/chromium.test.ts
+run_node "smoke: firefox-esr (headless, puppeteer)" spec --import tsx --test tests/runtimes/firefox.test.ts
 run_node "browser demo: chromium (draw, train, screenshot)" spec --import tsx --test tests/runtimes/browser_demo.test.ts
 
 # 4. The packed package, installed and imported by name (tests/package/pack.test.ts).

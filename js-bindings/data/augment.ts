@@ -13,10 +13,12 @@
 // whose inverse the kernel needs, in = M·out + b with M = F·Z⁻¹·R(angle)ᵀ, b = c − M·(c + t),
 // written as 6 floats [m00, m01, b0, m10, m11, b1] per image into a scratch block. Pixels that
 // map outside the input get fillValue. No option set → the identity map → the input exactly.
+// cos and sin come from trig.ts, not Math: the same bits in every JS engine.
 import { engine } from '../engine.js';
 import { callKernel, allocTensor, type Tensor } from '../tensor.js';
 import { assertDtype, assertRank, fmt } from '../util.js';
 import { mulberry32, seedArg } from './random.js';
+import { cosSinDegrees } from './trig.js';
 
 export interface AugmentOptions {
   flipHorizontal?: boolean;
@@ -48,18 +50,9 @@ const INTERPOLATION = { bilinear: 0, nearest: 1 } as const;
 const KEYS = new Set(['flipHorizontal', 'flipVertical', 'rotation', 'translation', 'zoom', 'fillValue',
   'interpolation', 'seed']);
 
-/** cos and sin of an angle in degrees, exact at multiples of 90 (so quarter turns stay exact). */
-function cosSin(degrees: number): [number, number] {
-  if (Number.isInteger(degrees / 90)) {
-    return ([[1, 0], [0, 1], [-1, 0], [0, -1]] as [number, number][])[(((degrees / 90) % 4) + 4) % 4];
-  }
-  const r = (degrees * Math.PI) / 180;
-  return [Math.cos(r), Math.sin(r)];
-}
-
 /** [m00, m01, b0, m10, m11, b1]: output pixel → input position for the transform d (header). */
 export function affineMatrix(d: AffineDraw, h: number, w: number): number[] {
-  const [cos, sin] = cosSin(d.angle);
+  const [cos, sin] = cosSinDegrees(d.angle);
   const fx = d.flipH ? -1 : 1, fy = d.flipV ? -1 : 1;
   const m00 = (fx * cos) / d.zx, m01 = (-fx * sin) / d.zx;
   const m10 = (fy * sin) / d.zy, m11 = (fy * cos) / d.zy;

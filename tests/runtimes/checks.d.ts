@@ -1,9 +1,22 @@
-// Types of checks.js (plain JavaScript so that the Chromium page can load it unbuilt).
+// Types of checks.js (plain JavaScript so that the browser page can load it unbuilt).
 import type * as Lepton from '../../dist/index.js'; // the built package, as the runtimes load it
+
+/** What the runner around the checks provides. */
+export interface SmokeHost {
+  /** Prints a line in this runtime's test output (e.g. "build picked: relaxed"). */
+  log(line: string): void;
+  /**
+   * The seeded-fit weights hash that the Node SIMD128 smoke run of this test run wrote
+   * (LEPTON_WEIGHTS_HASH_FILE), or null when there is none (a test file run alone).
+   */
+  referenceHash(): Promise<string | null> | string | null;
+  /** Present only in the run that produces the reference: Node, SIMD128 build, the file named. */
+  writeReferenceHash?(hash: string): void;
+}
 
 export interface SmokeCheck {
   name: string;
-  run(lp: typeof Lepton, expectedBuild: 'simd' | 'relaxed'): Promise<void> | void;
+  run(lp: typeof Lepton, expectedBuild: 'simd' | 'relaxed', host: SmokeHost): Promise<void> | void;
 }
 
 export const checks: SmokeCheck[];

@@ -8,8 +8,12 @@ import { readFileSync } from 'node:fs';
 import * as lp from '../../dist/lepton.min.js';
 import * as unbundled from '../../dist/index.js';
 import { checks } from '../runtimes/checks.js';
+import { readReferenceHash } from '../runtimes/reference_hash.js';
 
 const expectedBuild = process.execArgv.includes('--experimental-wasm-relaxed-simd') ? 'relaxed' : 'simd';
+// Under tests/run-all.sh the same-seed check compares the bundle's weights hash with the Node
+// SIMD128 smoke run's (LEPTON_WEIGHTS_HASH_FILE); run alone, with a fresh engine.
+const host = { log: (line: string) => console.log(`min bundle [${expectedBuild}]: ${line}`), referenceHash: readReferenceHash };
 
 test('the bundle is one self-contained module with the same exports as dist/index.js', () => {
   const text = readFileSync(new URL('../../dist/lepton.min.js', import.meta.url), 'utf8');
@@ -24,6 +28,6 @@ test('the bundle is one self-contained module with the same exports as dist/inde
 
 for (const check of checks) {
   test(`min bundle [${expectedBuild}]: ${check.name}`, async () => {
-    await check.run(lp, expectedBuild);
+    await check.run(lp, expectedBuild, host);
   });
 }

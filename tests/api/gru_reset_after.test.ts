@@ -3,7 +3,9 @@
 // tests/ref/rnn_ref.ts): the layer's predictions (masks, goBackwards, initial state, both
 // recurrent activations), its weights (bias [2, 3·units]), Bidirectional, a Keras converter
 // model.json with reset_after: true read by io.fromTfjsLayers and written back by
-// io.toTfjsLayers, io.save / io.load, and training with fit. Gradients are checked by finite
+// io.toTfjsLayers, io.save / io.load, and training with fit; an ONNX GRU with
+// linear_before_reset 1 (PyTorch's export) imported, checked against onnxruntime-web, saved,
+// loaded and fine-tuned (every direction and layout: tests/api/onnx_ops.test.ts). Gradients are checked by finite
 // differences in tests/grad/rnn.test.ts (kernel) and tests/api/rnn.test.ts (tape).
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +16,8 @@ import { noLeak } from '../helpers/api.js';
 import { kerasLstm } from '../helpers/keras_fixture.js';
 import { GRU } from '../../js-bindings/layers/recurrent.js';
 import { rnn_forward_ref, type ActName } from '../ref/rnn_ref.js';
+import { GraphBuilder, agree, runLepton } from '../helpers/onnx.js';
+import { fromOnnx } from '../../js-bindings/onnx/index.js';
 
 before(async () => { await lp.ready(); });
 
@@ -161,5 +165,30 @@ describe('GRU resetAfter in model files', () => {
     assert.notDeepEqual(bias.slice(0, 18), bias.slice(18), 'the input and recurrent biases differ after training');
     model.dispose();
     lp.dispose([x, y]);
+  });
+});
+
+describe('GRU resetAfter from ONNX (linear_before_reset 1, as PyTorch exports)', () => {
+  it('bidirectional GRU: onnxruntime-web agrees; batch first, io.save / io.load keep the predictions and fit lowers the loss', async () => {
+    const [t, i, h] = [6, 4, 5];
+    const graph = (layout: number) => {
+      const g = new GraphBuilder().input('x', layout === 1 ? ['N', t, i] : [t, 1, i]).output('Y').output('Y_h');
+      g.node('GRU', ['x', g.init('W', [2, 3 * h, i]), g.init('R', [2, 3 * h, h]), g.init('B', [2, 6 * h])], ['Y', 'Y_h'],
+        { hidden_size: h, direction: 'bidirectional', linear_before_reset: 1, ...(layout === 1 ? { layout: 1 } : {}) });
+      return g;
+    };
+    (await agree(graph(0), [t, 1, i], { opset: 14 })).dispose();
+    const m = fromOnnx(graph(1).encode(14, 7));
+    assert.ok(m.layers.some((l) => l instanceof GRU && l.resetAfter), 'imported as resetAfter GRUs');
+    const x = { data: values(8 * t * i, 8, -1, 1), dims: [8, t, i] };
+    const loaded = lp.io.load<lp.LayersModel>(lp.io.save(m));
+    assert.deepEqual(runLepton(loaded, x).map((a) => Array.from(a)), runLepton(m, x).map((a) => Array.from(a)));
+    loaded.dispose();
+    m.compile({ optimizer: lp.train.adam(0.02), loss: 'meanSquaredError' });
+    const xs = lp.tensor(x.data, x.dims), ys = [lp.fill([8, t, 2, h], 0.3), lp.fill([8, 2, h], -0.2)];
+    const hist = await m.fit(xs, ys, { epochs: 8, batchSize: 8, verbose: 0 });
+    assert.ok(hist.history.loss[7] < hist.history.loss[0], `loss ${hist.history.loss}`);
+    lp.dispose([xs, ...ys]);
+    m.dispose();
   });
 });

@@ -10,7 +10,7 @@
 //
 // dG, the gradient of the pre-activations [G·U], is written to the row's slot of the caller's
 // [B,T,G·U] buffer; the weight gradients are GEMMs over that buffer after the loop.
-import { dact4, ld, st, tailAt, CELL_GRU, CELL_LSTM } from "../kernels/rnn_cells";
+import { dact4, isGru, ld, st, tailAt, CELL_LSTM } from "../kernels/rnn_cells";
 
 /**
  * One row of a step's gradient. saved: the row's saved values; dg: its dG row; carry, dhin, dc:
@@ -31,7 +31,7 @@ export function cell_grad_row(cell: i32, dg: usize, saved: usize, carry: usize, 
       st(dg + o, zero, tail);
       if (cell == CELL_LSTM) {
         st(dg + ub + o, zero, tail); st(dg + 2 * ub + o, zero, tail); st(dg + 3 * ub + o, zero, tail);
-      } else if (cell == CELL_GRU) {
+      } else if (isGru(cell)) {
         st(dg + ub + o, zero, tail); st(dg + 2 * ub + o, zero, tail);
         st(dhin + o, zero, tail);
       }
@@ -48,7 +48,7 @@ export function cell_grad_row(cell: i32, dg: usize, saved: usize, carry: usize, 
       st(dg + 2 * ub + o, f32x4.mul(f32x4.mul(dcn, gi), dact4(gc, act)), tail);
       st(dg + 3 * ub + o, f32x4.mul(f32x4.mul(dh, tc), dact4(go, recAct)), tail);
       st(dc + o, f32x4.mul(dcn, gf), tail);
-    } else if (cell == CELL_GRU) {
+    } else if (isGru(cell)) {
       const z = ld(saved + o, tail), hh = ld(saved + 2 * ub + o, tail), hin = ld(saved + 3 * ub + o, tail);
       st(dg + o, f32x4.mul(f32x4.mul(dh, f32x4.sub(hin, hh)), dact4(z, recAct)), tail);
       st(dg + 2 * ub + o, f32x4.mul(f32x4.mul(dh, f32x4.sub(one, z)), dact4(hh, act)), tail);
@@ -59,16 +59,22 @@ export function cell_grad_row(cell: i32, dg: usize, saved: usize, carry: usize, 
   }
 }
 
-/** The GRU row's r block: dr = drh∘hin∘rec'(r), and dhin += r∘drh (drh = dG_h̃·U_h̃ᵀ). */
-export function gru_grad_r_row(dg: usize, saved: usize, drh: usize, dhin: usize, units: i32,
-    recAct: i32): void {
+/**
+ * The GRU row's r block, both forms: dr = d∘s∘rec'(r) and rd (+)= r∘d, where
+ *   reset before: d = drh = dG_h̃·U_hᵀ, s = hin, rd = dhin (accumulate);
+ *   reset after:  d = dG_h̃, s = hin·U_h + b'_h (saved slot 4), rd = the gradient of that
+ *                 recurrent term (overwritten; dhin gets it through U_hᵀ, du_h and db'_h too).
+ */
+export function gru_grad_r_row(dg: usize, saved: usize, d: usize, s: usize, rd: usize, units: i32,
+    recAct: i32, accumulate: bool): void {
   const ub = <usize>units << 2;
   for (let j = 0; j < units; j += 4) {
     const tail = tailAt(j, units);
     const o = <usize>j << 2;
-    const r = ld(saved + ub + o, tail), hin = ld(saved + 3 * ub + o, tail), d = ld(drh + o, tail);
-    st(dg + ub + o, f32x4.mul(f32x4.mul(d, hin), dact4(r, recAct)), tail);
-    st(dhin + o, f32x4.add(ld(dhin + o, tail), f32x4.mul(r, d)), tail);
+    const r = ld(saved + ub + o, tail), dv = ld(d + o, tail);
+    st(dg + ub + o, f32x4.mul(f32x4.mul(dv, ld(s + o, tail)), dact4(r, recAct)), tail);
+    const v = f32x4.mul(r, dv);
+    st(rd + o, accumulate ? f32x4.add(ld(rd + o, tail), v) : v, tail);
   }
 }
 

@@ -6,6 +6,9 @@
 //              c' = f∘c + i∘c̃,  h' = o∘act(c')
 //   GRU        [z r] = rec(x·W_zr + b_zr + hin·U_zr),  rh = r∘hin
 //              h̃ = act(x·W_h + b_h + rh·U_h),  h' = z∘hin + (1 − z)∘h̃      (reset before, as tfjs)
+//   GRU, reset after (Keras's reset_after = true, ONNX's linear_before_reset = 1, PyTorch's GRU):
+//              bias [2, 3U] = [b (input) ; b' (recurrent)], [z r] as above with b_zr + b'_zr,
+//              h̃ = act(x·W_h + b_h + r∘(hin·U_h + b'_h)),  h' as above
 //
 // hin is the state fed to the recurrent GEMM: h times the recurrent-dropout mask when there is
 // one (Keras applies it to h_tm1 only; the GRU's z-blend uses the dropped h too, as tfjs does).
@@ -15,6 +18,7 @@
 //   SimpleRNN [h | hin]                    W = 2U
 //   LSTM      [i f c̃ o | hin | c_prev | act(c')]   W = 7U
 //   GRU       [z r h̃ | hin | rh]             W = 5U
+//   GRU after [z r h̃ | hin | hin·U_h + b'_h] W = 5U
 // Rows are processed 4 units per vector; a last 1-3 units go through loadTail/storeTail, so
 // nothing outside a row is read or written.
 import { loadTail, madd4, storeTail } from "../simd";
@@ -31,23 +35,32 @@ import { ACT_LINEAR, ACT_RELU, ACT_SIGMOID, ACT_TANH } from "./activation";
 @inline export const CELL_LSTM: i32 = 1;
 // @ts-ignore: decorator
 @inline export const CELL_GRU: i32 = 2;
+/** The GRU with the reset gate applied after the recurrent product (see the header). */
+// @ts-ignore: decorator
+@inline export const CELL_GRU_AFTER: i32 = 3;
+
+/** Either GRU form: the same gates, saved row and state update; only r's place differs. */
+// @ts-ignore: decorator
+@inline export function isGru(cell: i32): bool {
+  return cell == CELL_GRU || cell == CELL_GRU_AFTER;
+}
 
 /** Gate blocks per cell (columns of the kernels = gates·units). */
 // @ts-ignore: decorator
 @inline export function cellGates(cell: i32): i32 {
-  return cell == CELL_LSTM ? 4 : cell == CELL_GRU ? 3 : 1;
+  return cell == CELL_LSTM ? 4 : isGru(cell) ? 3 : 1;
 }
 
 /** Saved floats per (batch, time) row, in units. */
 // @ts-ignore: decorator
 @inline export function cellSavedUnits(cell: i32): i32 {
-  return cell == CELL_LSTM ? 7 : cell == CELL_GRU ? 5 : 2;
+  return cell == CELL_LSTM ? 7 : isGru(cell) ? 5 : 2;
 }
 
 /** Where hin sits in a saved row, in units. */
 // @ts-ignore: decorator
 @inline export function cellHinUnits(cell: i32): i32 {
-  return cell == CELL_LSTM ? 4 : cell == CELL_GRU ? 3 : 1;
+  return cell == CELL_LSTM ? 4 : isGru(cell) ? 3 : 1;
 }
 
 /** Whether act is one of the codes the cells accept. */
@@ -126,8 +139,9 @@ export function cell_step_row(cell: i32, pre: usize, saved: usize, h: usize, c: 
       st(saved + 2 * ub + o, gc, tail); st(saved + 3 * ub + o, go, tail);
       st(saved + 5 * ub + o, cp, tail); st(saved + 6 * ub + o, tc, tail);
       if (live) st(c + o, cn, tail);
-    } else if (cell == CELL_GRU) {
-      // z and r were stored by gru_gates_row; pre's h block now holds x·W_h + b_h + rh·U_h.
+    } else if (isGru(cell)) {
+      // z and r were stored by gru_gates_row; pre's h block now holds x·W_h + b_h + rh·U_h
+      // (reset after: x·W_h + b_h + r∘(hin·U_h + b'_h)).
       const z = ld(saved + o, tail), hin = ld(saved + 3 * ub + o, tail);
       const hh = act4(ld(pre + 2 * ub + o, tail), act);
       hn = f32x4.add(f32x4.mul(z, hin), f32x4.mul(f32x4.sub(f32x4.splat(1), z), hh));
@@ -145,8 +159,14 @@ export function cell_step_row(cell: i32, pre: usize, saved: usize, h: usize, c: 
   }
 }
 
-/** The first half of a GRU step for one row: z, r from pre's [z r] blocks, and rh = r∘hin. */
-export function gru_gates_row(pre: usize, saved: usize, units: i32, recAct: i32): void {
+/**
+ * The first half of a GRU step for one row: z, r from pre's [z r] blocks; then reset before:
+ * rh = r∘hin into saved's slot 4 (the A operand of the h̃ GEMM that follows); reset after:
+ * slot 4 already holds this step's hin·U_h, which gets b'_h (recBias, or 0 for none) and stays
+ * there for the backward pass, and pre's h block gets r∘(hin·U_h + b'_h).
+ */
+export function gru_gates_row(pre: usize, saved: usize, recBias: usize, units: i32, recAct: i32,
+    resetAfter: bool): void {
   const ub = <usize>units << 2;
   for (let j = 0; j < units; j += 4) {
     const tail = tailAt(j, units);
@@ -154,7 +174,14 @@ export function gru_gates_row(pre: usize, saved: usize, units: i32, recAct: i32)
     const z = act4(ld(pre + o, tail), recAct), r = act4(ld(pre + ub + o, tail), recAct);
     st(saved + o, z, tail);
     st(saved + ub + o, r, tail);
-    st(saved + 4 * ub + o, f32x4.mul(r, ld(saved + 3 * ub + o, tail)), tail);
+    if (resetAfter) {
+      let rec = ld(saved + 4 * ub + o, tail);
+      if (recBias != 0) rec = f32x4.add(rec, ld(recBias + o, tail));
+      st(saved + 4 * ub + o, rec, tail);
+      st(pre + 2 * ub + o, madd4(r, rec, ld(pre + 2 * ub + o, tail)), tail);
+    } else {
+      st(saved + 4 * ub + o, f32x4.mul(r, ld(saved + 3 * ub + o, tail)), tail);
+    }
   }
 }
 

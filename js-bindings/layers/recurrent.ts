@@ -1,5 +1,6 @@
 // Recurrent layers (tfjs-layers' SimpleRNN, LSTM, GRU: names, configs, weight names and layouts
-// kernel [in, G·units], recurrent_kernel [units, G·units], bias [G·units]). A call is one
+// kernel [in, G·units], recurrent_kernel [units, G·units], bias [G·units]; the GRU with Keras's
+// reset_after = true has bias [2, 3·units], input bias then recurrent bias). A call is one
 // whole-sequence op (ops/rnn.ts: one kernel call forward, one tape node, BPTT in one kernel call).
 //
 // As Keras: dropout and recurrentDropout draw one mask per call ([batch, features] for the inputs,
@@ -13,7 +14,7 @@ import { concat, slice } from '../ops/layout.js';
 import { mul } from '../ops/binary.js';
 import { ones, reshape, seedOf } from '../ops/creation.js';
 import { dropout as dropoutOp } from '../ops/nn.js';
-import { isRnnActivation, rnnSequence, type RnnActivation, type RnnCellKind } from '../ops/rnn.js';
+import { isRnnActivation, rnnSequence, type RnnActivation, type RnnCellKind, type RnnSequenceArgs } from '../ops/rnn.js';
 import { assertPositiveInt } from '../util.js';
 import { Layer, singleShape, type CallKwargs, type InputMask, type LayerArgs, type SymbolicShape } from './layer.js';
 import { getInitializer, type Initializer, type InitializerName } from './initializers.js';
@@ -52,7 +53,11 @@ export interface LSTMLayerArgs extends GatedRNNLayerArgs {
   unitForgetBias?: boolean;
 }
 export interface GRULayerArgs extends GatedRNNLayerArgs {
-  /** tfjs-layers 4.22 supports only false (reset before the recurrent product). */
+  /**
+   * Apply the reset gate after the recurrent product, h̃ = act(x·W_h + b_h + r∘(h·U_h + b'_h)),
+   * with bias [2, 3·units] (input row, recurrent row): Keras's reset_after (TF2 Keras's default),
+   * ONNX's linear_before_reset = 1, PyTorch's GRU. Default false, tfjs-layers' only form.
+   */
   resetAfter?: boolean;
 }
 
@@ -166,12 +171,18 @@ export abstract class RNNLayer extends Layer {
   /** The bias initializer (the LSTM puts ones in its forget block when unitForgetBias). */
   protected biasInitializer(): Initializer { return this.biasInit; }
 
+  /** The bias's shape for G·units gate columns (the reset-after GRU has two rows). */
+  protected biasShape(gu: number): number[] { return [gu]; }
+
+  /** Cell options for the sequence op beyond the shared ones (the GRU's resetAfter). */
+  protected cellArgs(): Partial<RnnSequenceArgs> { return {}; }
+
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
     const features = this.inputShapeOf(inputShape)[2]!;
     const gu = GATES[this.cell] * this.units;
     this.kernel = this.addWeight('kernel', [features, gu], this.kernelInit, this.kernelReg);
     this.recurrentKernel = this.addWeight('recurrent_kernel', [this.units, gu], this.recurrentInit, this.recurrentReg);
-    if (this.useBias) this.bias = this.addWeight('bias', [gu], this.biasInitializer(), this.biasReg);
+    if (this.useBias) this.bias = this.addWeight('bias', this.biasShape(gu), this.biasInitializer(), this.biasReg);
   }
 
   /** A dropout mask (kept entries 1/(1 − rate), as Keras's) of this shape, or null. */
@@ -203,6 +214,7 @@ export abstract class RNNLayer extends Layer {
       initialH: states[0] ?? null, initialC: states[1] ?? null, mask,
       recurrentMask: this.dropMask(this.recurrentDropout, [batch, this.units], training),
       goBackwards: this.goBackwards, activation: this.activation, recurrentActivation: this.recurrentActivation,
+      ...this.cellArgs(),
     });
     const u = this.units;
     const last = reshape(slice(packed, [0, time - 1, 0], [batch, 1, u]), [batch, u]);
@@ -251,11 +263,17 @@ export class LSTM extends RNNLayer {
 }
 
 export class GRU extends RNNLayer {
+  readonly resetAfter: boolean;
   constructor(args: GRULayerArgs) {
-    if (args.resetAfter) throw new Error('GRU: resetAfter = true is not supported (as in tfjs-layers 4.22)');
+    if (args.resetAfter !== undefined && args.resetAfter !== null && typeof args.resetAfter !== 'boolean') {
+      throw new Error(`GRU: resetAfter must be a boolean, got ${String(args.resetAfter)}`);
+    }
     super('GRU', 'gru', args, 'hardSigmoid');
+    this.resetAfter = args.resetAfter ?? false;
   }
+  protected override biasShape(gu: number): number[] { return this.resetAfter ? [2, gu] : [gu]; }
+  protected override cellArgs(): Partial<RnnSequenceArgs> { return { resetAfter: this.resetAfter }; }
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), resetAfter: false };
+    return { ...super.getConfig(), resetAfter: this.resetAfter };
   }
 }

@@ -1,4 +1,5 @@
-// Whole-sequence recurrent ops (SimpleRNN, LSTM, GRU as tfjs-layers 4.22 computes them): one
+// Whole-sequence recurrent ops (SimpleRNN, LSTM, GRU as tfjs-layers 4.22 computes them, and the
+// GRU with Keras's reset_after = true, ONNX's linear_before_reset = 1): one
 // rnn_forward_f32 call over all time steps (assembly/kernels/rnn.ts) and ONE tape node, whose
 // gradient rule (grads/rnn.ts) runs backpropagation through time in one rnn_grad_f32 call.
 //
@@ -34,6 +35,13 @@ export interface RnnSequenceArgs {
   goBackwards?: boolean;
   activation?: RnnActivation;
   recurrentActivation?: RnnActivation;
+  /** GRU only: the reset gate scales the recurrent product (Keras's reset_after); bias [2, 3·units]. */
+  resetAfter?: boolean;
+}
+
+/** The kernels' cell code (assembly/kernels/rnn_cells.ts; the reset-after GRU is 3). */
+export function rnnCellCode(cell: RnnCellKind, resetAfter: boolean): number {
+  return cell === 'gru' && resetAfter ? 3 : CELLS[cell].code;
 }
 
 export function isRnnActivation(name: unknown): name is RnnActivation {
@@ -52,7 +60,8 @@ function checkState(op: string, name: string, t: Tensor | null | undefined, batc
 /**
  * The packed sequence output of one recurrent layer: x [batch, time, features], kernel
  * [features, G·units], recurrentKernel [units, G·units], bias [G·units] or null, with G = 1
- * (simpleRNN), 4 (lstm: i f c o) or 3 (gru: z r h, reset before the product as tfjs).
+ * (simpleRNN), 4 (lstm: i f c o) or 3 (gru: z r h, reset before the product as tfjs, or with
+ * args.resetAfter after it as Keras's default, and then bias [2, 3·units]: input row, recurrent row).
  */
 export function rnnSequence(cell: RnnCellKind, x: Tensor, kernel: Tensor, recurrentKernel: Tensor,
     bias: Tensor | null, args: RnnSequenceArgs = {}): Tensor {
@@ -76,10 +85,13 @@ export function rnnSequence(cell: RnnCellKind, x: Tensor, kernel: Tensor, recurr
   if (kernel.rank !== 2 || kernel.shape[0] !== features || kernel.shape[1] !== gu) {
     throw new Error(`${op}: kernel must have shape [${features}, ${gu}] for x ${fmt(x.shape)} and ${units} units, got ${fmt(kernel.shape)}`);
   }
+  if (args.resetAfter && cell !== 'gru') throw new Error(`${op}: resetAfter applies to the gru only`);
+  const resetAfter = !!args.resetAfter;
   if (bias !== null && bias !== undefined) {
     assertTensor(op, 'bias', bias);
     assertDtype(op, 'bias', bias, 'float32');
-    if (bias.rank !== 1 || bias.shape[0] !== gu) throw new Error(`${op}: bias must have shape [${gu}], got ${fmt(bias.shape)}`);
+    const want = resetAfter ? [2, gu] : [gu];
+    if (bias.shape.join() !== want.join()) throw new Error(`${op}: bias must have shape ${fmt(want)}${resetAfter ? ' (resetAfter: input and recurrent bias)' : ''}, got ${fmt(bias.shape)}`);
   }
   checkState(op, 'initialH', args.initialH, batch, units);
   if (args.initialC != null && cell !== 'lstm') throw new Error(`${op}: only the lstm has an initial cell state`);
@@ -106,8 +118,8 @@ export function rnnSequence(cell: RnnCellKind, x: Tensor, kernel: Tensor, recurr
   const savedFloats = batch * time * spec.savedUnits * units;
   // Inference: what the backward pass would need goes to kernel scratch instead.
   const saved = tracked ? allocTensor(op, [batch, time, spec.savedUnits * units], 'float32') : null;
-  const attrs = { cell, batch, time, features, units, goBackwards: !!args.goBackwards, act, recAct };
-  callKernel(op, saved ? [out, saved] : [out], (scratch) => engine.k.rnn_forward_f32(spec.code, out.ptr,
+  const attrs = { cell, resetAfter, batch, time, features, units, goBackwards: !!args.goBackwards, act, recAct };
+  callKernel(op, saved ? [out, saved] : [out], (scratch) => engine.k.rnn_forward_f32(rnnCellCode(cell, resetAfter), out.ptr,
     saved?.ptr ?? scratch(Math.max(16, savedFloats * 4)), x.ptr, kernel.ptr, bias?.ptr ?? 0, recurrentKernel.ptr,
     args.initialH?.ptr ?? 0, args.initialC?.ptr ?? 0, mask?.ptr ?? 0, args.recurrentMask?.ptr ?? 0, batch, time,
     features, units, args.goBackwards ? 1 : 0, RNN_ACTIVATIONS[act], RNN_ACTIVATIONS[recAct]));

@@ -293,12 +293,13 @@ describe('fromOnnx: LSTM and GRU', () => {
    * x → op → the outputs wanted ('' skips one). Layout 1 (batch first) is imported as it is; its
    * reference (onnxruntime runs layout 0 only) is the same op in layout 0 between Transposes.
    */
-  function rnn(op: 'LSTM' | 'GRU', dir: string, layout: number, outs: string[], bias: boolean, reference = false): GraphBuilder {
+  function rnn(op: 'LSTM' | 'GRU', dir: string, layout: number, outs: string[], bias: boolean, reference = false,
+      extra: Record<string, Attr> = {}): GraphBuilder {
     const gates = op === 'LSTM' ? 4 : 3, dirs = dir === 'bidirectional' ? 2 : 1;
     const g = new GraphBuilder().input('x', layout === 1 ? ['N', T, I] : [T, 1, I]);
     for (const o of outs) if (o !== '') g.output(o);
     const ins = ['x', g.init('W', [dirs, gates * Hd, I]), g.init('R', [dirs, gates * Hd, Hd]), ...(bias ? [g.init('B', [dirs, 2 * gates * Hd])] : [])];
-    const attrs = { hidden_size: Hd, direction: dir };
+    const attrs = { hidden_size: Hd, direction: dir, ...extra };
     if (!reference) {
       g.node(op, ins, outs, { ...attrs, ...(layout === 1 ? { layout: 1 } : {}) });
       return g;
@@ -308,28 +309,31 @@ describe('fromOnnx: LSTM and GRU', () => {
     outs.forEach((o, i) => { if (o !== '') g.node('Transpose', [`${o}_t`], [o], { perm: i === 0 ? [2, 0, 1, 3] : [1, 0, 2] }); });
     return g;
   }
-  for (const op of ['LSTM', 'GRU'] as const) {
+  // The GRU also with linear_before_reset 1 (PyTorch's form, Keras's reset_after).
+  const variants: ['LSTM' | 'GRU', Record<string, Attr>][] = [['LSTM', {}], ['GRU', {}], ['GRU', { linear_before_reset: 1 }]];
+  for (const [op, extra] of variants) {
+    const what = `${op}${extra.linear_before_reset ? ' linear_before_reset 1' : ''}`;
     for (const dir of ['forward', 'reverse', 'bidirectional']) {
-      it(`${op} ${dir}: layout 0 with batch 1 and layout 1 (Y, Y_h${op === 'LSTM' ? ', Y_c' : ''}), without B, Y alone, states alone`, async () => {
+      it(`${what} ${dir}: layout 0 with batch 1 and layout 1 (Y, Y_h${op === 'LSTM' ? ', Y_c' : ''}), without B, Y alone, states alone`, async () => {
         const states = op === 'LSTM' ? ['Y_h', 'Y_c'] : ['Y_h'];
-        (await agree(rnn(op, dir, 0, ['Y', ...states], true), [T, 1, I], { opset: 13 })).dispose();
+        (await agree(rnn(op, dir, 0, ['Y', ...states], true, false, extra), [T, 1, I], { opset: 13 })).dispose();
         for (const [outs, bias] of [[['Y', ...states], true], [['Y'], false], [['', 'Y_h'], true]] as [string[], boolean][]) {
-          const ref = rnn(op, dir, 1, outs, bias, true), g = rnn(op, dir, 1, outs, bias);
+          const ref = rnn(op, dir, 1, outs, bias, true, extra), g = rnn(op, dir, 1, outs, bias, false, extra);
           const m = fromOnnx(g.encode(14, 7));
           const data = randoms(3 * T * I, 5, -2, 2);
           const want = await runOrt(ref.encode(14, 7), { x: { data, dims: [3, T, I] } });
           const got = runLepton(m, { data, dims: [3, T, I] });
           m.dispose();
-          g.outputs.forEach((o, i) => assertClose(got[i], want[o.name!], `${op} ${dir} ${o.name}`));
+          g.outputs.forEach((o, i) => assertClose(got[i], want[o.name!], `${what} ${dir} ${o.name}`));
         }
       });
     }
   }
-  it('refused: peepholes, clip, GRU linear_before_reset 1, other activations, layout 0 with a batch above 1', async () => {
+  it('refused: peepholes, clip, GRU linear_before_reset 2, other activations, layout 0 with a batch above 1', async () => {
     const cases: [string, (g: GraphBuilder) => void, RegExp][] = [
       ['peepholes', (g) => g.node('LSTM', ['x', g.init('W', [1, 12, I]), g.init('R', [1, 12, Hd]), '', '', '', '', g.init('P', [1, 9])], ['Y'], { hidden_size: Hd }), /P \(peepholes\)/],
       ['clip', (g) => g.node('LSTM', ['x', g.init('W', [1, 12, I]), g.init('R', [1, 12, Hd])], ['Y'], { hidden_size: Hd, clip: 3 }), /clip/],
-      ['reset after', (g) => g.node('GRU', ['x', g.init('W', [1, 9, I]), g.init('R', [1, 9, Hd])], ['Y'], { hidden_size: Hd, linear_before_reset: 1 }), /linear_before_reset/],
+      ['reset', (g) => g.node('GRU', ['x', g.init('W', [1, 9, I]), g.init('R', [1, 9, Hd])], ['Y'], { hidden_size: Hd, linear_before_reset: 2 }), /linear_before_reset 2 is not 0 or 1/],
       ['activations', (g) => g.node('GRU', ['x', g.init('W', [1, 9, I]), g.init('R', [1, 9, Hd])], ['Y'], { hidden_size: Hd, activations: 'Relu' as never }), /activations/],
     ];
     for (const [, add, pattern] of cases) {

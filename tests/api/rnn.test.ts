@@ -27,12 +27,15 @@ class FixedMask extends lp.Layer {
 }
 
 describe('recurrent layers: gradients through the tape', () => {
-  for (const kind of ['simpleRNN', 'lstm', 'gru'] as const) {
+  const kinds = [['simpleRNN', false], ['lstm', false], ['gru', false], ['gru', true]] as const;
+  for (const [kind, resetAfter] of kinds) {
     for (const goBackwards of [false, true]) {
-      it(`${kind}${goBackwards ? ', goBackwards' : ''}: last output and states vs finite differences`, () => {
+      it(`${kind}${resetAfter ? ' resetAfter' : ''}${goBackwards ? ', goBackwards' : ''}: last output and states vs finite differences`, () => {
         const x = values(B * T * F, 1, -1, 1);
         const G = kind === 'lstm' ? 4 : kind === 'gru' ? 3 : 1;
-        const w = values(F * G * U, 2, -0.6, 0.6), u = values(U * G * U, 3, -0.6, 0.6), b = values(G * U, 4, -0.3, 0.3);
+        const biasShape = resetAfter ? [2, G * U] : [G * U];
+        const w = values(F * G * U, 2, -0.6, 0.6), u = values(U * G * U, 3, -0.6, 0.6);
+        const b = values(biasShape.reduce((a, d) => a * d, 1), 4, -0.3, 0.3);
         const mask = [1, 1, 0, 1, 0, 0, 1, 1, 1, 1];
         const S = kind === 'lstm' ? 1 : 0;
         // L = Σ R·(last output) + Σ Q·(final c): the layer slices both out of the op's one output.
@@ -48,15 +51,15 @@ describe('recurrent layers: gradients through the tape', () => {
           const t = (v: Float32Array, s: number[]) => lp.tensor(v, s);
           const m = lp.tensor(mask, [B, T], 'bool');
           const g = lp.grads((xx: lp.Tensor, ww: lp.Tensor, uu: lp.Tensor, bias: lp.Tensor) => {
-            const packed = rnnSequence(kind, xx, ww, uu, bias, { mask: m, goBackwards, recurrentActivation: 'sigmoid' });
+            const packed = rnnSequence(kind, xx, ww, uu, bias, { mask: m, goBackwards, recurrentActivation: 'sigmoid', resetAfter });
             const last = lp.reshape(lp.slice(packed, [0, T - 1, 0], [B, 1, U]), [B, U]);
             let loss = lp.sum(lp.mul(last, t(R, [B, U])));
             if (S) loss = lp.add(loss, lp.sum(lp.mul(lp.reshape(lp.slice(packed, [0, T, 0], [B, 1, U]), [B, U]), t(Q, [B, U]))));
             return loss;
-          })([t(x, [B, T, F]), t(w, [F, G * U]), t(u, [U, G * U]), t(b, [G * U])]);
+          })([t(x, [B, T, F]), t(w, [F, G * U]), t(u, [U, G * U]), t(b, biasShape)]);
           return g.map((gi) => gi.dataSync().slice());
         }));
-        const base: RnnCase = { cell: CELL_REF[kind], batch: B, time: T, inDim: F, units: U, x, w, bias: b, u, h0: null, c0: null,
+        const base: RnnCase = { cell: resetAfter ? 'gruAfter' : CELL_REF[kind], batch: B, time: T, inDim: F, units: U, x, w, bias: b, u, h0: null, c0: null,
           mask: Int32Array.from(mask), rmask: null, goBackwards, act: 'tanh', recAct: kind === 'simpleRNN' ? 'tanh' : 'sigmoid' };
         const keys = ['x', 'w', 'u', 'bias'] as const;
         keys.forEach((key, i) => {
@@ -176,7 +179,8 @@ describe('recurrent layers in models', () => {
     const a = lp.layers.bidirectional({ layer: lp.layers.lstm({ units: 5, returnSequences: true, unitForgetBias: true,
       recurrentActivation: 'sigmoid', kernelRegularizer: 'l2' }), mergeMode: 'ave' }).apply(inp) as lp.SymbolicTensor;
     const b = lp.layers.simpleRNN({ units: 4, returnSequences: true, goBackwards: true, activation: 'relu' }).apply(a) as lp.SymbolicTensor;
-    const [c] = lp.layers.gru({ units: 3, returnState: true, dropout: 0.1 }).applyMulti(b);
+    const b2 = lp.layers.gru({ units: 4, returnSequences: true, resetAfter: true, biasInitializer: 'randomNormal' }).apply(b) as lp.SymbolicTensor;
+    const [c] = lp.layers.gru({ units: 3, returnState: true, dropout: 0.1 }).applyMulti(b2);
     const model = lp.model({ inputs: inp, outputs: c });
     const x = lp.tensor(values(B * T * F, 18, -1, 1), [B, T, F]);
     const bytes = lp.io.save(model);
@@ -219,7 +223,7 @@ describe('recurrent layers: errors name the layer and the problem, and leak noth
     assert.throws(() => lp.layers.gru({ units: 3, activation: 'softmax' as never }), /GRU: activation 'softmax' is not supported/);
     assert.throws(() => lp.layers.lstm({ units: 3, recurrentActivation: 'elu' as never }), /LSTM: recurrentActivation 'elu'/);
     assert.throws(() => lp.layers.simpleRNN({ units: 3, stateful: true }), /SimpleRNN: stateful is not supported/);
-    assert.throws(() => lp.layers.gru({ units: 3, resetAfter: true }), /GRU: resetAfter = true is not supported/);
+    assert.throws(() => lp.layers.gru({ units: 3, resetAfter: 1 as never }), /GRU: resetAfter must be a boolean/);
     assert.throws(() => lp.layers.lstm({ units: 3, dropout: 1 }), /LSTM: dropout must be a number in \[0, 1\)/);
     assert.throws(() => lp.layers.bidirectional({ layer: lp.layers.dense({ units: 2 }) as never }), /Bidirectional: layer must be a recurrent layer/);
     assert.throws(() => lp.layers.bidirectional({ layer: lp.layers.lstm({ units: 2 }), mergeMode: 'max' as never }), /Bidirectional: mergeMode/);
@@ -243,7 +247,7 @@ describe('recurrent layers: errors name the layer and the problem, and leak noth
     layer.apply(x).dispose();
     const t = { rank2: lp.zeros([B, F]), wide: lp.zeros([B, T, F + 1]), s3: lp.zeros([B, 3]), s4: lp.zeros([B, 4]),
       longMask: lp.tensor(new Array(B * (T + 1)).fill(1), [B, T + 1], 'bool'), floatMask: lp.zeros([B, T]), k9: lp.zeros([F, 9]), k8: lp.zeros([F, 8]),
-      u9: lp.zeros([3, 9]), k12: lp.zeros([F, 12]), u12: lp.zeros([3, 12]), empty: lp.zeros([B, 0, F]) };
+      u9: lp.zeros([3, 9]), k12: lp.zeros([F, 12]), u12: lp.zeros([3, 12]), b9: lp.zeros([9]), empty: lp.zeros([B, 0, F]) };
     expectError(() => layer.apply(t.rank2), layer.name, /rank 3/);
     expectError(() => layer.apply(t.wide), layer.name, /3 features/);
     expectError(() => layer.apply(x, { initialState: [t.s3] }), layer.name, /2 initial state/);
@@ -252,6 +256,8 @@ describe('recurrent layers: errors name the layer and the problem, and leak noth
     expectError(() => layer.apply(x, { initialState: [t.s4, t.s3] }), 'lstm', /initialH must have shape \[2, 3\]/);
     expectError(() => rnnSequence('gru', x, t.k9, t.u9, null, { activation: 'gelu' as never }), 'gru', /activation 'gelu'/);
     expectError(() => rnnSequence('gru', x, t.k8, t.u9, null), 'gru', /kernel must have shape \[3, 9\]/);
+    expectError(() => rnnSequence('gru', x, t.k9, t.u9, t.b9, { resetAfter: true }), 'gru', /bias must have shape \[2,9\] \(resetAfter/);
+    expectError(() => rnnSequence('lstm', x, t.k12, t.u12, null, { resetAfter: true }), 'lstm', /resetAfter applies to the gru only/);
     expectError(() => rnnSequence('lstm', t.empty, t.k12, t.u12, null), 'lstm', /at least one time step/);
     lp.dispose(Object.values(t));
     layer.dispose();

@@ -1,7 +1,7 @@
 // Finite-difference checks of rnn_grad_f32 (backpropagation through time, assembly/autograd/
 // rnn_grad.ts) on both builds: every gradient (x, kernel, recurrent kernel, bias, initial h and
-// c) of L = Σ dy·out against centred differences of the f64 reference forward, for the three
-// cells over sequence lengths 1, 3 and 17, masked steps (first and last included), goBackwards,
+// c) of L = Σ dy·out against centred differences of the f64 reference forward, for the four
+// cells (the GRU reset before and after) over sequence lengths 1, 3 and 17, masked steps (first and last included), goBackwards,
 // recurrent-dropout masks and the non-default activations.
 import { describe, it } from 'node:test';
 import { builds } from '../helpers/wasm.js';
@@ -11,7 +11,7 @@ import { makeCase, outLength, runGrad, type CaseOptions } from '../helpers/rnn.j
 import { rnn_forward_ref, type RnnCase } from '../ref/rnn_ref.js';
 
 const cases: CaseOptions[] = [];
-for (const cell of ['simple', 'lstm', 'gru'] as const) {
+for (const cell of ['simple', 'lstm', 'gru', 'gruAfter'] as const) {
   for (const time of [1, 3, 17]) cases.push({ cell, batch: 2, time, inDim: 3, units: 5, h0: true });
   cases.push({ cell, batch: 3, time: 6, inDim: 2, units: 3, masked: true, h0: true });
   cases.push({ cell, batch: 2, time: 5, inDim: 3, units: 6, goBackwards: true, masked: true, h0: true });
@@ -19,6 +19,8 @@ for (const cell of ['simple', 'lstm', 'gru'] as const) {
   cases.push({ cell, batch: 2, time: 4, inDim: 2, units: 3, act: 'sigmoid', recAct: 'hardSigmoid', h0: true });
   cases.push({ cell, batch: 1, time: 3, inDim: 2, units: 2, act: 'linear', recAct: 'tanh', bias: false });
 }
+// The reset-after GRU again over lengths 1, 3, 17 with masked steps (recurrent dropout at 3).
+for (const time of [1, 3, 17]) cases.push({ cell: 'gruAfter', batch: 3, time, inDim: 3, units: 5, masked: true, h0: true, rmask: time === 3 });
 
 const FD = { eps: 1e-5 };
 const TOL = { atol: 2e-4, rtol: 2e-3 };

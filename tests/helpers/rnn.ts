@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { Kernels } from './wasm.js';
 import { put, runKernel } from './check.js';
 import { randomArray, rng } from './rng.js';
-import { ACT_CODE, CELL_CODE, GATES, SAVED_UNITS, type ActName, type CellName, type RnnCase } from '../ref/rnn_ref.js';
+import { ACT_CODE, BIAS_ROWS, CELL_CODE, GATES, SAVED_UNITS, type ActName, type CellName, type RnnCase } from '../ref/rnn_ref.js';
 
 export interface CaseOptions {
   cell: CellName; batch: number; time: number; inDim: number; units: number;
@@ -27,7 +27,7 @@ export function makeCase(o: CaseOptions, seed: number): RnnCase & { [k: string]:
     cell, batch: B, time: T, inDim: F, units: U,
     x: randomArray(rand, B * T * F, -1, 1),
     w: randomArray(rand, F * GU, -0.6, 0.6),
-    bias: o.bias === false ? null : randomArray(rand, GU, -0.3, 0.3),
+    bias: o.bias === false ? null : randomArray(rand, BIAS_ROWS[cell] * GU, -0.3, 0.3),
     u: randomArray(rand, U * GU, -0.6, 0.6),
     h0: o.h0 ? randomArray(rand, B * U, -0.5, 0.5) : null,
     c0: o.h0 && cell === 'lstm' ? randomArray(rand, B * U, -0.5, 0.5) : null,
@@ -70,7 +70,7 @@ export function runGrad(k: Kernels, c: RnnCase, dy: Float32Array): Grads {
   const { batch: B, time: T, inDim: F, units: U } = c;
   const GU = GATES[c.cell] * U;
   const mask = c.mask ? put(k, c.mask) : 0, rmask = c.rmask ? put(k, Float32Array.from(c.rmask)) : 0;
-  const lens = [B * T * F, F * GU, U * GU, GU, B * U, B * U];
+  const lens = [B * T * F, F * GU, U * GU, BIAS_ROWS[c.cell] * GU, B * U, B * U];
   const rs = runKernel(k, [dy, saved, f32(c.x)!, f32(c.w)!, f32(c.u)!], lens, (outs, [pdy, ps, px, pw, pu]) =>
     k.rnn_grad_f32(CELL_CODE[c.cell], outs[0], outs[1], outs[2], outs[3], outs[4],
       c.cell === 'lstm' ? outs[5] : 0, pdy, ps, px, pw, pu, mask, rmask, B, T, F, U,

@@ -1,5 +1,5 @@
 // assembly/kernels/rnn.ts (rnn_forward_f32) against tests/ref/rnn_ref.ts on both builds: the
-// three cells over awkward batch/time/feature/unit sizes (unit tails of 1-3, sizes past the GEMM
+// four cells (SimpleRNN, LSTM, GRU reset before and after) over awkward batch/time/feature/unit sizes (unit tails of 1-3, sizes past the GEMM
 // tiles and KC = 256), every activation for both slots, masks (first/last steps masked too),
 // goBackwards, initial states, no bias, recurrent-dropout masks; out and saved guarded against
 // writes past their ends; a bad activation code refused with nothing written.
@@ -11,7 +11,7 @@ import { assertClose } from '../helpers/check.js';
 import { makeCase, runForward, type CaseOptions } from '../helpers/rnn.js';
 import { rnn_forward_ref, type ActName, type CellName } from '../ref/rnn_ref.js';
 
-const CELLS: CellName[] = ['simple', 'lstm', 'gru'];
+const CELLS: CellName[] = ['simple', 'lstm', 'gru', 'gruAfter'];
 const ACTS: ActName[] = ['tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear'];
 const cases: CaseOptions[] = [];
 for (const cell of CELLS) {
@@ -51,7 +51,7 @@ for (const { name: build, k } of builds) {
         assert.equal(k.rnn_forward_f32(1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 2, 3, 0, bad, 5), -2);
         assert.equal(k.rnn_grad_f32(2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 2, 3, 0, 6, bad), -2);
       }
-      assert.equal(k.rnn_forward_f32(3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 2, 3, 0, 6, 5), -2);
+      assert.equal(k.rnn_forward_f32(4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 2, 3, 0, 6, 5), -2);
     });
   });
 }

@@ -1,11 +1,14 @@
 // Plain f64 scalar reference of rnn_forward_f32 (assembly/kernels/rnn.ts): tfjs-layers' rnn()
-// loop and its SimpleRNN / LSTM / GRU cells written out per element, for the kernel tests and
-// the finite-difference tests of rnn_grad_f32.
+// loop and its SimpleRNN / LSTM / GRU cells written out per element, and Keras's reset_after GRU
+// cell ('gruAfter', bias [2, 3U]), for the kernel tests and the finite-difference tests of
+// rnn_grad_f32.
 
-export type CellName = 'simple' | 'lstm' | 'gru';
-export const CELL_CODE: Record<CellName, number> = { simple: 0, lstm: 1, gru: 2 };
-export const GATES: Record<CellName, number> = { simple: 1, lstm: 4, gru: 3 };
-export const SAVED_UNITS: Record<CellName, number> = { simple: 2, lstm: 7, gru: 5 };
+export type CellName = 'simple' | 'lstm' | 'gru' | 'gruAfter';
+export const CELL_CODE: Record<CellName, number> = { simple: 0, lstm: 1, gru: 2, gruAfter: 3 };
+export const GATES: Record<CellName, number> = { simple: 1, lstm: 4, gru: 3, gruAfter: 3 };
+export const SAVED_UNITS: Record<CellName, number> = { simple: 2, lstm: 7, gru: 5, gruAfter: 5 };
+/** Rows of the bias: Keras's reset_after GRU has an input and a recurrent bias, [2, 3U]. */
+export const BIAS_ROWS: Record<CellName, number> = { simple: 1, lstm: 1, gru: 1, gruAfter: 2 };
 /** Activation codes as the kernels take them (activation.ts, plus hardSigmoid = 8). */
 export const ACT_CODE = { linear: 0, relu: 1, sigmoid: 5, tanh: 6, hardSigmoid: 8 } as const;
 export type ActName = keyof typeof ACT_CODE;
@@ -42,7 +45,7 @@ export function rnn_forward_ref(c: RnnCase): Float64Array {
       // xw = x·W + b
       const xw = new Float64Array(GU);
       for (let g = 0; g < GU; g++) {
-        let acc = c.bias ? c.bias[g] : 0;
+        let acc = c.bias ? c.bias[g] : 0;   // the input bias (row 0 of the reset-after GRU's)
         for (let f = 0; f < F; f++) acc += c.x[(b * T + t) * F + f] * c.w[f * GU + g];
         xw[g] = acc;
       }
@@ -65,6 +68,16 @@ export function rnn_forward_ref(c: RnnCase): Float64Array {
         const gate = (k: number, j: number, a: ActName) => actRef(a, xw[k * U + j] + r[k * U + j]);
         cn = cs.map((cp, j) => gate(1, j, c.recAct) * cp + gate(0, j, c.recAct) * gate(2, j, c.act));
         hn = cn.map((v, j) => gate(3, j, c.recAct) * actRef(c.act, v));
+      } else if (c.cell === 'gruAfter') {
+        // Keras's reset_after: r scales the recurrent term, recurrent bias included.
+        const r = rec(hin, 0, GU);
+        const rb = (j: number) => (c.bias ? c.bias[GU + j] : 0);
+        const z = h.map((_, j) => actRef(c.recAct, xw[j] + r[j] + rb(j)));
+        const rr = h.map((_, j) => actRef(c.recAct, xw[U + j] + r[U + j] + rb(U + j)));
+        hn = h.map((_, j) => {
+          const hh = actRef(c.act, xw[2 * U + j] + rr[j] * (r[2 * U + j] + rb(2 * U + j)));
+          return z[j] * hin[j] + (1 - z[j]) * hh;
+        });
       } else {
         const r = rec(hin, 0, 2 * U);
         const z = h.map((_, j) => actRef(c.recAct, xw[j] + r[j]));

@@ -2,8 +2,10 @@
 // goBackwards, its outputs put back in time order). ONNX's gate blocks are reordered at import
 // (LSTM: ONNX i, o, f, c → Keras i, f, c, o; GRU: z, r, h in both), W [dirs, G·H, I] and
 // R [dirs, G·H, H] transposed to Keras's kernel [I, G·H] and recurrent kernel [H, G·H], and
-// B's two halves (Wb, Rb) summed into Keras's one bias. GRU maps only with linear_before_reset 0
-// (tfjs's reset-before form). Layout 1 ([B, T, I]) is Keras's; layout 0 ([T, B, I]) is taken
+// B's two halves (Wb, Rb) summed into Keras's one bias. A GRU with linear_before_reset 0 is tfjs's
+// reset-before form; with 1 (what PyTorch exports) it is Keras's reset_after, whose bias
+// [2, 3·H] keeps Wb and Rb apart as its two rows (r scales Rb_h with the recurrent product, so
+// they do not add). Layout 1 ([B, T, I]) is Keras's; layout 0 ([T, B, I]) is taken
 // when its batch is 1 (the memory is the same as [1, T, I]). What does not map is refused:
 // peepholes, clip, input_forget, sequence_lens, initial states, activations other than the defaults.
 import { GRU, LSTM } from '../../layers/recurrent.js';
@@ -41,7 +43,8 @@ function check(node: OnnxNode, g: OnnxGraph): string | null {
   for (const [i, what] of unsupported) if ((node.inputs[i] ?? '') !== '') return `${what} (input ${i}) is not supported`;
   if (node.attrs.has('clip')) return 'clip is not supported';
   if (attrInt(node, 'input_forget', 0) !== 0) return 'input_forget is not supported';
-  if (node.opType === 'GRU' && attrInt(node, 'linear_before_reset', 0) !== 0) return 'linear_before_reset 1 is not supported (only tfjs\'s reset-before form, 0)';
+  const lbr = attrInt(node, 'linear_before_reset', 0);
+  if (node.opType === 'GRU' && lbr !== 0 && lbr !== 1) return `linear_before_reset ${lbr} is not 0 or 1`;
   if (node.attrs.has('activation_alpha') || node.attrs.has('activation_beta')) return 'activation_alpha / activation_beta are not supported';
   const acts = node.attrs.get('activations');
   if (acts !== undefined && (!Array.isArray(acts) || acts.some((a, i) => String(a).toLowerCase() !== kind.defaults[i % kind.defaults.length].toLowerCase()))) {
@@ -91,17 +94,20 @@ function build(node: OnnxNode, b: Builder): void {
   const states = kind.states;
   const wantStates = node.outputs.slice(1).some((o) => o !== '');
   const ys: SymbolicTensor[] = [], hs: SymbolicTensor[][] = Array.from({ length: states }, () => []);
+  const resetAfter = node.opType === 'GRU' && attrInt(node, 'linear_before_reset', 0) === 1;
   for (let d = 0; d < dirs; d++) {
     const per = (a: Float32Array, size: number) => a.subarray(d * size, (d + 1) * size);
-    const bsum = bias === undefined ? undefined : Float32Array.from({ length: gh }, (_, j) => {
-      const kg = Math.floor(j / h), u = j % h, src = kind.order[kg] * h + u;
-      return bias.data[d * 2 * gh + src] + bias.data[d * 2 * gh + gh + src];
-    });
+    // One half of B (0: Wb, 1: Rb) of this direction in Keras's gate order.
+    const half = (k: number) => Float32Array.from({ length: gh }, (_, j) =>
+      bias!.data[(2 * d + k) * gh + kind.order[Math.floor(j / h)] * h + (j % h)]);
+    const [wb, rb] = bias === undefined ? [] : [half(0), half(1)];
+    const bsum = wb === undefined || rb === undefined ? undefined
+      : resetAfter ? Float32Array.from([...wb, ...rb]) : wb.map((v, j) => v + rb[j]);
     const args = { name: b.layerName(node, dirs === 2 ? (d === 0 ? '_forward' : '_backward') : ''), units: h, activation: 'tanh' as const,
       recurrentActivation: 'sigmoid' as const, returnSequences: true, returnState: wantStates, goBackwards: d === 1 || attrString(node, 'direction', 'forward') === 'reverse',
       useBias: bsum !== undefined, kernelInitializer: dataInitializer(toKeras(per(w.data, gh * inputs), kind, h, inputs)),
       recurrentInitializer: dataInitializer(toKeras(per(r.data, gh * h), kind, h, h)), ...(bsum ? { biasInitializer: dataInitializer(bsum) } : {}) };
-    const layer = node.opType === 'LSTM' ? new LSTM({ ...args, unitForgetBias: false }) : new GRU(args);
+    const layer = node.opType === 'LSTM' ? new LSTM({ ...args, unitForgetBias: false }) : new GRU({ ...args, resetAfter });
     b.layers.push(layer);
     const outs = wantStates ? layer.applyMulti(seq) : [b.apply(layer, seq)];
     let y = outs[0];

@@ -35,7 +35,7 @@ export function sameForm(w: OnnxWriter, x: XVal, make: (name: string, form: Form
 /** The ONNX axis of Lepton axis `axis` of x in `form`, or null when that form cannot take it. */
 function axisIn(x: XVal, form: Form, axis: number): number | null {
   const a = axis < 0 ? axis + x.rank : axis;
-  if (form === 'nchw') return nchwAxis(a);
+  if (form === 'nchw') return nchwAxis(a, x.rank);
   if (form === 'chwFlat') return a === 1 ? 1 : null; // the whole feature axis only (order-free ops)
   return a;
 }

@@ -1,7 +1,8 @@
 // The ONNX graph toOnnx is writing: nodes, initializers and unique names, and every Lepton value
 // as an XVal that may exist in up to three forms (the mirror of layout.ts for import):
 //   'keras'   Lepton's own axis order (NHWC for images): what the graph takes and returns;
-//   'nchw'    a rank-4 NHWC value with its channels moved to axis 1 (what ONNX's Conv and pools run on);
+//   'nchw'    a rank-4 NHWC value with its channels moved to axis 1 (what ONNX's Conv and pools run on),
+//             or a rank-3 [batch, time, channels] sequence as [batch, channels, time] (1-D convolutions);
 //   'chwFlat' a Flatten of a rank-4 value in ONNX's (c, h, w) order (a Flatten of its NCHW form),
 //             which a Dense reads with its kernel rows permuted instead of a Transpose at run time.
 // A form is made on demand, once, so a chain of convolutions never goes back to NHWC.
@@ -22,14 +23,24 @@ export type Form = 'keras' | 'nchw' | 'chwFlat';
 export const NHWC_TO_NCHW = [0, 3, 1, 2];
 export const NCHW_TO_NHWC = [0, 2, 3, 1];
 
-/** A float attribute (plain numbers are ints). */
-export class FloatAttr { constructor(readonly value: number) {} }
-export const float = (v: number): FloatAttr => new FloatAttr(v);
-export type Attr = number | number[] | string | FloatAttr;
+/** Channels-last → channels-first and back, as ONNX Transpose perms for a value of rank `rank` (batch included). */
+export const toChannelsFirst = (rank: number): number[] => [0, rank - 1, ...Array.from({ length: rank - 2 }, (_, i) => i + 1)];
+export const toChannelsLast = (rank: number): number[] => [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1];
+
+/** A float attribute, or a list of floats (plain numbers are ints). */
+export class FloatAttr { constructor(readonly value: number | number[]) {} }
+export const float = (v: number | number[]): FloatAttr => new FloatAttr(v);
+export type Attr = number | number[] | string | string[] | FloatAttr;
 
 function attribute(name: string, v: Attr): AttrProto {
-  if (v instanceof FloatAttr) return onnx.AttributeProto.create({ name, type: 1, f: v.value });
+  if (v instanceof FloatAttr) {
+    return Array.isArray(v.value) ? onnx.AttributeProto.create({ name, type: 6, floats: v.value })
+      : onnx.AttributeProto.create({ name, type: 1, f: v.value });
+  }
   if (typeof v === 'string') return onnx.AttributeProto.create({ name, type: 3, s: new TextEncoder().encode(v) });
+  if (Array.isArray(v) && v.some((e) => typeof e === 'string')) {
+    return onnx.AttributeProto.create({ name, type: 8, strings: (v as string[]).map((e) => new TextEncoder().encode(e)) });
+  }
   if (Array.isArray(v)) return onnx.AttributeProto.create({ name, type: 7, ints: v });
   return onnx.AttributeProto.create({ name, type: 2, i: v });
 }
@@ -69,18 +80,18 @@ export class XVal {
   }
 
   canHave(form: Form): boolean {
-    return form === 'keras' || (form === 'nchw' && this.rank === 4) || (form === 'chwFlat' && this.hwc !== undefined);
+    return form === 'keras' || (form === 'nchw' && (this.rank === 4 || this.rank === 3)) || (form === 'chwFlat' && this.hwc !== undefined);
   }
 
   /** The ONNX shape of a form (batch as a symbolic dimension when free). */
   formShape(form: Form): SymbolicShape {
     const s = this.shape;
-    return form === 'nchw' ? [s[0], s[3], s[1], s[2]] : s;
+    return form === 'nchw' ? toChannelsFirst(this.rank).map((d) => s[d]) : s;
   }
 }
 
-/** Axis `axis` of a Lepton rank-4 value, in its NCHW form. */
-export const nchwAxis = (axis: number): number => NHWC_TO_NCHW.indexOf(axis);
+/** Axis `axis` of a Lepton rank-4 (or `rank`) value, in its channels-first ('nchw') form. */
+export const nchwAxis = (axis: number, rank = 4): number => toChannelsFirst(rank).indexOf(axis);
 
 /** A lazy pad of rank-4 x ([top, left, bottom, right], Lepton's value): no node until a form is asked for. */
 export function padded(x: XVal, shape: SymbolicShape, pads: number[], value: number): XVal {
@@ -114,12 +125,17 @@ export class OnnxWriter {
     return n;
   }
 
-  /** Adds a node; returns its output names (fresh ones from `out`). */
+  /** Adds a node; returns its first output's name (a fresh one from `out`). */
   node(op: string, inputs: string[], out: string, attrs: Record<string, Attr> = {}, outputs = 1): string {
+    return this.multi(op, inputs, out, attrs, outputs)[0];
+  }
+
+  /** Adds a node with several outputs; returns all their names. */
+  multi(op: string, inputs: string[], out: string, attrs: Record<string, Attr> = {}, outputs = 1): string[] {
     const names = Array.from({ length: outputs }, (_, i) => this.name(outputs === 1 ? out : `${out}_${i}`));
     this.nodes.push(onnx.NodeProto.create({ opType: op, input: inputs, output: names, name: this.name(`${out}/${op}`),
       attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) }));
-    return names[0];
+    return names;
   }
 
   /** An initializer of raw little-endian bytes; returns its name. */
@@ -181,9 +197,9 @@ export class OnnxWriter {
       const moved = this.node('Transpose', [grid], toChw ? 'to_nchw' : 'to_nhwc', { perm: toChw ? NHWC_TO_NCHW : NCHW_TO_NHWC });
       name = this.node('Flatten', [moved], 'flatten', { axis: 1 });
     } else if (form === 'nchw') {
-      name = this.node('Transpose', [v.forms.get('keras')!], 'to_nchw', { perm: NHWC_TO_NCHW });
+      name = this.node('Transpose', [v.forms.get('keras')!], 'to_nchw', { perm: toChannelsFirst(v.rank) });
     } else {
-      name = this.node('Transpose', [v.forms.get('nchw')!], 'to_nhwc', { perm: NCHW_TO_NHWC });
+      name = this.node('Transpose', [v.forms.get('nchw')!], 'to_nhwc', { perm: toChannelsLast(v.rank) });
     }
     v.forms.set(form, name);
     return name;

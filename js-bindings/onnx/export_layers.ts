@@ -4,7 +4,6 @@
 // check() says why a layer cannot be exported, from its config alone, so toOnnx can refuse a model
 // with one Error listing every such layer before it writes anything.
 import type { Layer, SymbolicShape } from '../layers/layer.js';
-import { convInfo } from '../ops/conv_util.js';
 import { Activation, Dense, Reshape } from '../layers/core.js';
 import { Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D } from '../layers/conv.js';
 import { AveragePooling2D, MaxPooling2D } from '../layers/pooling.js';
@@ -13,25 +12,14 @@ import { Concatenate } from '../layers/merge.js';
 import { Permute } from '../layers/permute.js';
 import { Embedding } from '../layers/embedding.js';
 import { LayerNormalization } from '../layers/layer_normalization.js';
+import type { TimeDistributed } from '../layers/wrappers.js';
 import type { OnnxOp } from './op_layer.js';
 import { float, nchwAxis, padded, unpadded, XVal, type Form, type OnnxWriter } from './export_writer.js';
 import { hwcmToDepthwise, hwioToOihw, rowsHwcToChw, values } from './export_weights.js';
 import { activate, EXPORTED_ACTIVATIONS } from './export_activations.js';
 import { emitOnnxOp, ONNX_OPS } from './export_onnx_op.js';
-
-// ---- windows --------------------------------------------------------------------------------
-
-interface WindowLayer { name: string; className: string; strides: [number, number]; padding: 'valid' | 'same' }
-
-/** Explicit ONNX pads [top, left, bottom, right] for Lepton's 'valid' / 'same' on an NHWC input. */
-export function explicitPads(l: WindowLayer, shape: SymbolicShape, k: [number, number], dilations: [number, number]): number[] {
-  const [, h, wd, c] = shape as number[];
-  const g = convInfo(`${l.name} (${l.className})`, [1, h, wd, c], k, k[0], k[1], l.strides, dilations, l.padding);
-  const eff = [0, 1].map((i) => (k[i] - 1) * dilations[i] + 1);
-  const bottom = Math.max(0, (g.outH - 1) * l.strides[0] + eff[0] - h - g.padTop);
-  const right = Math.max(0, (g.outW - 1) * l.strides[1] + eff[1] - wd - g.padLeft);
-  return [g.padTop, g.padLeft, bottom, right];
-}
+import { explicitPads } from './export_pads.js';
+import { SEQUENCE_EXPORTS } from './export_sequence.js';
 
 const addPads = (a: number[], b: number[]) => a.map((p, i) => p + b[i]);
 
@@ -212,9 +200,22 @@ export const LAYER_EXPORTS: Record<string, LayerExport> = {
   Permute: { emit: one(emitPermute) },
   Embedding: { emit: one(emitEmbedding) },
   LayerNormalization: { emit: one(emitLayerNorm) },
+  TimeDistributed: { check: (l) => timeDistributedProblem((l as TimeDistributed).layer),
+    emit: (w, l, ins, out) => LAYER_EXPORTS[(l as TimeDistributed).layer.className].emit(w, (l as TimeDistributed).layer, ins, out) },
+  ...SEQUENCE_EXPORTS,
   OnnxOp: { check: (l) => (ONNX_OPS.includes((l as OnnxOp).op) ? null : `OnnxOp op '${(l as OnnxOp).op}' cannot be exported`),
     emit: (w, l, ins, out) => emitOnnxOp(w, l as OnnxOp, ins, out) },
 };
+
+/**
+ * TimeDistributed over layers that act on the last axis alone: the inner layer's own export runs
+ * on the whole [batch, time, ...] value (a Dense as MatMul on the last axis), no fold needed.
+ */
+const TIME_DISTRIBUTED = ['Dense', 'Activation', 'Dropout'];
+function timeDistributedProblem(inner: Layer): string | null {
+  if (!TIME_DISTRIBUTED.includes(inner.className)) return `TimeDistributed(${inner.className}) cannot be exported (only ${TIME_DISTRIBUTED.join(', ')})`;
+  return layerProblem(inner);
+}
 
 /** Why a layer cannot be exported, or null. */
 export function layerProblem(layer: Layer): string | null {

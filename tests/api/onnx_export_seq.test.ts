@@ -79,7 +79,9 @@ describe('toOnnx: 1-D layers against onnxruntime-web', () => {
     h = lp.layers.conv1d({ filters: 6, kernelSize: 4, strides: 2, padding: 'same' }).apply(h);
     const p1 = lp.layers.maxPooling1d({ poolSize: 2, padding: 'same' }).apply(h);
     const p2 = lp.layers.averagePooling1d({ poolSize: 3, strides: 2, padding: 'same' }).apply(h);
-    const p3 = lp.layers.averagePooling1d({ poolSize: 2 }).apply(lp.layers.conv1d({ filters: 6, kernelSize: 2, strides: 3, useBias: false }).apply(h));
+    // a softmax over the channels of a channels-first sequence (ONNX axis 1)
+    const p3 = lp.layers.averagePooling1d({ poolSize: 2 }).apply(lp.layers.conv1d({ filters: 6, kernelSize: 2, strides: 3, useBias: false,
+      activation: 'softmax' }).apply(h));
     const g = [p1, p2, p3].flatMap((p) => [lp.layers.globalAveragePooling1d().apply(p), lp.layers.globalMaxPooling1d().apply(p)]);
     const out = lp.layers.dense({ units: 2 }).apply(lp.layers.concatenate().apply(g));
     const m = lp.model({ inputs: x, outputs: [out, p1] });

@@ -43,7 +43,7 @@ function writeLayers(model: LayersModel, opts: ExportOptions): Uint8Array {
     if (node.outputs.length !== 1) throw new Error(`toOnnx: ${node.layer.name} (${node.layer.className}): layers with several outputs cannot be exported`);
     const ins = node.inputs.map((s) => vals.get(s.id)!);
     try {
-      vals.set(node.outputs[0].id, LAYER_EXPORTS[node.layer.className].emit(w, node.layer, ins, node.outputs[0].shape));
+      vals.set(node.outputs[0].id, LAYER_EXPORTS[node.layer.className].emit(w, node.layer, ins, node.outputs[0].shape, node.callArgs ?? {}));
     } catch (e) {
       const msg = (e as Error).message;
       throw new Error(msg.startsWith('toOnnx:') ? msg : `toOnnx: ${node.layer.name} (${node.layer.className}): ${msg}`);

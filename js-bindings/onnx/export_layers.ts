@@ -20,6 +20,7 @@ import { activate, EXPORTED_ACTIVATIONS } from './export_activations.js';
 import { emitOnnxOp, ONNX_OPS } from './export_onnx_op.js';
 import { explicitPads } from './export_pads.js';
 import { SEQUENCE_EXPORTS } from './export_sequence.js';
+import { ATTENTION_EXPORTS } from './export_attention.js';
 
 const addPads = (a: number[], b: number[]) => a.map((p, i) => p + b[i]);
 
@@ -34,7 +35,8 @@ function convAttrs(l: Conv2D | DepthwiseConv2D, shape: SymbolicShape, group: num
 export interface LayerExport {
   /** Why this layer cannot be exported (its config alone), or null. */
   check?(layer: Layer): string | null;
-  emit(w: OnnxWriter, layer: Layer, ins: XVal[], out: SymbolicShape): XVal;
+  /** call: the node's recorded call options (useCausalMask, ...). */
+  emit(w: OnnxWriter, layer: Layer, ins: XVal[], out: SymbolicShape, call?: Record<string, unknown>): XVal;
 }
 
 const withActivation = (l: Layer & { activation: string }) =>
@@ -203,6 +205,7 @@ export const LAYER_EXPORTS: Record<string, LayerExport> = {
   TimeDistributed: { check: (l) => timeDistributedProblem((l as TimeDistributed).layer),
     emit: (w, l, ins, out) => LAYER_EXPORTS[(l as TimeDistributed).layer.className].emit(w, (l as TimeDistributed).layer, ins, out) },
   ...SEQUENCE_EXPORTS,
+  ...ATTENTION_EXPORTS,
   OnnxOp: { check: (l) => (ONNX_OPS.includes((l as OnnxOp).op) ? null : `OnnxOp op '${(l as OnnxOp).op}' cannot be exported`),
     emit: (w, l, ins, out) => emitOnnxOp(w, l as OnnxOp, ins, out) },
 };

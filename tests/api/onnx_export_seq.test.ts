@@ -1,7 +1,7 @@
 // toOnnx for the sequence and 1-D layers: SimpleRNN / LSTM / GRU (returnSequences, goBackwards,
 // every RNN activation), Bidirectional (concat, sum, ave, mul), Conv1D (valid, same, causal,
 // strides, dilations), the 1-D and global 1-D pools, TimeDistributed(Dense), LayerNormalization
-// and Embedding on sequences, each exported with seeded weights and run in onnxruntime-web
+// and Embedding on sequences, MultiHeadAttention (self, cross, causal), each exported with seeded weights and run in onnxruntime-web
 // against Lepton's predict (f32 within 1e-4, batch sizes 1 and 3); the round trip through
 // fromOnnx where the importer reads the ops; and the refusals (masks, returnState, initial states).
 import { describe, it, before } from 'node:test';
@@ -126,6 +126,35 @@ describe('toOnnx: 1-D layers against onnxruntime-web', () => {
   });
 });
 
+describe('toOnnx: MultiHeadAttention against onnxruntime-web (MatMul / Softmax / Transpose)', () => {
+  it('self-attention (causal or not), cross-attention with a separate key, valueDim / outputShape, no bias', async () => {
+    const q = lp.input({ shape: [5, 6] }), kv = lp.input({ shape: [7, 4] }), k = lp.input({ shape: [7, 3] });
+    const self = lp.layers.multiHeadAttention({ numHeads: 2 }).apply([q, q]) as lp.SymbolicTensor;
+    const causal = lp.layers.multiHeadAttention({ numHeads: 3, keyDim: 2 }).apply([q, q], { useCausalMask: true }) as lp.SymbolicTensor;
+    const cross = lp.layers.multiHeadAttention({ numHeads: 2, keyDim: 3, valueDim: 5, outputShape: 4, useBias: false })
+      .apply([q, kv, k]) as lp.SymbolicTensor;
+    const crossCausal = lp.layers.multiHeadAttention({ numHeads: 1, keyDim: 4 }).apply([q, kv], { useCausalMask: true }) as lp.SymbolicTensor;
+    const m = lp.model({ inputs: [q, kv, k], outputs: [self, causal, cross, crossCausal] });
+    randomizeWeights(m, 59);
+    const ops = opCounts(await agreeWithOrt(m, 'attention'));
+    m.dispose();
+    assert.equal(ops.Softmax, 4);
+  });
+
+  it('a small Transformer block: ids → Embedding → causal self-attention → Add → LayerNormalization → TimeDistributed(Dense) → pool', async () => {
+    const ids = lp.input({ shape: [6], dtype: 'int32' });
+    const e = lp.layers.embedding({ inputDim: 16, outputDim: 8 }).apply(ids);
+    const a = lp.layers.multiHeadAttention({ numHeads: 2 }).apply([e, e], { useCausalMask: true }) as lp.SymbolicTensor;
+    const n = lp.layers.layerNormalization().apply(lp.layers.add().apply([e, a]));
+    const f = lp.layers.timeDistributed({ layer: lp.layers.dense({ units: 8, activation: 'relu' }) }).apply(n);
+    const out = lp.layers.dense({ units: 3, activation: 'softmax' }).apply(lp.layers.globalAveragePooling1d().apply(f));
+    const m = lp.model({ inputs: ids, outputs: out });
+    randomizeWeights(m, 61);
+    await agreeWithOrt(m, 'transformer block', idFeeds(6, 16));
+    m.dispose();
+  });
+});
+
 describe('toOnnx: sequence layers it refuses', () => {
   it('a recurrent layer or a global 1-D pool that reads an Embedding\'s maskZero mask: one Error naming each', () => {
     const ids = lp.input({ shape: [6] });
@@ -134,8 +163,9 @@ describe('toOnnx: sequence layers it refuses', () => {
     const r = lp.layers.lstm({ units: 3, returnSequences: true, name: 'masked_lstm' }).apply(d);
     const b = lp.layers.bidirectional({ layer: lp.layers.gru({ units: 2 }), name: 'masked_bi' }).apply(r);
     const g = lp.layers.globalMaxPooling1d({ name: 'masked_pool' }).apply(d);
-    const m = lp.model({ inputs: ids, outputs: [b, g] });
-    expectError(() => toOnnx(m), 'toOnnx', /3 layer\(s\) that cannot be exported:\n {2}masked_lstm \(LSTM\): reads a mask .*sequence_lens.*\n {2}masked_bi \(Bidirectional\): reads a mask.*\n {2}masked_pool \(GlobalMaxPooling1D\): reads a mask/);
+    const att = lp.layers.multiHeadAttention({ numHeads: 1, keyDim: 2, name: 'masked_attention' }).apply([d, d]) as lp.SymbolicTensor;
+    const m = lp.model({ inputs: ids, outputs: [b, g, att] });
+    expectError(() => toOnnx(m), 'toOnnx', /4 layer\(s\) that cannot be exported:\n {2}masked_lstm \(LSTM\): reads a mask .*sequence_lens.*\n {2}masked_bi \(Bidirectional\): reads a mask.*\n {2}masked_pool \(GlobalMaxPooling1D\): reads a mask.*\n {2}masked_attention \(MultiHeadAttention\): reads a mask/);
     m.dispose();
     // the same layers without maskZero export (a mask a Dense only passes on is no problem)
     const plain = lp.sequential([lp.layers.embedding({ inputDim: 10, outputDim: 4, maskZero: true, inputLength: 6 }),

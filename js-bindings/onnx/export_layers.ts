@@ -42,21 +42,26 @@ export interface LayerExport {
 const withActivation = (l: Layer & { activation: string }) =>
   (EXPORTED_ACTIVATIONS.includes(l.activation) ? null : `activation ${l.activation} cannot be exported`);
 
+/** The form an op over the last axis alone reads x in: a time-major sequence as it is, else Lepton's. */
+const lastAxisForm = (x: XVal): Form => (x.preferred() === 'tnc' ? 'tnc' : 'keras');
+
 /** A Dense on a rank-2 input: Gemm, reading a flattened NCHW value with the kernel rows permuted. */
 function emitDense(w: OnnxWriter, l: Dense, x: XVal, out: SymbolicShape): XVal {
   let kernel = values(l.kernel!);
   const [k, n] = l.kernel!.shape;
   const bias = l.bias === null ? [] : [w.floats(`${l.name}/bias`, [n], values(l.bias))];
   let y: string;
+  let outForm: Form = 'keras';
   if (x.rank === 2) {
     const form = x.preferred() === 'chwFlat' ? 'chwFlat' : 'keras';
     if (form === 'chwFlat') kernel = rowsHwcToChw(kernel, x.hwc!, n);
     y = w.node('Gemm', [w.form(x, form), w.floats(`${l.name}/kernel`, [k, n], kernel), ...bias], l.name);
   } else {
-    const m = w.node('MatMul', [w.form(x, 'keras'), w.floats(`${l.name}/kernel`, [k, n], kernel)], bias.length > 0 ? `${l.name}_matmul` : l.name);
+    outForm = lastAxisForm(x);
+    const m = w.node('MatMul', [w.form(x, outForm), w.floats(`${l.name}/kernel`, [k, n], kernel)], bias.length > 0 ? `${l.name}_matmul` : l.name);
     y = bias.length > 0 ? w.node('Add', [m, bias[0]], l.name) : m;
   }
-  return activate(w, l.activation, XVal.of('keras', y, out), `${l.name}_${l.activation}`);
+  return activate(w, l.activation, XVal.of(outForm, y, out), `${l.name}_${l.activation}`);
 }
 
 function emitConv(w: OnnxWriter, l: Conv2D | DepthwiseConv2D, x: XVal, out: SymbolicShape): XVal {
@@ -168,7 +173,8 @@ function emitLayerNorm(w: OnnxWriter, l: LayerNormalization, x: XVal, out: Symbo
   const n = x.shape[x.rank - 1]!;
   const gamma = w.floats(`${l.name}/gamma`, [n], l.gamma ? values(l.gamma) : new Float32Array(n).fill(1));
   const beta = l.beta ? [w.floats(`${l.name}/beta`, [n], values(l.beta))] : [];
-  return XVal.of('keras', w.node('LayerNormalization', [w.form(x, 'keras'), gamma, ...beta], l.name,
+  const form = lastAxisForm(x);
+  return XVal.of(form, w.node('LayerNormalization', [w.form(x, form), gamma, ...beta], l.name,
     { axis: -1, epsilon: float(l.epsilon) }), out);
 }
 

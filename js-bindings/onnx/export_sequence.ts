@@ -3,7 +3,8 @@
 // time]) form of a sequence, the global 1-D pools as reductions over time.
 //
 // ONNX's recurrent ops are time-major (onnxruntime refuses layout 1): X [T, N, I] in, Y
-// [T, dirs, N, H] and Y_h [dirs, N, H] out. Keras's kernel [I, G·H] becomes W [dirs, G·H, I] with
+// [T, dirs, N, H] and Y_h [dirs, N, H] out; a returned sequence stays time-major ('tnc') for the
+// next recurrent layer. Keras's kernel [I, G·H] becomes W [dirs, G·H, I] with
 // its gate blocks reordered (LSTM: Keras i, f, c, o → ONNX i, o, f, c; GRU z, r, h and SimpleRNN's
 // one block as they are), the recurrent kernel [H, G·H] likewise R [dirs, G·H, H], and the one
 // Keras bias goes in B's input half (the recurrent half is zeros). Lepton's GRU is the
@@ -14,7 +15,7 @@ import type { RnnActivation } from '../ops/rnn.js';
 import type { Bidirectional } from '../layers/bidirectional.js';
 import type { Conv1D } from '../layers/conv1d.js';
 import type { MaxPooling1D } from '../layers/pooling1d.js';
-import { float, XVal, type Attr, type OnnxWriter } from './export_writer.js';
+import { float, formAxes, XVal, type Attr, type OnnxWriter } from './export_writer.js';
 import { values } from './export_weights.js';
 import { activate, EXPORTED_ACTIVATIONS } from './export_activations.js';
 import type { LayerExport } from './export_layers.js';
@@ -74,26 +75,32 @@ function emitRecurrent(w: OnnxWriter, name: string, layers: RNNLayer[], merge: s
   const wts = w.floats(`${name}/W`, [dirs, gh, k], cat(layers.map((r) => gateRows(values(r.kernel!), r.cell, h, k))));
   const rec = w.floats(`${name}/R`, [dirs, gh, h], cat(layers.map((r) => gateRows(values(r.recurrentKernel!), r.cell, h, h))));
   const bias = w.floats(`${name}/B`, [dirs, 2 * gh], cat(layers.map((r) => biasRow(r, h))));
-  const timeMajor = w.node('Transpose', [w.form(x, 'keras')], `${name}_time_major`, { perm: [1, 0, 2] });
+  const timeMajor = w.form(x, 'tnc');
   const direction = dirs === 2 ? 'bidirectional' : l.goBackwards ? 'reverse' : 'forward';
   const [y, yh] = w.multi(OP[l.cell], [timeMajor, wts, rec, bias], `${name}_${OP[l.cell].toLowerCase()}`,
     { hidden_size: h, direction, ...activationAttrs(l, dirs) }, 2);
-  // Batch first: Y [T, dirs, N, H] → [N, T, dirs, H]; Y_h [dirs, N, H] → [N, dirs, H]; then the
-  // directions (axis `d`) merged: concat as a Reshape (forward units first, as Keras's concat),
-  // the others as reductions.
+  // The sequence stays time-major: Y [T, dirs, N, H] → [T, N, dirs·H] (tnc); the last step
+  // Y_h [dirs, N, H] → [N, dirs·H]. The directions (axis `d`) merge as a Reshape for concat
+  // (forward units first, as Keras's concat, after a Transpose when there are two), as a
+  // reduction over `d` otherwise.
   const seq = l.returnSequences;
-  const d = seq ? 2 : 1;
-  const batchFirst = w.node('Transpose', [seq ? y : yh], `${name}_batch_first`, { perm: seq ? [2, 0, 1, 3] : [1, 0, 2] });
   const reversed = dirs === 1 && l.goBackwards && seq;
-  const mergedName = reversed ? `${name}_time_order` : name;
-  const merged = dirs === 1 || merge === 'concat'
-    ? w.node('Reshape', [batchFirst, w.int64s(`${name}/shape`, seq ? [0, 0, dirs * h] : [0, dirs * h])], mergedName)
-    : w.node(MERGE_OPS[merge], [batchFirst, ...(merge === 'sum' ? [w.int64s(`${name}/axes`, [d])] : [])], mergedName,
+  const mergedName = reversed ? `${name}_processing_order` : name;
+  let merged: string;
+  if (dirs === 1 || merge === 'concat') {
+    // one direction needs no Transpose: [T, 1, N, H] and [1, N, H] reshape as they are
+    const src = dirs === 1 ? (seq ? y : yh) : seq ? w.node('Transpose', [y], `${name}_directions_last`, { perm: [0, 2, 1, 3] })
+      : w.node('Transpose', [yh], `${name}_batch_first`, { perm: [1, 0, 2] });
+    merged = w.node('Reshape', [src, w.int64s(`${name}/shape`, seq ? [0, -1, dirs * h] : [-1, dirs * h])], mergedName);
+  } else {
+    const d = seq ? 1 : 0;
+    merged = w.node(MERGE_OPS[merge], [seq ? y : yh, ...(merge === 'sum' ? [w.int64s(`${name}/axes`, [d])] : [])], mergedName,
       { ...(merge === 'sum' ? {} : { axes: [d] }), keepdims: 0 });
+  }
   // Keras's goBackwards sequence comes in processing order; ONNX's reverse Y in time order: flip it.
   const flipped = reversed ? w.node('Slice', [merged, w.int64s(`${name}/starts`, [-1]), w.int64s(`${name}/ends`, [Number.MIN_SAFE_INTEGER]),
-    w.int64s(`${name}/time_axis`, [1]), w.int64s(`${name}/steps`, [-1])], name) : merged;
-  return XVal.of('keras', flipped, out);
+    w.int64s(`${name}/time_axis`, [0]), w.int64s(`${name}/steps`, [-1])], name) : merged;
+  return XVal.of(seq ? 'tnc' : 'keras', flipped, out);
 }
 
 /** Why a recurrent layer (or Bidirectional's inner one) cannot be exported, or null. */
@@ -132,10 +139,7 @@ const bidirectional: LayerExport = {
 function pads1d(l: { name: string; className: string }, x: XVal, padding: string, k: number, stride: number, dilation: number): number[] {
   if (padding === 'causal') return [(k - 1) * dilation, 0];
   if (padding === 'valid') return [0, 0];
-  const [n, t0, c] = x.shape;
-  // 'same' at stride 1 pads the same at any length; at larger strides it depends on the length.
-  if (t0 === null && stride !== 1) throw new Error(`padding 'same' with strides ${stride} needs a static time length`);
-  const t = t0 ?? (k - 1) * dilation + 1;
+  const [n, t, c] = x.shape; // Lepton's sequences have a static length
   const [, left, , right] = explicitPads({ name: l.name, className: l.className, strides: [1, stride], padding: padding as 'valid' | 'same' },
     [n, 1, t, c], [1, k], [1, dilation]);
   return [left, right];
@@ -161,9 +165,9 @@ function emitPool1d(w: OnnxWriter, l: MaxPooling1D, x: XVal, out: SymbolicShape)
 
 /** Global 1-D pools: a reduction over time, in whichever form the sequence has. */
 function emitGlobalPool1d(w: OnnxWriter, l: Layer, x: XVal, out: SymbolicShape): XVal {
-  const form = x.preferred() === 'nchw' ? 'nchw' : 'keras';
+  const form = x.preferred();
   return XVal.of('keras', w.node(l.className === 'GlobalMaxPooling1D' ? 'ReduceMax' : 'ReduceMean', [w.form(x, form)], l.name,
-    { axes: [form === 'nchw' ? 2 : 1], keepdims: 0 }), out);
+    { axes: [formAxes(form, 3).indexOf(1)], keepdims: 0 }), out);
 }
 
 const one = (f: (w: OnnxWriter, l: never, x: XVal, out: SymbolicShape) => XVal): LayerExport['emit'] =>

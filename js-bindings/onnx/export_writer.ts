@@ -4,8 +4,11 @@
 //   'nchw'    a rank-4 NHWC value with its channels moved to axis 1 (what ONNX's Conv and pools run on),
 //             or a rank-3 [batch, time, channels] sequence as [batch, channels, time] (1-D convolutions);
 //   'chwFlat' a Flatten of a rank-4 value in ONNX's (c, h, w) order (a Flatten of its NCHW form),
-//             which a Dense reads with its kernel rows permuted instead of a Transpose at run time.
-// A form is made on demand, once, so a chain of convolutions never goes back to NHWC.
+//             which a Dense reads with its kernel rows permuted instead of a Transpose at run time;
+//   'tnc'     a rank-3 sequence time-major, [time, batch, features] (what ONNX's RNN / LSTM / GRU
+//             take and give; a Dense, a LayerNormalization or an activation runs on it as it is).
+// A form is made on demand, once, so a chain of convolutions never goes back to NHWC, and a stack
+// of recurrent layers never goes back to batch-first.
 import onnxProto from 'onnx-proto';
 import type { SymbolicShape } from '../layers/layer.js';
 
@@ -17,7 +20,7 @@ export type AttrProto = ReturnType<typeof onnx.AttributeProto.create>;
 /** ONNX TensorProto data types. */
 export const DT = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
 
-export type Form = 'keras' | 'nchw' | 'chwFlat';
+export type Form = 'keras' | 'nchw' | 'chwFlat' | 'tnc';
 
 /** NHWC → NCHW and back, as ONNX Transpose perms (batch included). */
 export const NHWC_TO_NCHW = [0, 3, 1, 2];
@@ -26,6 +29,13 @@ export const NCHW_TO_NHWC = [0, 2, 3, 1];
 /** Channels-last → channels-first and back, as ONNX Transpose perms for a value of rank `rank` (batch included). */
 export const toChannelsFirst = (rank: number): number[] => [0, rank - 1, ...Array.from({ length: rank - 2 }, (_, i) => i + 1)];
 export const toChannelsLast = (rank: number): number[] => [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1];
+
+/** The Lepton axes a form holds, in its order ('nchw', 'keras' and 'tnc'; 'chwFlat' is not a permutation). */
+export function formAxes(form: Form, rank: number): number[] {
+  if (form === 'nchw') return toChannelsFirst(rank);
+  if (form === 'tnc') return [1, 0, 2];
+  return Array.from({ length: rank }, (_, i) => i);
+}
 
 /** A float attribute, or a list of floats (plain numbers are ints). */
 export class FloatAttr { constructor(readonly value: number | number[]) {} }
@@ -73,20 +83,20 @@ export class XVal {
 
   /** The form an element-wise op runs on: one that exists, NCHW first. */
   preferred(): Form {
-    for (const f of ['nchw', 'chwFlat', 'keras'] as Form[]) if (this.forms.has(f)) return f;
+    for (const f of ['nchw', 'chwFlat', 'tnc', 'keras'] as Form[]) if (this.forms.has(f)) return f;
     if (this.padding !== undefined) return 'nchw';
     // a lazy Flatten: the order its source is held in
     return this.flatSource?.preferred() === 'nchw' ? 'chwFlat' : 'keras';
   }
 
   canHave(form: Form): boolean {
-    return form === 'keras' || (form === 'nchw' && (this.rank === 4 || this.rank === 3)) || (form === 'chwFlat' && this.hwc !== undefined);
+    return form === 'keras' || (form === 'nchw' && (this.rank === 4 || this.rank === 3)) || (form === 'tnc' && this.rank === 3) || (form === 'chwFlat' && this.hwc !== undefined);
   }
 
   /** The ONNX shape of a form (batch as a symbolic dimension when free). */
   formShape(form: Form): SymbolicShape {
     const s = this.shape;
-    return form === 'nchw' ? toChannelsFirst(this.rank).map((d) => s[d]) : s;
+    return form === 'chwFlat' ? s : formAxes(form, this.rank).map((d) => s[d]);
   }
 }
 
@@ -196,10 +206,12 @@ export class OnnxWriter {
       const grid = this.node('Reshape', [from, this.int64s('unflatten_shape', toChw ? [0, h, w, c] : [0, c, h, w])], 'unflatten');
       const moved = this.node('Transpose', [grid], toChw ? 'to_nchw' : 'to_nhwc', { perm: toChw ? NHWC_TO_NCHW : NCHW_TO_NHWC });
       name = this.node('Flatten', [moved], 'flatten', { axis: 1 });
-    } else if (form === 'nchw') {
-      name = this.node('Transpose', [v.forms.get('keras')!], 'to_nchw', { perm: toChannelsFirst(v.rank) });
     } else {
-      name = this.node('Transpose', [v.forms.get('nchw')!], 'to_nhwc', { perm: toChannelsLast(v.rank) });
+      // a Transpose from a form it has (Lepton's own first)
+      const from = (['keras', 'nchw', 'tnc'] as Form[]).find((f) => v.forms.has(f))!;
+      const have = formAxes(from, v.rank);
+      name = this.node('Transpose', [v.forms.get(from)!], `to_${form === 'keras' ? (v.rank === 4 ? 'nhwc' : 'batch_first') : form}`,
+        { perm: formAxes(form, v.rank).map((a) => have.indexOf(a)) });
     }
     v.forms.set(form, name);
     return name;

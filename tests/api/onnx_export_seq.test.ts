@@ -66,8 +66,26 @@ describe('toOnnx: recurrent layers against onnxruntime-web', () => {
       lp.layers.dense({ units: 3, activation: 'softmax' }),
     ]);
     randomizeWeights(m, 41);
-    await agreeWithOrt(m, 'text model', idFeeds(9, 30));
+    const ops = opCounts(await agreeWithOrt(m, 'text model', idFeeds(9, 30)));
     m.dispose();
+    // the embeddings go time-major once; the LSTM's sequence feeds the GRUs as it is; the last
+    // steps of both directions come batch-first by one more
+    assert.equal(ops.Transpose, 2);
+  });
+
+  it('a stack that stays time-major: LSTM → LayerNormalization → TimeDistributed(Dense) → GRU (goBackwards) → SimpleRNN, sequences out', async () => {
+    const m = lp.sequential([
+      lp.layers.lstm({ units: 4, returnSequences: true, inputShape: [6, 3] }),
+      lp.layers.layerNormalization(),
+      lp.layers.timeDistributed({ layer: lp.layers.dense({ units: 5, activation: 'tanh' }) }),
+      lp.layers.gru({ units: 3, returnSequences: true, goBackwards: true }),
+      lp.layers.bidirectional({ layer: lp.layers.simpleRNN({ units: 2, returnSequences: true }), mergeMode: 'ave' }),
+      lp.layers.dense({ units: 2 }),
+    ]);
+    randomizeWeights(m, 43);
+    const ops = opCounts(await agreeWithOrt(m, 'time-major stack'));
+    m.dispose();
+    assert.equal(ops.Transpose, 2); // in, and back to batch-first for the output
   });
 });
 

@@ -2,8 +2,8 @@
 // (+ Add) with Keras's [features, heads, dim] kernel flattened to [features, heads·dim], the heads
 // split by Reshape + Transpose, softmax(scale · Q·Kᵀ (+ a causal mask)) · V by MatMul / Softmax,
 // the heads joined again and the output projection one MatMul with [heads·valueDim, out].
-// A causal mask is a constant [T, S] added to the scores (0 where key j <= query i, -1e30 above),
-// so it needs static step counts; a key the mask hides gets probability 0 as in Lepton's kernel.
+// A causal mask is a constant [T, S] added to the scores (0 where key j <= query i, -1e30 above;
+// Lepton's step counts are static); a key it hides gets probability 0, as in Lepton's kernel.
 import type { Layer, SymbolicShape } from '../layers/layer.js';
 import type { MultiHeadAttention } from '../layers/attention.js';
 import { XVal, type OnnxWriter } from './export_writer.js';
@@ -52,9 +52,6 @@ export const ATTENTION_EXPORTS: Record<string, LayerExport> = {
     check: (l) => (l.weights.length === 0 ? 'is not built' : null),
     emit: (w, l, ins, out, call = {}) => {
       if (call.returnAttentionScores === true) throw new Error('returnAttentionScores (two outputs) cannot be exported');
-      if (call.useCausalMask === true && (ins[0].shape[1] === null || ins[1].shape[1] === null)) {
-        throw new Error('useCausalMask needs static query and value step counts');
-      }
       return emitAttention(w, l, ins, out, call);
     },
   },

@@ -10,7 +10,7 @@ import * as lp from '../../js-bindings/index.js';
 import { fromOnnx, toOnnx } from '../../js-bindings/onnx/index.js';
 import { expectError, noLeak } from '../helpers/api.js';
 import { assertClose } from '../helpers/onnx.js';
-import { agreeWithOrt, opCounts, randomizeWeights, runLepton, type Feed } from '../helpers/onnx_export.js';
+import { agreeWithOrt, feedsFor, opCounts, randomizeWeights, runLepton, type Feed } from '../helpers/onnx_export.js';
 
 before(async () => { await lp.ready(); });
 
@@ -126,21 +126,29 @@ describe('toOnnx: 1-D layers against onnxruntime-web', () => {
     m.dispose();
   });
 
-  it('round trip through fromOnnx where the importer reads every op (Gather, MatMul, ReduceMean, Gemm)', async () => {
-    const m = lp.sequential([
+  it('round trip through fromOnnx where the importer reads every op (Gather, MatMul, ReduceMean, Gemm; attention\'s Transpose / Softmax)', async () => {
+    const pooled = lp.sequential([
       lp.layers.embedding({ inputDim: 10, outputDim: 4, inputLength: 6 }),
       lp.layers.timeDistributed({ layer: lp.layers.dense({ units: 5, activation: 'relu' }) }),
       lp.layers.globalAveragePooling1d(),
       lp.layers.dense({ units: 3 }),
     ]);
-    randomizeWeights(m, 53);
-    const back = fromOnnx(toOnnx(m));
-    for (const batch of [1, 3]) {
-      const f = idFeeds(6, 10)(batch).map((v) => ({ ...v, data: Float32Array.from(v.data) }));
-      assertClose(runLepton(back, f)[0], runLepton(m, f)[0], `round trip (batch ${batch})`);
+    const q = lp.input({ shape: [6, 4] }), kv = lp.input({ shape: [3, 5] });
+    const att = lp.model({ inputs: [q, kv], outputs: [
+      lp.layers.multiHeadAttention({ numHeads: 2 }).apply([q, q], { useCausalMask: true }) as lp.SymbolicTensor,
+      lp.layers.multiHeadAttention({ numHeads: 3, keyDim: 2, valueDim: 3 }).apply([q, kv]) as lp.SymbolicTensor] });
+    for (const [m, feeds] of [[pooled, (b: number) => idFeeds(6, 10)(b).map((v) => ({ ...v, data: Float32Array.from(v.data) }))],
+      [att, (b: number) => feedsFor(att, b, 7)]] as const) {
+      randomizeWeights(m, 53);
+      const back = fromOnnx(toOnnx(m));
+      for (const batch of [1, 3]) {
+        const f = feeds(batch);
+        const want = runLepton(m, f);
+        runLepton(back, f).forEach((got, i) => assertClose(got, want[i], `${m.name} round trip: output ${i} (batch ${batch})`));
+      }
+      back.dispose();
+      m.dispose();
     }
-    back.dispose();
-    m.dispose();
   });
 });
 

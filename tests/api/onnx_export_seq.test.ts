@@ -3,14 +3,15 @@
 // strides, dilations), the 1-D and global 1-D pools, TimeDistributed(Dense), LayerNormalization
 // and Embedding on sequences, MultiHeadAttention (self, cross, causal), each exported with seeded weights and run in onnxruntime-web
 // against Lepton's predict (f32 within 1e-4, batch sizes 1 and 3); the round trip through
-// fromOnnx where the importer reads the ops; and the refusals (masks, returnState, initial states).
+// fromOnnx where the importer reads the ops; an int8 model with sequence layers left in f32; and
+// the refusals (masks, returnState, initial states).
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lp from '../../js-bindings/index.js';
 import { fromOnnx, toOnnx } from '../../js-bindings/onnx/index.js';
 import { expectError, noLeak } from '../helpers/api.js';
-import { assertClose } from '../helpers/onnx.js';
-import { agreeWithOrt, feedsFor, opCounts, randomizeWeights, runLepton, type Feed } from '../helpers/onnx_export.js';
+import { assertClose, randoms } from '../helpers/onnx.js';
+import { agreeWithOrt, feedsFor, opCounts, randomizeWeights, runLepton, runOrt, type Feed } from '../helpers/onnx_export.js';
 
 before(async () => { await lp.ready(); });
 
@@ -177,6 +178,26 @@ describe('toOnnx: MultiHeadAttention against onnxruntime-web (MatMul / Softmax /
     const m = lp.model({ inputs: ids, outputs: out });
     randomizeWeights(m, 61);
     await agreeWithOrt(m, 'transformer block', idFeeds(6, 16));
+    m.dispose();
+  });
+});
+
+describe('toOnnx: int8 QuantizedModels with sequence layers', () => {
+  it('Conv1D, LSTM and a global 1-D pool left in f32 before an int8 Dense: QDQ graph, onnxruntime as the QuantizedModel', async () => {
+    const m = lp.sequential([lp.layers.conv1d({ filters: 4, kernelSize: 3, padding: 'causal', activation: 'relu', inputShape: [8, 3] }),
+      lp.layers.lstm({ units: 5, returnSequences: true }), lp.layers.globalAveragePooling1d(), lp.layers.dense({ units: 3 })]);
+    randomizeWeights(m, 67);
+    const cal = lp.tensor(randoms(32 * 24, 3), [32, 8, 3]);
+    const q = lp.quantize(m, { mode: 'int8', calibrationData: cal });
+    assert.deepEqual(q.steps.map((st) => st.op), ['layer', 'layer', 'layer', 'quantize', 'dense']);
+    const f = [{ data: randoms(16 * 24, 9), dims: [16, 8, 3] }];
+    const want = (await runOrt(toOnnx(q), f))[0], got = runLepton(q, f)[0];
+    const range = Math.max(...Array.from(want, Math.abs));
+    let maxAbs = 0;
+    for (let i = 0; i < want.length; i++) maxAbs = Math.max(maxAbs, Math.abs(want[i] - got[i]));
+    assert.ok(maxAbs <= 0.02 * range, `max |ORT - Lepton| ${maxAbs} of outputs up to ${range}`);
+    lp.dispose(cal);
+    q.dispose();
     m.dispose();
   });
 });

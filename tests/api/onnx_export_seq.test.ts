@@ -1,8 +1,9 @@
 // toOnnx for the sequence and 1-D layers: SimpleRNN / LSTM / GRU (returnSequences, goBackwards,
 // every RNN activation), Bidirectional (concat, sum, ave, mul), Conv1D (valid, same, causal,
 // strides, dilations), the 1-D and global 1-D pools, TimeDistributed(Dense), LayerNormalization
-// and Embedding on sequences, MultiHeadAttention (self, cross, causal), each exported with seeded weights and run in onnxruntime-web
-// against Lepton's predict (f32 within 1e-4, batch sizes 1 and 3); the round trip through
+// and Embedding on sequences, MultiHeadAttention (self, cross, causal), each exported with seeded
+// weights and run in onnxruntime-web against Lepton's predict (f32 within 1e-4, batch sizes 1 and
+// 3); the time-major stacks' Transpose counts; the round trip through
 // fromOnnx where the importer reads the ops; an int8 model with sequence layers left in f32; and
 // the refusals (masks, returnState, initial states).
 import { describe, it, before } from 'node:test';

@@ -89,6 +89,18 @@ describe('toOnnx: recurrent layers against onnxruntime-web', () => {
     m.dispose();
     assert.equal(ops.Transpose, 2); // in, and back to batch-first for the output
   });
+
+  it('time-major sequences through Add (with a batch-first one), softmax over features, Concatenate, Flatten, global pools', async () => {
+    const x = lp.input({ shape: [5, 3] });
+    const r = lp.layers.gru({ units: 4, returnSequences: true }).apply(x);
+    const sum = lp.layers.add().apply([r, lp.layers.dense({ units: 4 }).apply(x)]);
+    const soft = lp.layers.activation({ activation: 'softmax' }).apply(sum);
+    const cat = lp.layers.concatenate().apply([soft, r]);
+    const m = lp.model({ inputs: x, outputs: [lp.layers.flatten().apply(cat), lp.layers.globalMaxPooling1d().apply(soft), soft] });
+    randomizeWeights(m, 71);
+    await agreeWithOrt(m, 'time-major mixes');
+    m.dispose();
+  });
 });
 
 describe('toOnnx: 1-D layers against onnxruntime-web', () => {

@@ -64,17 +64,25 @@ function activationAttrs(l: RNNLayer, dirs: number): Record<string, Attr> {
 
 const MERGE_OPS: Record<string, string> = { sum: 'ReduceSum', ave: 'ReduceMean', mul: 'ReduceProd' };
 
+/** The arrays end to end (one direction's weights after the other's). */
+function joined(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
 /**
  * One ONNX recurrent node for `layers` (one, or Bidirectional's forward and backward), and its
- * output in Keras's layout: the sequence [N, T, ·] or the last step [N, ·], the directions merged.
+ * output with the directions merged: the sequence time-major ([T, N, ·], the 'tnc' form) or the
+ * last step [N, ·].
  */
 function emitRecurrent(w: OnnxWriter, name: string, layers: RNNLayer[], merge: string, x: XVal, out: SymbolicShape): XVal {
   const l = layers[0], h = l.units, dirs = layers.length, k = x.shape[2]!;
   const gh = ONNX_GATES[l.cell].length * h;
-  const cat = (parts: Float32Array[]) => { const a = new Float32Array(parts.reduce((s, p) => s + p.length, 0)); let o = 0; for (const p of parts) { a.set(p, o); o += p.length; } return a; };
-  const wts = w.floats(`${name}/W`, [dirs, gh, k], cat(layers.map((r) => gateRows(values(r.kernel!), r.cell, h, k))));
-  const rec = w.floats(`${name}/R`, [dirs, gh, h], cat(layers.map((r) => gateRows(values(r.recurrentKernel!), r.cell, h, h))));
-  const bias = w.floats(`${name}/B`, [dirs, 2 * gh], cat(layers.map((r) => biasRow(r, h))));
+  const wts = w.floats(`${name}/W`, [dirs, gh, k], joined(layers.map((r) => gateRows(values(r.kernel!), r.cell, h, k))));
+  const rec = w.floats(`${name}/R`, [dirs, gh, h], joined(layers.map((r) => gateRows(values(r.recurrentKernel!), r.cell, h, h))));
+  const bias = w.floats(`${name}/B`, [dirs, 2 * gh], joined(layers.map((r) => biasRow(r, h))));
   const timeMajor = w.form(x, 'tnc');
   const direction = dirs === 2 ? 'bidirectional' : l.goBackwards ? 'reverse' : 'forward';
   const [y, yh] = w.multi(OP[l.cell], [timeMajor, wts, rec, bias], `${name}_${OP[l.cell].toLowerCase()}`,

@@ -9,6 +9,7 @@ import { InputLayer } from '../layers/input.js';
 import { QuantizedModel } from '../quantize/model.js';
 import { encodeModel, graphOutputs, OnnxWriter, XVal, type ExportOptions, type GraphIO } from './export_writer.js';
 import { LAYER_EXPORTS, layerProblem } from './export_layers.js';
+import { maskProblems } from './export_masks.js';
 import { quantizedProblems, writeQuantized } from './export_int8.js';
 
 export { EXPORT_IR_VERSION, EXPORT_OPSET, type ExportOptions } from './export_writer.js';
@@ -26,6 +27,7 @@ function writeLayers(model: LayersModel, opts: ExportOptions): Uint8Array {
     const why = layerProblem(l);
     if (why !== null) bad.push(`${l.name} (${l.className}): ${why}`);
   }
+  bad.push(...maskProblems(model).filter((line) => !bad.includes(line)));
   if (bad.length > 0) refuse('layer(s)', bad);
   const w = new OnnxWriter();
   const vals = new Map<number, XVal>();
@@ -41,7 +43,7 @@ function writeLayers(model: LayersModel, opts: ExportOptions): Uint8Array {
     if (node.outputs.length !== 1) throw new Error(`toOnnx: ${node.layer.name} (${node.layer.className}): layers with several outputs cannot be exported`);
     const ins = node.inputs.map((s) => vals.get(s.id)!);
     try {
-      vals.set(node.outputs[0].id, LAYER_EXPORTS[node.layer.className].emit(w, node.layer, ins, node.outputs[0].shape));
+      vals.set(node.outputs[0].id, LAYER_EXPORTS[node.layer.className].emit(w, node.layer, ins, node.outputs[0].shape, node.callArgs ?? {}));
     } catch (e) {
       const msg = (e as Error).message;
       throw new Error(msg.startsWith('toOnnx:') ? msg : `toOnnx: ${node.layer.name} (${node.layer.className}): ${msg}`);

@@ -1,6 +1,6 @@
 // Lepton's activations as ONNX nodes (export_layers.ts, export_int8.ts): element-wise ones run on
 // whatever form their input has; softmax and logSoftmax over one Lepton axis, mapped to the form.
-import { float, nchwAxis, XVal, type Form, type OnnxWriter } from './export_writer.js';
+import { float, formAxes, XVal, type Form, type OnnxWriter } from './export_writer.js';
 
 const SELU_ALPHA = 1.6732632423543772, SELU_GAMMA = 1.0507009873554805;
 
@@ -35,7 +35,7 @@ export function sameForm(w: OnnxWriter, x: XVal, make: (name: string, form: Form
 /** The ONNX axis of Lepton axis `axis` of x in `form`, or null when that form cannot take it. */
 function axisIn(x: XVal, form: Form, axis: number): number | null {
   const a = axis < 0 ? axis + x.rank : axis;
-  if (form === 'nchw') return nchwAxis(a);
+  if (form === 'nchw' || form === 'tnc') return formAxes(form, x.rank).indexOf(a);
   if (form === 'chwFlat') return a === 1 ? 1 : null; // the whole feature axis only (order-free ops)
   return a;
 }

@@ -4,7 +4,6 @@
 // check() says why a layer cannot be exported, from its config alone, so toOnnx can refuse a model
 // with one Error listing every such layer before it writes anything.
 import type { Layer, SymbolicShape } from '../layers/layer.js';
-import { convInfo } from '../ops/conv_util.js';
 import { Activation, Dense, Reshape } from '../layers/core.js';
 import { Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D } from '../layers/conv.js';
 import { AveragePooling2D, MaxPooling2D } from '../layers/pooling.js';
@@ -13,25 +12,15 @@ import { Concatenate } from '../layers/merge.js';
 import { Permute } from '../layers/permute.js';
 import { Embedding } from '../layers/embedding.js';
 import { LayerNormalization } from '../layers/layer_normalization.js';
+import type { TimeDistributed } from '../layers/wrappers.js';
 import type { OnnxOp } from './op_layer.js';
 import { float, nchwAxis, padded, unpadded, XVal, type Form, type OnnxWriter } from './export_writer.js';
 import { hwcmToDepthwise, hwioToOihw, rowsHwcToChw, values } from './export_weights.js';
 import { activate, EXPORTED_ACTIVATIONS } from './export_activations.js';
 import { emitOnnxOp, ONNX_OPS } from './export_onnx_op.js';
-
-// ---- windows --------------------------------------------------------------------------------
-
-interface WindowLayer { name: string; className: string; strides: [number, number]; padding: 'valid' | 'same' }
-
-/** Explicit ONNX pads [top, left, bottom, right] for Lepton's 'valid' / 'same' on an NHWC input. */
-export function explicitPads(l: WindowLayer, shape: SymbolicShape, k: [number, number], dilations: [number, number]): number[] {
-  const [, h, wd, c] = shape as number[];
-  const g = convInfo(`${l.name} (${l.className})`, [1, h, wd, c], k, k[0], k[1], l.strides, dilations, l.padding);
-  const eff = [0, 1].map((i) => (k[i] - 1) * dilations[i] + 1);
-  const bottom = Math.max(0, (g.outH - 1) * l.strides[0] + eff[0] - h - g.padTop);
-  const right = Math.max(0, (g.outW - 1) * l.strides[1] + eff[1] - wd - g.padLeft);
-  return [g.padTop, g.padLeft, bottom, right];
-}
+import { explicitPads } from './export_pads.js';
+import { SEQUENCE_EXPORTS } from './export_sequence.js';
+import { ATTENTION_EXPORTS } from './export_attention.js';
 
 const addPads = (a: number[], b: number[]) => a.map((p, i) => p + b[i]);
 
@@ -46,11 +35,15 @@ function convAttrs(l: Conv2D | DepthwiseConv2D, shape: SymbolicShape, group: num
 export interface LayerExport {
   /** Why this layer cannot be exported (its config alone), or null. */
   check?(layer: Layer): string | null;
-  emit(w: OnnxWriter, layer: Layer, ins: XVal[], out: SymbolicShape): XVal;
+  /** call: the node's recorded call options (useCausalMask, ...). */
+  emit(w: OnnxWriter, layer: Layer, ins: XVal[], out: SymbolicShape, call?: Record<string, unknown>): XVal;
 }
 
 const withActivation = (l: Layer & { activation: string }) =>
   (EXPORTED_ACTIVATIONS.includes(l.activation) ? null : `activation ${l.activation} cannot be exported`);
+
+/** The form an op over the last axis alone reads x in: a time-major sequence as it is, else Lepton's. */
+const lastAxisForm = (x: XVal): Form => (x.preferred() === 'tnc' ? 'tnc' : 'keras');
 
 /** A Dense on a rank-2 input: Gemm, reading a flattened NCHW value with the kernel rows permuted. */
 function emitDense(w: OnnxWriter, l: Dense, x: XVal, out: SymbolicShape): XVal {
@@ -58,15 +51,17 @@ function emitDense(w: OnnxWriter, l: Dense, x: XVal, out: SymbolicShape): XVal {
   const [k, n] = l.kernel!.shape;
   const bias = l.bias === null ? [] : [w.floats(`${l.name}/bias`, [n], values(l.bias))];
   let y: string;
+  let outForm: Form = 'keras';
   if (x.rank === 2) {
     const form = x.preferred() === 'chwFlat' ? 'chwFlat' : 'keras';
     if (form === 'chwFlat') kernel = rowsHwcToChw(kernel, x.hwc!, n);
     y = w.node('Gemm', [w.form(x, form), w.floats(`${l.name}/kernel`, [k, n], kernel), ...bias], l.name);
   } else {
-    const m = w.node('MatMul', [w.form(x, 'keras'), w.floats(`${l.name}/kernel`, [k, n], kernel)], bias.length > 0 ? `${l.name}_matmul` : l.name);
+    outForm = lastAxisForm(x);
+    const m = w.node('MatMul', [w.form(x, outForm), w.floats(`${l.name}/kernel`, [k, n], kernel)], bias.length > 0 ? `${l.name}_matmul` : l.name);
     y = bias.length > 0 ? w.node('Add', [m, bias[0]], l.name) : m;
   }
-  return activate(w, l.activation, XVal.of('keras', y, out), `${l.name}_${l.activation}`);
+  return activate(w, l.activation, XVal.of(outForm, y, out), `${l.name}_${l.activation}`);
 }
 
 function emitConv(w: OnnxWriter, l: Conv2D | DepthwiseConv2D, x: XVal, out: SymbolicShape): XVal {
@@ -178,7 +173,8 @@ function emitLayerNorm(w: OnnxWriter, l: LayerNormalization, x: XVal, out: Symbo
   const n = x.shape[x.rank - 1]!;
   const gamma = w.floats(`${l.name}/gamma`, [n], l.gamma ? values(l.gamma) : new Float32Array(n).fill(1));
   const beta = l.beta ? [w.floats(`${l.name}/beta`, [n], values(l.beta))] : [];
-  return XVal.of('keras', w.node('LayerNormalization', [w.form(x, 'keras'), gamma, ...beta], l.name,
+  const form = lastAxisForm(x);
+  return XVal.of(form, w.node('LayerNormalization', [w.form(x, form), gamma, ...beta], l.name,
     { axis: -1, epsilon: float(l.epsilon) }), out);
 }
 
@@ -212,9 +208,23 @@ export const LAYER_EXPORTS: Record<string, LayerExport> = {
   Permute: { emit: one(emitPermute) },
   Embedding: { emit: one(emitEmbedding) },
   LayerNormalization: { emit: one(emitLayerNorm) },
+  TimeDistributed: { check: (l) => timeDistributedProblem((l as TimeDistributed).layer),
+    emit: (w, l, ins, out) => LAYER_EXPORTS[(l as TimeDistributed).layer.className].emit(w, (l as TimeDistributed).layer, ins, out) },
+  ...SEQUENCE_EXPORTS,
+  ...ATTENTION_EXPORTS,
   OnnxOp: { check: (l) => (ONNX_OPS.includes((l as OnnxOp).op) ? null : `OnnxOp op '${(l as OnnxOp).op}' cannot be exported`),
     emit: (w, l, ins, out) => emitOnnxOp(w, l as OnnxOp, ins, out) },
 };
+
+/**
+ * TimeDistributed over layers that act on the last axis alone: the inner layer's own export runs
+ * on the whole [batch, time, ...] value (a Dense as MatMul on the last axis), no fold needed.
+ */
+const TIME_DISTRIBUTED = ['Dense', 'Activation', 'Dropout'];
+function timeDistributedProblem(inner: Layer): string | null {
+  if (!TIME_DISTRIBUTED.includes(inner.className)) return `TimeDistributed(${inner.className}) cannot be exported (only ${TIME_DISTRIBUTED.join(', ')})`;
+  return layerProblem(inner);
+}
 
 /** Why a layer cannot be exported, or null. */
 export function layerProblem(layer: Layer): string | null {

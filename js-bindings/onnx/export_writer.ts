@@ -1,10 +1,14 @@
 // The ONNX graph toOnnx is writing: nodes, initializers and unique names, and every Lepton value
 // as an XVal that may exist in up to three forms (the mirror of layout.ts for import):
 //   'keras'   Lepton's own axis order (NHWC for images): what the graph takes and returns;
-//   'nchw'    a rank-4 NHWC value with its channels moved to axis 1 (what ONNX's Conv and pools run on);
+//   'nchw'    a rank-4 NHWC value with its channels moved to axis 1 (what ONNX's Conv and pools run on),
+//             or a rank-3 [batch, time, channels] sequence as [batch, channels, time] (1-D convolutions);
 //   'chwFlat' a Flatten of a rank-4 value in ONNX's (c, h, w) order (a Flatten of its NCHW form),
-//             which a Dense reads with its kernel rows permuted instead of a Transpose at run time.
-// A form is made on demand, once, so a chain of convolutions never goes back to NHWC.
+//             which a Dense reads with its kernel rows permuted instead of a Transpose at run time;
+//   'tnc'     a rank-3 sequence time-major, [time, batch, features] (what ONNX's RNN / LSTM / GRU
+//             take and give; a Dense, a LayerNormalization or an activation runs on it as it is).
+// A form is made on demand, once, so a chain of convolutions never goes back to NHWC, and a stack
+// of recurrent layers never goes back to batch-first.
 import onnxProto from 'onnx-proto';
 import type { SymbolicShape } from '../layers/layer.js';
 
@@ -16,20 +20,37 @@ export type AttrProto = ReturnType<typeof onnx.AttributeProto.create>;
 /** ONNX TensorProto data types. */
 export const DT = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
 
-export type Form = 'keras' | 'nchw' | 'chwFlat';
+export type Form = 'keras' | 'nchw' | 'chwFlat' | 'tnc';
 
 /** NHWC → NCHW and back, as ONNX Transpose perms (batch included). */
 export const NHWC_TO_NCHW = [0, 3, 1, 2];
 export const NCHW_TO_NHWC = [0, 2, 3, 1];
 
-/** A float attribute (plain numbers are ints). */
-export class FloatAttr { constructor(readonly value: number) {} }
-export const float = (v: number): FloatAttr => new FloatAttr(v);
-export type Attr = number | number[] | string | FloatAttr;
+/** Channels-last → channels-first and back, as ONNX Transpose perms for a value of rank `rank` (batch included). */
+export const toChannelsFirst = (rank: number): number[] => [0, rank - 1, ...Array.from({ length: rank - 2 }, (_, i) => i + 1)];
+export const toChannelsLast = (rank: number): number[] => [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1];
+
+/** The Lepton axes a form holds, in its order ('nchw', 'keras' and 'tnc'; 'chwFlat' is not a permutation). */
+export function formAxes(form: Form, rank: number): number[] {
+  if (form === 'nchw') return toChannelsFirst(rank);
+  if (form === 'tnc') return [1, 0, 2];
+  return Array.from({ length: rank }, (_, i) => i);
+}
+
+/** A float attribute, or a list of floats (plain numbers are ints). */
+export class FloatAttr { constructor(readonly value: number | number[]) {} }
+export const float = (v: number | number[]): FloatAttr => new FloatAttr(v);
+export type Attr = number | number[] | string | string[] | FloatAttr;
 
 function attribute(name: string, v: Attr): AttrProto {
-  if (v instanceof FloatAttr) return onnx.AttributeProto.create({ name, type: 1, f: v.value });
+  if (v instanceof FloatAttr) {
+    return Array.isArray(v.value) ? onnx.AttributeProto.create({ name, type: 6, floats: v.value })
+      : onnx.AttributeProto.create({ name, type: 1, f: v.value });
+  }
   if (typeof v === 'string') return onnx.AttributeProto.create({ name, type: 3, s: new TextEncoder().encode(v) });
+  if (Array.isArray(v) && v.some((e) => typeof e === 'string')) {
+    return onnx.AttributeProto.create({ name, type: 8, strings: (v as string[]).map((e) => new TextEncoder().encode(e)) });
+  }
   if (Array.isArray(v)) return onnx.AttributeProto.create({ name, type: 7, ints: v });
   return onnx.AttributeProto.create({ name, type: 2, i: v });
 }
@@ -62,25 +83,25 @@ export class XVal {
 
   /** The form an element-wise op runs on: one that exists, NCHW first. */
   preferred(): Form {
-    for (const f of ['nchw', 'chwFlat', 'keras'] as Form[]) if (this.forms.has(f)) return f;
+    for (const f of ['nchw', 'chwFlat', 'tnc', 'keras'] as Form[]) if (this.forms.has(f)) return f;
     if (this.padding !== undefined) return 'nchw';
     // a lazy Flatten: the order its source is held in
     return this.flatSource?.preferred() === 'nchw' ? 'chwFlat' : 'keras';
   }
 
   canHave(form: Form): boolean {
-    return form === 'keras' || (form === 'nchw' && this.rank === 4) || (form === 'chwFlat' && this.hwc !== undefined);
+    return form === 'keras' || (form === 'nchw' && (this.rank === 4 || this.rank === 3)) || (form === 'tnc' && this.rank === 3) || (form === 'chwFlat' && this.hwc !== undefined);
   }
 
   /** The ONNX shape of a form (batch as a symbolic dimension when free). */
   formShape(form: Form): SymbolicShape {
     const s = this.shape;
-    return form === 'nchw' ? [s[0], s[3], s[1], s[2]] : s;
+    return form === 'chwFlat' ? s : formAxes(form, this.rank).map((d) => s[d]);
   }
 }
 
-/** Axis `axis` of a Lepton rank-4 value, in its NCHW form. */
-export const nchwAxis = (axis: number): number => NHWC_TO_NCHW.indexOf(axis);
+/** Axis `axis` of a Lepton rank-4 (or `rank`) value, in its channels-first ('nchw') form. */
+export const nchwAxis = (axis: number, rank = 4): number => toChannelsFirst(rank).indexOf(axis);
 
 /** A lazy pad of rank-4 x ([top, left, bottom, right], Lepton's value): no node until a form is asked for. */
 export function padded(x: XVal, shape: SymbolicShape, pads: number[], value: number): XVal {
@@ -114,12 +135,17 @@ export class OnnxWriter {
     return n;
   }
 
-  /** Adds a node; returns its output names (fresh ones from `out`). */
+  /** Adds a node; returns its first output's name (a fresh one from `out`). */
   node(op: string, inputs: string[], out: string, attrs: Record<string, Attr> = {}, outputs = 1): string {
+    return this.multi(op, inputs, out, attrs, outputs)[0];
+  }
+
+  /** Adds a node with several outputs; returns all their names. */
+  multi(op: string, inputs: string[], out: string, attrs: Record<string, Attr> = {}, outputs = 1): string[] {
     const names = Array.from({ length: outputs }, (_, i) => this.name(outputs === 1 ? out : `${out}_${i}`));
     this.nodes.push(onnx.NodeProto.create({ opType: op, input: inputs, output: names, name: this.name(`${out}/${op}`),
       attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) }));
-    return names[0];
+    return names;
   }
 
   /** An initializer of raw little-endian bytes; returns its name. */
@@ -180,10 +206,12 @@ export class OnnxWriter {
       const grid = this.node('Reshape', [from, this.int64s('unflatten_shape', toChw ? [0, h, w, c] : [0, c, h, w])], 'unflatten');
       const moved = this.node('Transpose', [grid], toChw ? 'to_nchw' : 'to_nhwc', { perm: toChw ? NHWC_TO_NCHW : NCHW_TO_NHWC });
       name = this.node('Flatten', [moved], 'flatten', { axis: 1 });
-    } else if (form === 'nchw') {
-      name = this.node('Transpose', [v.forms.get('keras')!], 'to_nchw', { perm: NHWC_TO_NCHW });
     } else {
-      name = this.node('Transpose', [v.forms.get('nchw')!], 'to_nhwc', { perm: NCHW_TO_NHWC });
+      // a Transpose from a form it has (Lepton's own first)
+      const from = (['keras', 'nchw', 'tnc'] as Form[]).find((f) => v.forms.has(f))!;
+      const have = formAxes(from, v.rank);
+      name = this.node('Transpose', [v.forms.get(from)!], `to_${form === 'keras' ? (v.rank === 4 ? 'nhwc' : 'batch_first') : form}`,
+        { perm: formAxes(form, v.rank).map((a) => have.indexOf(a)) });
     }
     v.forms.set(form, name);
     return name;

@@ -28,6 +28,9 @@ export interface ExecuteKwargs {
   training?: boolean;
   /** Per output: return the logits of a final softmax (fused softmax + cross-entropy). */
   logits?: boolean[];
+  /** Sees every value of the graph as it is computed: the inputs and each node's outputs, by
+   *  symbolic tensor id (quantization's calibration records their ranges). */
+  onValue?: (id: number, t: Tensor) => void;
 }
 
 let modelCount = 0;
@@ -129,7 +132,7 @@ export class LayersModel {
     const values = new Map<number, Tensor>();
     // Keras's implicit masks: what each layer's computeMask gives flows to the layers it feeds.
     const masks = new Map<number, Tensor>();
-    this.inputs.forEach((s, i) => values.set(s.id, xs[i]));
+    this.inputs.forEach((s, i) => { values.set(s.id, xs[i]); kwargs.onValue?.(s.id, xs[i]); });
     for (const node of this.nodes) {
       const ins = node.inputs.map((s) => values.get(s.id)!);
       const inMasks = node.inputs.map((s) => masks.get(s.id) ?? null);
@@ -144,7 +147,7 @@ export class LayersModel {
       if (outs.length !== node.outputs.length) {
         throw new Error(`${node.layer.name} (${node.layer.className}): call() gave ${outs.length} outputs, ${node.outputs.length} expected`);
       }
-      outs.forEach((t, i) => values.set(node.outputs[i].id, t));
+      outs.forEach((t, i) => { values.set(node.outputs[i].id, t); kwargs.onValue?.(node.outputs[i].id, t); });
       const outMask = node.layer.computeMask(inputs, mask);
       const outMasks = Array.isArray(outMask) ? outMask : [outMask];
       outMasks.forEach((m, i) => { if (m !== null && i < node.outputs.length) masks.set(node.outputs[i].id, m); });

@@ -40,7 +40,7 @@ export function toArtifacts(model: QuantizedModel): ModelArtifacts {
         return name;
       });
       return { op: 'layer', layer: s.layer, in: [...s.in], out: s.out, className: l.className, config: l.getConfig(),
-        listInput: s.node.listInput === true, weights };
+        listInput: s.node.listInput === true, weights, ...(s.node.callArgs ? { kwargs: s.node.callArgs } : {}) };
     }
     if (s.op !== 'dense' && s.op !== 'conv2d' && s.op !== 'depthwise') return { ...s };
     const { wq, scale, bias, ...rest } = s;
@@ -224,6 +224,12 @@ function f32Step(s: Record<string, unknown>, what: string, layer: string, byName
     bad(`${what}: unknown layer class ${JSON.stringify(s.className)?.slice(0, 60)}${registeredByHint(String(s.className))}`);
   }
   if (s.config === null || typeof s.config !== 'object' || Array.isArray(s.config)) bad(`${what}: config must be an object`);
+  // the call options recorded on its graph node (useCausalMask, ...), as model files keep them
+  const kwargs = s.kwargs as Record<string, unknown> | undefined;
+  if (kwargs !== undefined && (kwargs === null || typeof kwargs !== 'object' || Array.isArray(kwargs) ||
+      ['training', 'logits', 'mask'].some((key) => Object.hasOwn(kwargs, key)))) {
+    bad(`${what}: kwargs must be an object of call options (not training, logits or mask)`);
+  }
   if (!Array.isArray(s.weights) || s.weights.length > 64) bad(`${what}.weights must be a list of tensor names`);
   const saved = (s.weights as unknown[]).map((name, i) => {
     const t = typeof name === 'string' ? byName.get(name) : undefined;
@@ -253,7 +259,7 @@ function f32Step(s: Record<string, unknown>, what: string, layer: string, byName
   vars.forEach((v, i) => new Uint8Array(engine.k.memory.buffer, v.ptr, v.byteLength).set(saved[i].bytes));
   if (outShape.slice(1).some((d) => d === null)) bad(`${what}: output shape not fully known`);
   const out = write(s.out, { q: false, shape: outShape.slice(1) as number[] }, `${what}.out`);
-  return { op: 'layer', layer, in: s.in as number[], out, node: { layer: l, inputs: [], outputs: [], listInput } };
+  return { op: 'layer', layer, in: s.in as number[], out, node: { layer: l, inputs: [], outputs: [], listInput, ...(kwargs ? { callArgs: kwargs } : {}) } };
 }
 
 function matStep(s: Record<string, unknown>, what: string, layer: string, mode: 'int8' | 'dynamic', byName: Map<string, ArtifactTensor>,

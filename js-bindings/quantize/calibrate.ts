@@ -4,7 +4,6 @@
 import { tidy, type Tensor } from '../tensor.js';
 import { slice } from '../ops/layout.js';
 import type { LayersModel } from '../models/model.js';
-import { nodesOf } from './plan.js';
 import { addHistogram, tensorRange } from './kernels.js';
 import { QMAX, QMIN } from './params.js';
 
@@ -12,21 +11,14 @@ export type CalibrationMethod = 'minmax' | 'percentile' | 'mse';
 const BINS = 2048;
 const BATCH = 32;
 
-/** Calls visit(symbolic id, value) for the input and every node output, batch by batch. */
+/** Calls visit(symbolic id, value) for the input and every node output, batch by batch, as
+ *  predict runs the model (masks and recorded call options included). */
 function forEachValue(model: LayersModel, x: Tensor, visit: (id: number, t: Tensor) => void): void {
-  const nodes = nodesOf(model);
   const n = x.shape[0];
   for (let i = 0; i < n; i += BATCH) {
     tidy(() => {
       const xb = n <= BATCH ? x : slice(x, [i], [Math.min(BATCH, n - i)]);
-      const values = new Map<number, Tensor>([[model.inputs[0].id, xb]]);
-      visit(model.inputs[0].id, xb);
-      for (const node of nodes) {
-        const ins = node.inputs.map((s) => values.get(s.id)!);
-        const y = node.layer.call(node.listInput ? ins : ins[0], { training: false });
-        values.set(node.outputs[0].id, y);
-        visit(node.outputs[0].id, y);
-      }
+      model.execute([xb], { training: false, onValue: visit });
     });
   }
 }

@@ -10,7 +10,7 @@ import { fmt } from '../util.js';
 import { addMultipliers, affineParams, paramsBlock, fixedPoint, QMAX, QMIN, type QParams } from './params.js';
 import { dequantizeTensor, packWeights, persistentBytes, qadd, qconv, qgemm, qpool, quantizeTensor, tensorRange, type QValue } from './kernels.js';
 import type { MatStep, Step } from './steps.js';
-import type { Layer } from '../layers/layer.js';
+import type { InputMask, Layer } from '../layers/layer.js';
 import type { Mode } from './plan.js';
 
 /** The parameter block of a conv / dense step (requant.ts's layout). The int32 bias is kept within
@@ -91,6 +91,10 @@ export class QuantizedModel {
 
   private run(x: Tensor): Tensor {
     const vals: (Tensor | QValue)[] = new Array(this.slots);
+    // Keras's implicit masks, as LayersModel.execute hands them on (an Embedding with maskZero
+    // makes one; recurrent layers, attention and 1-D pooling read it): through the f32 layers and
+    // the steps that keep the time axis (quantize, dequantize, dense on the last axis, activations).
+    const masks: (Tensor | null)[] = new Array(this.slots).fill(null);
     vals[0] = x;
     const b = x.shape[0];
     const k = engine.k;
@@ -140,10 +144,16 @@ export class QuantizedModel {
         }
         case 'layer': {
           const ins = s.in.map((i) => vals[i] as Tensor);
-          vals[s.out] = s.node.layer.call(s.node.listInput ? ins : ins[0], { training: false });
+          const inputs = s.node.listInput ? ins : ins[0];
+          const inMasks = s.in.map((i) => masks[i]);
+          const mask: InputMask = s.node.listInput ? (inMasks.some((m) => m !== null) ? inMasks : null) : inMasks[0];
+          vals[s.out] = s.node.layer.call(inputs, { ...s.node.callArgs, training: false, ...(mask !== null ? { mask } : {}) });
+          const outMask = s.node.layer.computeMask(inputs, mask);
+          masks[s.out] = Array.isArray(outMask) ? outMask[0] : outMask;
           break;
         }
       }
+      if (s.op === 'quantize' || s.op === 'dequantize' || s.op === 'activation' || s.op === 'dense') masks[s.out] = masks[s.in];
     }
     return vals[this.output] as Tensor;
   }

@@ -2,7 +2,7 @@
 // ONNX ops that have no Keras layer (a tensor-constant Add, Clip with any bounds, LeakyRelu with
 // ONNX's alpha, Softmax over a chosen axis, a -FLT_MAX Pad before a MaxPool, PRelu, HardSwish,
 // a batched MatMul, and the shape ops: row gathers, slices, full reshapes, reductions, Resize's
-// linear mixes, ConvTranspose's zero insertion). Attributes come from files too, so the shape ops
+// linear and cubic mixes, ConvTranspose's zero insertion, transposes that move the batch). Attributes come from files too, so the shape ops
 // check theirs against the input shape before running. A constant
 // operand is a non-trainable weight named 'constant', so model files save and load it; the
 // layer is in io's registry (className 'OnnxOp'). Imports no protobuf code.
@@ -11,7 +11,7 @@ import type { Variable } from '../variable.js';
 import { add, div, mul, sub } from '../ops/binary.js';
 import { clipByValue, elu, leakyRelu, neg, relu } from '../ops/unary.js';
 import { softmax, logSoftmax } from '../ops/softmax.js';
-import { pad, slice } from '../ops/layout.js';
+import { pad, slice, transpose } from '../ops/layout.js';
 import { reshape, tensor, zeros } from '../ops/creation.js';
 import { gather } from '../ops/gather.js';
 import { matMul } from '../ops/matmul.js';
@@ -52,6 +52,14 @@ function shapedProblem(op: string, s: SymbolicShape, a: Attrs): string | null {
       (a.size as number[]).every((n, i) => n === -1 || (n >= 1 && (s[i] === null || (a.begin as number[])[i] + n <= s[i]!))) ? null : `begin and size must be ${r} ranges inside the input`;
     case 'reshape': return isInts(a.shape) && (a.shape as number[]).every((d) => d >= 1 || d === -1) && (a.shape as number[]).filter((d) => d === -1).length <= 1
       ? null : 'shape must be positive integers and at most one -1';
+    case 'taps': {
+      const idx = a.idx as number[][], w = a.w as number[][];
+      return axisOk && Array.isArray(idx) && Array.isArray(w) && idx.length > 0 && idx.length === w.length &&
+        idx.every((row, k) => isInts(row, idx[0].length) && row.every((i) => i >= 0 && (s[axis] === null || i < s[axis]!)) &&
+          Array.isArray(w[k]) && w[k].length === row.length && w[k].every(Number.isFinite)) && idx[0].length > 0
+        ? null : 'axis, idx and w must describe taps (rows of a non-batch axis and their weights)';
+    }
+    case 'transpose': return isInts(a.perm, r) && [...(a.perm as number[])].sort((p, q) => p - q).every((d, i) => d === i) ? null : `perm must be a permutation of ${r} axes`;
     case 'zeroInsert': return r === 4 && isInts(a.strides, 2) && (a.strides as number[]).every((d) => d >= 1 && d <= 1024) ? null : 'strides must be 2 integers in [1, 1024] on a rank-4 input';
     default: return isInts(a.axes) && (a.axes as number[]).every((d) => d >= 1 && d < r) && (a.keepdims === 0 || a.keepdims === 1)
       ? null : 'axes must be non-batch axes and keepdims 0 or 1';
@@ -97,6 +105,28 @@ const SHAPED: Record<string, { need: string[]; run: (x: Tensor, a: Attrs) => Ten
       return add(rows('i0'), mul(sub(rows('i1'), rows('i0')), w));
     },
     shape: (s, a) => s.map((d, i) => (i === a.axis ? (a.f as number[]).length : d)),
+  },
+  // A weighted sum of gathered rows along one axis: y[i] = Σ_k w[k][i] · x[idx[k][i]] (Resize 'cubic', 4 taps).
+  taps: {
+    need: ['axis', 'idx', 'w'],
+    run: (x, a) => {
+      const ax = num(a, 'axis'), idx = a.idx as number[][], w = a.w as number[][], m = idx[0].length;
+      const wShape = x.shape.map((_, i) => (i === ax ? m : 1));
+      let y: Tensor | null = null;
+      for (let k = 0; k < idx.length; k++) {
+        const term = mul(gather(x, tensor(Int32Array.from(idx[k]), [m], 'int32'), ax), tensor(Float32Array.from(w[k]), wShape));
+        y = y === null ? term : add(y, term);
+      }
+      return y!;
+    },
+    shape: (s, a) => s.map((d, i) => (i === a.axis ? (a.idx as number[][])[0].length : d)),
+  },
+  // Any permutation of the axes, the batch's included (a Transpose that moves it: a time-major LSTM's
+  // [T, B, I] to [B, T, I], Gemm's transA); the model's first axis is then not the samples'.
+  transpose: {
+    need: ['perm'],
+    run: (x, a) => transpose(x, a.perm as number[]),
+    shape: (s, a) => (a.perm as number[]).map((p) => s[p]),
   },
   // NHWC x with strides − 1 zeros after every row and column but the last (ConvTranspose's input).
   zeroInsert: {

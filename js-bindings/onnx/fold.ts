@@ -47,7 +47,8 @@ function foldBatchNorm(g: OnnxGraph, p: OnnxNode, bn: OnnxNode): boolean {
   if (consts.length !== 4 || consts.some((c) => c === undefined || c.dtype !== 'float32') || w === undefined || w.dtype !== 'float32') return false;
   const [gamma, beta, mean, variance] = consts.map((c) => c!.data as Float32Array);
   const transB = p.opType === 'Gemm' && (p.attrs.get('transB') ?? 0) !== 0;
-  if (p.opType === 'Gemm' && ((p.attrs.get('transA') ?? 0) !== 0 || w.dims.length !== 2)) return false;
+  // (transA only transposes the input: the output channels are B's either way.)
+  if (p.opType === 'Gemm' && w.dims.length !== 2) return false;
   const outs = p.opType === 'Conv' ? w.dims[0] : w.dims[transB ? 0 : 1];
   if ([gamma, beta, mean, variance].some((a) => a.length !== outs)) return false;
   const eps = attrFloat(bn, 'epsilon', 1e-5);

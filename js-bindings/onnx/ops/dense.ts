@@ -1,5 +1,5 @@
 // Gemm and MatMul with a constant right side → Dense (kernel [K, N], alpha and transB applied at
-// import, beta * C as the bias). After a Flatten of an NHWC value the Dense reads the features in
+// import, beta * C as the bias; transA by a transpose of A first). After a Flatten of an NHWC value the Dense reads the features in
 // h, w, c order and its kernel rows are permuted to match: no transpose at run time.
 import { Dense } from '../../layers/core.js';
 import { attrFloat, attrInt, where } from '../attrs.js';
@@ -28,10 +28,18 @@ function dense(node: OnnxNode, b: Builder, kernel: Float32Array, k: number, n: n
   b.set(node.outputs[0], Val.of('onnx', y));
 }
 
+/** The Gemm node reading A transposed (a new value [M, K]) instead of A. */
+function transposedA(node: OnnxNode, b: Builder): OnnxNode {
+  const a = b.tensor(node, 0);
+  if (a.rank !== 2) fail(`${where(node)}: A (input 0) must be of rank 2, got [${a.shape.map((d) => d ?? 'N')}]`);
+  const name = `${node.outputs[0]}/lepton_transA`;
+  b.set(name, Val.of('onnx', b.apply(new OnnxOp({ name: b.layerName(node, '_transA'), op: 'transpose', attrs: { perm: [1, 0] } }), b.form(a, 'onnx'))));
+  return { ...node, inputs: [name, ...node.inputs.slice(1)] };
+}
+
 export const denseOps: Record<string, OpHandler> = {
   Gemm: {
     check: (node, g) => {
-      if (attrInt(node, 'transA', 0) !== 0) return 'transA 1 is not supported';
       const w = graphConstant(g, node, 1);
       if (w === undefined || w.dtype !== 'float32' || w.dims.length !== 2) return 'B (input 1) must be a float32 constant matrix';
       const c = graphConstant(g, node, 2);
@@ -43,7 +51,9 @@ export const denseOps: Record<string, OpHandler> = {
       }
       return null;
     },
-    build: (node, b) => {
+    build: (gemm, b) => {
+      // transA: A [K, M] is transposed first (its first axis, the model's batch, moves: an OnnxOp).
+      const node = attrInt(gemm, 'transA', 0) === 0 ? gemm : transposedA(gemm, b);
       const w = b.floatConstant(node, 1, 'B');
       const transB = attrInt(node, 'transB', 0) !== 0, alpha = attrFloat(node, 'alpha', 1), beta = attrFloat(node, 'beta', 1);
       const [k, n] = transB ? [w.dims[1], w.dims[0]] : w.dims;

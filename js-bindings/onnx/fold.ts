@@ -107,13 +107,14 @@ function fusable(g: OnnxGraph, n: OnnxNode): 'relu' | 'relu6' | null {
   return typeof r !== 'string' && r[0] === 0 && r[1] === 6 ? 'relu6' : null;
 }
 
-/** Whether p runs as one Conv2D or Dense whose epilogue can apply an activation (not a computed MatMul or a per-row Gemm C). */
+/** Whether p runs as one Conv2D or Dense whose epilogue can apply an activation (not a computed MatMul, a Gemm with a computed B or C, or a per-row C). */
 function takesActivation(g: OnnxGraph, p: OnnxNode): boolean {
   if (p.opType === 'Conv') return true;
   if (p.opType === 'MatMul') return g.constants.has(p.inputs[1] ?? '');
-  if (p.opType !== 'Gemm') return false;
-  const c = g.constants.get(p.inputs[2] ?? '');
-  return c === undefined || c.dims.length < 2 || c.dims[0] === 1;
+  if (p.opType !== 'Gemm' || !g.constants.has(p.inputs[1] ?? '')) return false;
+  if ((p.inputs[2] ?? '') === '') return true;
+  const c = g.constants.get(p.inputs[2]);
+  return c !== undefined && (c.dims.length < 2 || c.dims[0] === 1);
 }
 
 /** Applies the rewrites in place. */

@@ -38,7 +38,7 @@ describe('fromOnnx: refusals', () => {
     g.node('Gather', ['up', 'r'], ['ga'], {}, 'pick');
     g.nodes.push(onnx.NodeProto.create({ opType: 'FusedThing', domain: 'com.example', input: ['r'], output: ['ex'], name: 'custom_7' }));
     g.node('Pad', ['c', g.ints('pads', [0, 0, 1, 1, 0, 0, 1, 1])], ['padded'], { mode: 'mirror' }, 'bad_pad');
-    g.node('Gemm', ['f', 'f'], ['t'], {}, 'gemm_ab');
+    g.node('Gemm', ['f', g.ints('w3', [100, 5])], ['t'], {}, 'gemm_ab');
     let message = '';
     expectError(() => {
       try { fromOnnx(g.encode()); } catch (e) { message = (e as Error).message; throw e; }

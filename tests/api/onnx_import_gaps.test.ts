@@ -38,6 +38,40 @@ describe('fromOnnx: Gemm with transA', () => {
       }
     });
   }
+  it('a computed B (transA, transB, alpha), a computed C of every broadcast form (beta), with a constant B or a computed one', async () => {
+    const [m, k, n] = [3, 5, 7];
+    for (const opset of [9, 13, 21]) {
+      for (const transA of [0, 1]) for (const transB of [0, 1]) for (const [alpha, beta] of [[1, 1], [0.7, -0.3], [1, 0]]) {
+        const attrs: Record<string, Attr> = { ...(transA ? { transA } : {}), ...(transB ? { transB } : {}), ...(alpha !== 1 || beta !== 1 ? { alpha, beta } : {}) };
+        const what = `opset ${opset} transA ${transA} transB ${transB} alpha ${alpha} beta ${beta}`;
+        // A [M, K] (or [K, M]), B computed [K, M] from A (C absent from opset 11, else a constant).
+        const g = new GraphBuilder().input('a', transA ? [k, m] : [m, k]).output('y');
+        g.node('Tanh', ['a'], ['t']);
+        if (transA) g.node('Identity', ['t'], ['bm']);
+        else g.node('Transpose', ['t'], ['bm'], { perm: [1, 0] });
+        if (transB) g.node('Transpose', ['bm'], ['bt'], { perm: [1, 0] });
+        g.node('Gemm', ['a', transB ? 'bt' : 'bm', ...(opset >= 11 ? [] : [g.init('c', [m])])], ['y'], attrs);
+        await agree(g, transA ? [k, m] : [m, k], { opset }).then((model) => model.dispose(), (e: Error) => assert.fail(`${what}: ${e.message}`));
+        // A constant B and a computed C: [M, N], [M, 1] (a static batch), and [1, N] (all of A flattened, times a matrix).
+        for (const cDims of [[m, n], [m, 1], [1, n]]) {
+          const h = new GraphBuilder().input('a', transA ? [k, m] : [m, k]).output('y');
+          const aRows = transA ? 'at' : 'a';
+          if (transA) h.node('Transpose', ['a'], ['at'], { perm: [1, 0] });
+          if (cDims[0] === 1) {
+            h.node('Flatten', ['a'], ['af'], { axis: 0 });
+            h.node('MatMul', ['af', h.init('wc', [m * k, n])], ['c']);
+          } else {
+            h.node('MatMul', [aRows, h.init('wc', [k, cDims[1]])], ['cm']);
+            h.node('Sigmoid', ['cm'], ['c']);
+          }
+          h.node('Gemm', ['a', h.init('b', transB ? [n, k] : [k, n]), 'c'], ['g'], attrs);
+          h.node('Relu', ['g'], ['y']);
+          const model = await agree(h, transA ? [k, m] : [m, k], { opset: Math.max(opset, 13) }).catch((e: Error) => assert.fail(`${what} C [${cDims}]: ${e.message}`));
+          model.dispose();
+        }
+      }
+    }
+  });
   it('transA with a Relu fused, a BatchNormalization folded, and a Gemm after', async () => {
     const g = new GraphBuilder().input('a', [17, 3]).output('y');
     g.node('Gemm', ['a', g.init('b', [17, 7]), g.init('c', [7])], ['g'], { transA: 1, alpha: 0.5 });

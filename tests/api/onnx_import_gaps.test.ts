@@ -108,6 +108,22 @@ describe('fromOnnx: grouped and depthwise ConvTranspose', () => {
       }
     });
   }
+  const shaped: [string, number[], number[], Record<string, Attr>][] = [
+    ['auto_pad SAME_UPPER, stride 2, 3x3', [1, 3, 5, 7], [3, 2, 3, 3], { auto_pad: 'SAME_UPPER', strides: [2, 2] }],
+    ['auto_pad SAME_LOWER, stride 2, 4x4, group 3', [1, 3, 5, 4], [3, 2, 4, 4], { auto_pad: 'SAME_LOWER', strides: [2, 2], group: 3 }],
+    ['auto_pad SAME_UPPER, strides 3 / 1, dilation 2', [2, 2, 4, 5], [2, 3, 3, 2], { auto_pad: 'SAME_UPPER', strides: [3, 1], dilations: [2, 2] }],
+    ['auto_pad VALID, stride 2, group 2', [1, 4, 5, 3], [4, 2, 3, 3], { auto_pad: 'VALID', strides: [2, 2], group: 2 }],
+    ['output_shape [10, 14] (no auto_pad), stride 2', [1, 3, 5, 7], [3, 2, 3, 3], { output_shape: [10, 14], strides: [2, 2] }],
+    ['output_shape [11, 13], SAME_UPPER, stride 2', [1, 3, 5, 7], [3, 2, 3, 3], { output_shape: [11, 13], strides: [2, 2], auto_pad: 'SAME_UPPER' }],
+    ['output_shape [9, 15], group 2, output_padding 1', [1, 4, 5, 7], [4, 2, 3, 3], { output_shape: [9, 15], strides: [2, 2], group: 2, output_padding: [1, 1] }],
+  ];
+  for (const [name, x, w, attrs] of shaped) {
+    it(name, async () => {
+      const g = new GraphBuilder().input('x', ['N', ...x.slice(1)]).output('y');
+      g.node('ConvTranspose', ['x', g.init('w', w), g.init('b', [w[1] * ((attrs.group as number | undefined) ?? 1)])], ['y'], attrs);
+      (await agree(g, x, { batches: [x[0], 2] })).dispose();
+    });
+  }
   it('a depthwise ConvTranspose runs as one DepthwiseConv2D; a bias of the wrong size is refused', async () => {
     const g = new GraphBuilder().input('x', ['N', 3, 5, 5]).output('y');
     g.node('ConvTranspose', ['x', g.init('w', [3, 2, 3, 3]), g.init('b', [6])], ['y'], { group: 3 });
@@ -117,6 +133,9 @@ describe('fromOnnx: grouped and depthwise ConvTranspose', () => {
     const bad = new GraphBuilder().input('x', ['N', 4, 5, 5]).output('y');
     bad.node('ConvTranspose', ['x', bad.init('w', [4, 3, 3, 3]), bad.init('b', [3])], ['y'], { group: 2 }, 'ct');
     assert.throws(() => fromOnnx(bad.encode()), /"ct" \(ConvTranspose\): the bias \(input 2\) must be a float32 constant of 6 values/);
+    const big = new GraphBuilder().input('x', ['N', 3, 5, 7]).output('y');
+    big.node('ConvTranspose', ['x', big.init('w', [3, 2, 3, 3])], ['y'], { output_shape: [12, 17], strides: [2, 2] }, 'ct_big');
+    assert.throws(() => fromOnnx(big.encode()), /"ct_big" \(ConvTranspose\): output_shape \[12,17\] is larger than the input \[5,7\] gives \(at most \[11,15\]\)/);
     const odd = new GraphBuilder().input('x', ['N', 4, 5, 5]).output('y');
     odd.node('ConvTranspose', ['x', odd.init('w', [4, 3, 3, 3])], ['y'], { group: 3 }, 'ct3');
     assert.throws(() => fromOnnx(odd.encode()), /"ct3" \(ConvTranspose\): group 3 does not divide the 4 input channels/);

@@ -43,6 +43,26 @@ function transposedToHwio(w: Float32Array, [i, o, kh, kw]: number[]): Float32Arr
  * rows and columns), padded by (kernel extent − 1 − pads) on each side (plus output_padding at
  * the end; negative amounts crop), then a stride-1 Conv2D with the flipped kernel.
  */
+const AUTO_PADS = ['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'];
+
+/**
+ * ConvTranspose's pads [top, left, bottom, right]: given, or from output_shape (auto_pad SAME_*:
+ * input size · stride), the total split as ONNX specifies (SAME_UPPER: the larger half at the end,
+ * otherwise at the start); VALID: none.
+ */
+function transposePads(node: OnnxNode, size: number[], strides: number[], eff: number[], outPad: number[]): number[] {
+  const autoPad = attrString(node, 'auto_pad', 'NOTSET');
+  const given = attrInts(node, 'output_shape', null);
+  if (autoPad === 'VALID') return [0, 0, 0, 0];
+  if (given === null && autoPad === 'NOTSET') return attrInts(node, 'pads', [0, 0, 0, 0])!;
+  const target = given ?? size.map((n, a) => n * strides[a]);
+  const total = [0, 1].map((a) => strides[a] * (size[a] - 1) + outPad[a] + eff[a] - target[a]);
+  if (total.some((t) => t < 0)) fail(`${where(node)}: output_shape [${target}] is larger than the input [${size}] gives (at most [${total.map((t, a) => target[a] + t)}])`);
+  const half = total.map((t) => Math.floor(t / 2));
+  const [start, end] = autoPad === 'SAME_UPPER' ? [half, total.map((t, a) => t - half[a])] : [total.map((t, a) => t - half[a]), half];
+  return [...start, ...end];
+}
+
 const convTranspose: OpHandler = {
   check: (node, g) => {
     const w = graphConstant(g, node, 1);
@@ -54,8 +74,10 @@ const convTranspose: OpHandler = {
     }
     const group = attrInt(node, 'group', 1);
     if (group < 1 || w.dims[0] % group !== 0) return `group ${group} does not divide the ${w.dims[0]} input channels`;
-    if (attrString(node, 'auto_pad', 'NOTSET') !== 'NOTSET') return 'auto_pad is not supported (give pads)';
-    if (node.attrs.has('output_shape')) return 'output_shape is not supported (give pads and output_padding)';
+    const autoPad = attrString(node, 'auto_pad', 'NOTSET');
+    if (!AUTO_PADS.includes(autoPad)) return `auto_pad ${JSON.stringify(autoPad)} is not one of ${AUTO_PADS.join(', ')}`;
+    const os = attrInts(node, 'output_shape', null);
+    if (os !== null && (os.length !== 2 || os.some((d) => d < 1))) return `output_shape [${os}] must be 2 positive sizes (H, W)`;
     const k = attrInts(node, 'kernel_shape', null);
     if (k !== null && (k[0] !== w.dims[2] || k[1] !== w.dims[3])) return `kernel_shape [${k}] differs from the weights' [${w.dims.slice(2)}]`;
     const op = attrInts(node, 'output_padding', [0, 0])!;
@@ -70,13 +92,14 @@ const convTranspose: OpHandler = {
     const group = attrInt(node, 'group', 1), ig = c0 / group;
     if (c !== c0) fail(`${where(node)}: weights [${w.dims}] expect ${c0} input channels, got ${c}`);
     const strides = attrInts(node, 'strides', [1, 1])!, dilations = attrInts(node, 'dilations', [1, 1])!;
-    const pads = attrInts(node, 'pads', [0, 0, 0, 0])!, outPad = attrInts(node, 'output_padding', [0, 0])!;
+    const outPad = attrInts(node, 'output_padding', [0, 0])!;
     if (strides.length !== 2 || dilations.length !== 2 || [...strides, ...dilations].some((s) => s < 1 || s > 1024)) {
       fail(`${where(node)}: strides and dilations must be 2 integers in [1, 1024]`);
     }
     let sym = b.form(x, 'nhwc');
     if (strides.some((s) => s !== 1)) sym = b.apply(new OnnxOp({ name: b.layerName(node, '_spread'), op: 'zeroInsert', attrs: { strides } }), sym);
     const eff = [kh, kw].map((k, a) => (k - 1) * dilations[a] + 1);
+    const pads = transposePads(node, [h, wd], strides, eff, outPad);
     const edges = [0, 1].map((a) => [eff[a] - 1 - pads[a], eff[a] - 1 - pads[a + 2] + outPad[a]]);
     const spread = [(h - 1) * strides[0] + 1, (wd - 1) * strides[1] + 1];
     if (edges.some(([p, q], a) => spread[a] + p + q < eff[a])) fail(`${where(node)}: pads [${pads}] leave no output`);

@@ -2,7 +2,8 @@
 // transB, alpha, beta and C form of opsets 7 to 21), grouped and depthwise ConvTranspose, Resize
 // 'cubic' (cubic_coeff_a, exclude_outside, the coordinate transformation modes), and Transposes
 // that move the batch axis (a time-major LSTM / GRU at batch 3, a static first axis above
-// predict's batch size of 32). Random inputs, awkward sizes, within 1e-4.
+// predict's batch size of 32; a symbolic batch given by freeDimensions). Random inputs, awkward
+// sizes, within 1e-4.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lp from '../../js-bindings/index.js';
@@ -230,10 +231,20 @@ describe('fromOnnx: Transposes that move the batch', () => {
       });
     }
   }
-  it('a symbolic batch in a time-major input is refused with the reason (graph inputs take a symbolic first axis only)', () => {
-    const g = new GraphBuilder().input('x', [T, 'batch', I]).output('Y');
-    g.node('LSTM', ['x', g.init('W', [1, 4 * Hd, I]), g.init('R', [1, 4 * Hd, Hd])], ['Y'], { hidden_size: Hd });
-    assert.throws(() => fromOnnx(g.encode(14, 7)), /graph input "x": dim 1 is symbolic/);
+  it('a symbolic batch in a time-major input (PyTorch\'s export): refused with the way out, imported with freeDimensions', async () => {
+    const g = new GraphBuilder().input('x', ['seq', 'batch', I]).output('Y').output('Y_h');
+    g.node('LSTM', ['x', g.init('W', [2, 4 * Hd, I]), g.init('R', [2, 4 * Hd, Hd]), g.init('B', [2, 8 * Hd])], ['Y', 'Y_h'], { hidden_size: Hd, direction: 'bidirectional' });
+    const bytes = g.encode(14, 7);
+    assert.throws(() => fromOnnx(bytes), /graph input "x": dim 1 is symbolic \("batch"\); .*freeDimensions: \{ "batch": n \}/);
+    assert.throws(() => fromOnnx(bytes, { freeDimensions: { batch: 0 } }), /freeDimensions must map dimension names to positive integers/);
+    for (const [seq, batch] of [[T, 3], [40, 2]]) {
+      const m = fromOnnx(bytes, { freeDimensions: { seq, batch } });
+      const data = randoms(seq * batch * I, seq + batch, -2, 2);
+      const want = await runOrt(bytes, { x: { data, dims: [seq, batch, I] } });
+      const got = runLepton(m, { data, dims: [seq, batch, I] });
+      m.dispose();
+      g.outputs.forEach((o, i) => assertClose(got[i], want[o.name!], `freeDimensions seq ${seq} batch ${batch}: ${o.name}`));
+    }
   });
   it('a time-major LSTM model saves, loads and predicts the same', async () => {
     const m = fromOnnx(rnn('LSTM', 'bidirectional', ['Y', 'Y_h'], T, 3).encode(14, 7));

@@ -175,6 +175,32 @@ describe('fromOnnx: Resize cubic', () => {
   });
 });
 
+describe('fromOnnx: the new paths in a model', () => {
+  it('save and load (same predictions), and fit (the loss falls) through Resize cubic, a grouped and a depthwise ConvTranspose, Gemm with a computed C', async () => {
+    const g = new GraphBuilder().input('x', ['N', 4, 5, 5]).output('y');
+    g.node('Resize', ['x', '', g.init('sc', [4], [1, 1, 1.5, 1.5])], ['rs'], { mode: 'cubic', exclude_outside: 1 });
+    g.node('ConvTranspose', ['rs', g.init('w1', [4, 2, 3, 3])], ['c1'], { group: 2, strides: [2, 2], auto_pad: 'SAME_UPPER' });
+    g.node('ConvTranspose', ['c1', g.init('w2', [4, 1, 2, 2]), g.init('b2', [4])], ['c2'], { group: 4, output_shape: [14, 14] });
+    g.node('GlobalAveragePool', ['c2'], ['p']);
+    g.node('Flatten', ['p'], ['f']);
+    g.node('Gemm', ['f', g.init('wc', [3, 4])], ['f2'], { transB: 1 });
+    g.node('Gemm', ['f', g.init('wg', [4, 3]), 'f2'], ['y'], { beta: 0.5 });
+    const m = await agree(g, [2, 4, 5, 5]);
+    const x = lp.randomNormal([8, 4, 5, 5], 0, 1, 'float32', 7);
+    const before = runLepton(m, { data: x.dataSync() as Float32Array, dims: [8, 4, 5, 5] });
+    const loaded = lp.io.load(lp.io.save(m));
+    const again = runLepton(loaded, { data: x.dataSync() as Float32Array, dims: [8, 4, 5, 5] });
+    assert.deepEqual(Array.from(again[0]), Array.from(before[0]), 'save/load round trip');
+    loaded.dispose();
+    m.compile({ optimizer: lp.train.adam(0.01), loss: 'meanSquaredError' });
+    const y = lp.fill([8, 3], 0.5);
+    const h = await m.fit(x, y, { epochs: 5, batchSize: 8, verbose: 0 });
+    assert.ok(h.history.loss[4] < h.history.loss[0], `loss ${h.history.loss}`);
+    lp.dispose([x, y]);
+    m.dispose();
+  });
+});
+
 describe('fromOnnx: Transposes that move the batch', () => {
   it('rank 3 and rank 4 (held NHWC or not), then an op on the moved value, and moved back', async () => {
     for (const perm of [[1, 0, 2], [2, 1, 0], [1, 2, 0]]) {

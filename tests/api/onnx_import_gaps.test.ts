@@ -153,7 +153,7 @@ describe('fromOnnx: Resize cubic', () => {
     g.node('Resize', ['h', ...inputs(g)], ['y'], { mode: 'cubic', ...attrs });
     return g;
   }
-  const transforms = ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric'];
+  const transforms = ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_half_pixel_for_nn'];
   for (const ct of transforms) {
     it(`${ct}: cubic_coeff_a -0.75 and -0.5, exclude_outside 0 and 1; scales 2, 1.5 / 0.6, 0.5 / 3; sizes`, async () => {
       for (const [a, exclude] of [[-0.75, 0], [-0.5, 1], [-0.75, 1]]) {

@@ -73,6 +73,21 @@ describe('fromOnnx: Gemm with transA', () => {
       }
     }
   });
+  it('a constant A and a computed B (transA, transB, alpha, beta, C), static and dynamic first axes', async () => {
+    const [m, k, n] = [3, 5, 7];
+    for (const transA of [0, 1]) for (const transB of [0, 1]) for (const [alpha, beta, c] of [[1, 1, null], [0.7, -0.3, [m, 1]], [1, 0.5, [n]], [1, 2, [m, n]]] as [number, number, number[] | null][]) {
+      const g = new GraphBuilder().input('x', transB ? ['N', k] : [k, n]).output('y');
+      const attrs: Record<string, Attr> = { ...(transA ? { transA } : {}), ...(transB ? { transB } : {}), alpha, beta };
+      g.node('Gemm', [g.init('a', transA ? [k, m] : [m, k]), 'x', ...(c && (!transB || c[c.length - 1] === 1) ? [g.init('c', c)] : [])], ['y'], attrs);
+      const model = await agree(g, transB ? [n, k] : [k, n], { batches: transB ? [n, 2] : [k] })
+        .catch((e: Error) => assert.fail(`transA ${transA} transB ${transB} alpha ${alpha} C [${c}]: ${e.message}`));
+      model.dispose();
+    }
+    const both = new GraphBuilder().input('x', ['N', 5]).output('y');
+    both.node('Gemm', [both.init('a', [3, 5]), both.init('b', [5, 2])], ['c'], {}, 'consts');
+    both.node('Add', ['x', 'c'], ['y']);
+    assert.throws(() => fromOnnx(both.encode()), /"consts" \(Gemm\): A \(input 0\) must be computed, or a float32 constant matrix with B computed/);
+  });
   it('transA with a Relu fused, a BatchNormalization folded, and a Gemm after', async () => {
     const g = new GraphBuilder().input('a', [17, 3]).output('y');
     g.node('Gemm', ['a', g.init('b', [17, 7]), g.init('c', [7])], ['g'], { transA: 1, alpha: 0.5 });

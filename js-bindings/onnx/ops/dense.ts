@@ -1,6 +1,6 @@
 // Gemm and MatMul with a constant right side → Dense (kernel [K, N], alpha and transB applied at
 // import, beta * C as the bias; transA by a transpose of A first). A computed B, a computed C or
-// one with a row per sample run in parts (gemmInParts). After a Flatten of an NHWC value the Dense reads the features in
+// one with a row per sample, or a constant A run in parts (gemmInParts). After a Flatten of an NHWC value the Dense reads the features in
 // h, w, c order and its kernel rows are permuted to match: no transpose at run time.
 import { Dense } from '../../layers/core.js';
 import { attrFloat, attrInt, where } from '../attrs.js';
@@ -59,14 +59,26 @@ const scaled = (node: OnnxNode, b: Builder, x: SymbolicTensor, s: number, tag: s
   b.apply(new OnnxOp({ name: b.layerName(node, tag), op: 'mul', constantShape: [1], constantInitializer: dataInitializer(new Float32Array([s])) }), x);
 
 /**
- * The Gemm forms that are not one Dense: alpha · A · B' (a Dense without bias for a constant B, a
- * matMul of two computed tensors otherwise), then + beta · C, where C is computed or has one row
+ * The Gemm forms that are not one Dense: alpha · A' · B' (a Dense without bias for a constant B or,
+ * transposed, for a constant A; a matMul of two computed tensors otherwise), then + beta · C, where C is computed or has one row
  * per sample (M rows, a static batch), broadcast as ONNX does.
  */
 function gemmInParts(node: OnnxNode, b: Builder): void {
   const beta = attrFloat(node, 'beta', 1);
   let y: SymbolicTensor;
-  if (b.constant(node, 1) !== undefined) {
+  if (b.constant(node, 0) !== undefined) {
+    // A constant A: (B'ᵀ · A'ᵀ)ᵀ, a Dense of kernel alpha · A'ᵀ on B'ᵀ (B's first axis, the model's, moves twice).
+    const a = b.floatConstant(node, 0, 'A'), w = b.tensor(node, 1);
+    if (w.rank !== 2) fail(`${where(node)}: B (input 1) must be a matrix, got [${w.shape.map((d) => d ?? 'N')}]`);
+    const transA = attrInt(node, 'transA', 0) !== 0, alpha = attrFloat(node, 'alpha', 1);
+    const [m, k] = transA ? [a.dims[1], a.dims[0]] : a.dims;
+    const kernel = transA ? Float32Array.from(a.data) : transpose2d(a.data, m, k);
+    if (alpha !== 1) for (let i = 0; i < kernel.length; i++) kernel[i] *= alpha;
+    const rows = `${node.outputs[0]}/lepton_bt`, out = `${node.outputs[0]}/lepton_gemm`;
+    b.set(rows, attrInt(node, 'transB', 0) !== 0 ? b.tensor(node, 1) : Val.of('onnx', transposed(node, b, 1, 'B')));
+    dense({ ...node, inputs: [rows], outputs: [out] }, b, kernel, k, m, null);
+    y = b.apply(new OnnxOp({ name: b.layerName(node, '_out'), op: 'transpose', attrs: { perm: [1, 0] } }), b.form(b.tensor({ ...node, inputs: [out] }, 0), 'onnx'));
+  } else if (b.constant(node, 1) !== undefined) {
     const { kernel, k, n } = gemmKernel(node, b);
     const out = `${node.outputs[0]}/lepton_gemm`;
     dense({ ...node, outputs: [out] }, b, kernel, k, n, null);
@@ -99,9 +111,9 @@ function gemmInParts(node: OnnxNode, b: Builder): void {
 export const denseOps: Record<string, OpHandler> = {
   Gemm: {
     check: (node, g) => {
-      if (graphConstant(g, node, 0) !== undefined) return 'a constant A (input 0) is not supported';
       if ((node.inputs[1] ?? '') === '') return 'B (input 1) is required';
-      const w = graphConstant(g, node, 1);
+      const a = graphConstant(g, node, 0), w = graphConstant(g, node, 1);
+      if (a !== undefined && (w !== undefined || a.dtype !== 'float32' || a.dims.length !== 2)) return 'A (input 0) must be computed, or a float32 constant matrix with B computed';
       if (w !== undefined && (w.dtype !== 'float32' || w.dims.length !== 2)) return 'B (input 1) must be computed or a float32 constant matrix';
       const c = graphConstant(g, node, 2);
       if ((node.inputs[2] ?? '') === '' || c === undefined) return null; // a computed C is broadcast at run time
@@ -114,11 +126,11 @@ export const denseOps: Record<string, OpHandler> = {
       return null;
     },
     build: (gemm, b) => {
-      // transA: A [K, M] is transposed first (its first axis, the model's batch, moves: an OnnxOp).
-      const node = attrInt(gemm, 'transA', 0) === 0 ? gemm : transposedA(gemm, b);
+      // transA: a computed A [K, M] is transposed first (its first axis, the model's batch, moves: an OnnxOp).
+      const node = attrInt(gemm, 'transA', 0) === 0 || b.constant(gemm, 0) !== undefined ? gemm : transposedA(gemm, b);
       const c = (node.inputs[2] ?? '') !== '' ? b.constant(node, 2) : undefined;
       // One Dense: a constant B, and C absent or a constant that broadcasts over the rows (its bias).
-      if (b.constant(node, 1) === undefined || ((node.inputs[2] ?? '') !== '' && (c === undefined || (c.dims.length === 2 && c.dims[0] !== 1)))) {
+      if (b.constant(node, 0) !== undefined || b.constant(node, 1) === undefined || ((node.inputs[2] ?? '') !== '' && (c === undefined || (c.dims.length === 2 && c.dims[0] !== 1)))) {
         gemmInParts(node, b);
         return;
       }

@@ -128,6 +128,7 @@ describe('fromOnnx: grouped and depthwise ConvTranspose', () => {
     ['auto_pad SAME_UPPER, stride 2, 3x3', [1, 3, 5, 7], [3, 2, 3, 3], { auto_pad: 'SAME_UPPER', strides: [2, 2] }],
     ['auto_pad SAME_LOWER, stride 2, 4x4, group 3', [1, 3, 5, 4], [3, 2, 4, 4], { auto_pad: 'SAME_LOWER', strides: [2, 2], group: 3 }],
     ['auto_pad SAME_UPPER, strides 3 / 1, dilation 2', [2, 2, 4, 5], [2, 3, 3, 2], { auto_pad: 'SAME_UPPER', strides: [3, 1], dilations: [2, 2] }],
+    ['auto_pad SAME_UPPER, stride 3 above the 2x2 kernel (the output stays at what the input reaches)', [1, 2, 4, 5], [2, 3, 2, 2], { auto_pad: 'SAME_UPPER', strides: [3, 3] }],
     ['auto_pad VALID, stride 2, group 2', [1, 4, 5, 3], [4, 2, 3, 3], { auto_pad: 'VALID', strides: [2, 2], group: 2 }],
     ['output_shape [10, 14] (no auto_pad), stride 2', [1, 3, 5, 7], [3, 2, 3, 3], { output_shape: [10, 14], strides: [2, 2] }],
     ['output_shape [11, 13], SAME_UPPER, stride 2', [1, 3, 5, 7], [3, 2, 3, 3], { output_shape: [11, 13], strides: [2, 2], auto_pad: 'SAME_UPPER' }],

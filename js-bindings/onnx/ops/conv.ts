@@ -38,11 +38,6 @@ function transposedToHwio(w: Float32Array, [i, o, kh, kw]: number[]): Float32Arr
   return out;
 }
 
-/**
- * ConvTranspose as the convolution it equals: the input spread by the strides (zeros between
- * rows and columns), padded by (kernel extent − 1 − pads) on each side (plus output_padding at
- * the end; negative amounts crop), then a stride-1 Conv2D with the flipped kernel.
- */
 const AUTO_PADS = ['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'];
 
 /**
@@ -56,13 +51,19 @@ function transposePads(node: OnnxNode, size: number[], strides: number[], eff: n
   if (autoPad === 'VALID') return [0, 0, 0, 0];
   if (given === null && autoPad === 'NOTSET') return attrInts(node, 'pads', [0, 0, 0, 0])!;
   const target = given ?? size.map((n, a) => n * strides[a]);
-  const total = [0, 1].map((a) => strides[a] * (size[a] - 1) + outPad[a] + eff[a] - target[a]);
+  // A SAME output past what the input reaches (stride above the kernel extent) stays at that size, as in onnxruntime.
+  const total = [0, 1].map((a) => strides[a] * (size[a] - 1) + outPad[a] + eff[a] - target[a]).map((t) => (given ? t : Math.max(0, t)));
   if (total.some((t) => t < 0)) fail(`${where(node)}: output_shape [${target}] is larger than the input [${size}] gives (at most [${total.map((t, a) => target[a] + t)}])`);
   const half = total.map((t) => Math.floor(t / 2));
   const [start, end] = autoPad === 'SAME_UPPER' ? [half, total.map((t, a) => t - half[a])] : [total.map((t, a) => t - half[a]), half];
   return [...start, ...end];
 }
 
+/**
+ * ConvTranspose as the convolution it equals: the input spread by the strides (zeros between
+ * rows and columns), padded by (kernel extent − 1 − pads) on each side (plus output_padding at
+ * the end; negative amounts crop), then a stride-1 Conv2D with the flipped kernel.
+ */
 const convTranspose: OpHandler = {
   check: (node, g) => {
     const w = graphConstant(g, node, 1);
@@ -114,7 +115,7 @@ const convTranspose: OpHandler = {
     }
     const common = { name: b.layerName(node), kernelSize: [kh, kw] as [number, number], strides: 1, dilationRate: [dilations[0], dilations[1]] as [number, number],
       padding: 'valid' as const, useBias: bias !== undefined, activation: fusedActivation(node) };
-    const y = convGroups(node, b, sym, common, { group, ig, og, kh, kw, bias: bias?.data,
+    const y = convGroups(node, b, sym, common, { group, ig, og, bias: bias?.data,
       // Group k's weights [ig, og, kh, kw] as the flipped HWIO kernel; depthwise (ig 1): flipped, then as OIHW [c·og, 1, kh, kw] (the same order).
       hwio: (k) => transposedToHwio(w.data.subarray(k * ig * og * kh * kw, (k + 1) * ig * og * kh * kw), [ig, og, kh, kw]),
       hwcm: () => depthwiseToHwcm(flipped(w.data, kh, kw), [c * og, 1, kh, kw], c) });
@@ -134,8 +135,6 @@ interface Groups {
   /** Input and output channels per group. */
   ig: number;
   og: number;
-  kh: number;
-  kw: number;
   bias?: Float32Array;
   /** Group k's HWIO kernel [kh, kw, ig, og]. */
   hwio: (k: number) => Float32Array;
@@ -194,7 +193,7 @@ export const convOps: Record<string, OpHandler> = {
       const common = { name: b.layerName(node), kernelSize: win.kernel, strides: win.strides, dilationRate: win.dilations,
         padding: win.keras ?? 'valid', useBias: bias !== undefined, activation: fusedActivation(node) };
       const og = o / group, size = og * i * kh * kw;
-      const y = convGroups(node, b, sym, common, { group, ig: i, og, kh, kw, bias: bias?.data,
+      const y = convGroups(node, b, sym, common, { group, ig: i, og, bias: bias?.data,
         hwio: (k) => oihwToHwio(w.data.subarray(k * size, (k + 1) * size), [og, i, kh, kw]), hwcm: () => depthwiseToHwcm(w.data, w.dims, c) });
       b.set(node.outputs[0], Val.of('nhwc', y));
     },

@@ -162,7 +162,9 @@ export class LayersModel {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`predict: batchSize must be a positive integer, got ${batchSize}`);
     const n = xs[0].shape[0];
     let outs: Tensor[];
-    if (n <= batchSize) {
+    // A static first axis (an imported graph whose first axis is not the samples', e.g. a
+    // time-major sequence) is taken whole: splitting it would change what the graph computes.
+    if (n <= batchSize || this.inputs.some((s) => s.shape[0] !== null)) {
       outs = tidy(() => this.execute(xs, { training: false }));
     } else {
       const parts: Tensor[][] = [];

@@ -124,7 +124,7 @@ function decodeAttr(a: P.IAttributeProto, where: string): AttrValue | undefined 
   }
 }
 
-function valueInfo(v: P.IValueInfoProto, role: 'input' | 'output'): OnnxValueInfo {
+function valueInfo(v: P.IValueInfoProto, role: 'input' | 'output', free: Record<string, number>): OnnxValueInfo {
   const name = v.name ?? '';
   if (name === '') fail(`a graph ${role} has no name`);
   const tt = v.type?.tensorType;
@@ -140,14 +140,18 @@ function valueInfo(v: P.IValueInfoProto, role: 'input' | 'output'): OnnxValueInf
   const dims = tt.shape.dim ?? [];
   checkCount(dims.length, ONNX_LIMITS.rank, `graph ${role} ${quote(name)}: rank`);
   const shape: SymbolicShape = dims.map((d, i) => {
-    const n = d.dimParam ? 0 : int(d.dimValue, `graph ${role} ${quote(name)} dim ${i}`);
+    const n = d.dimParam ? (Object.hasOwn(free, d.dimParam) ? free[d.dimParam] : 0) : int(d.dimValue, `graph ${role} ${quote(name)} dim ${i}`);
     if (n < 0) fail(`graph ${role} ${quote(name)}: dim ${i} is negative (${n})`);
     return n > 0 ? n : null;
   });
   if (role === 'input') {
     if (shape.length < 2) fail(`graph input ${quote(name)} has rank ${shape.length}; inputs need a batch dimension and at least one more`);
     const bad = shape.findIndex((d, i) => i > 0 && d === null);
-    if (bad > 0) fail(`graph input ${quote(name)}: dim ${bad} is symbolic; only the first (batch) dimension may be`);
+    if (bad > 0) {
+      const param = dims[bad].dimParam ?? '';
+      fail(`graph input ${quote(name)}: dim ${bad} is symbolic${param ? ` (${quote(param)})` : ''}; only the first (batch) dimension may be` +
+        (param ? ` (give its size: fromOnnx(bytes, { freeDimensions: { ${quote(param)}: n } }))` : ''));
+    }
     const sample = shape.slice(1).reduce<number>((a, d) => a * d!, 1);
     if (sample > ONNX_LIMITS.inputElements) fail(`graph input ${quote(name)}: [${shape.slice(1)}] is more than ${ONNX_LIMITS.inputElements} elements a sample`);
   }
@@ -155,7 +159,14 @@ function valueInfo(v: P.IValueInfoProto, role: 'input' | 'output'): OnnxValueInf
 }
 
 /** Decodes and checks a model; throws `fromOnnx: ...` Errors. */
-export function decodeOnnx(bytes: Uint8Array | ArrayBuffer): OnnxGraph {
+/**
+ * @param freeDimensions sizes for symbolic dimensions of the graph's inputs and outputs, by name
+ *   (onnxruntime's freeDimensionOverrides): a time-major input [T, 'batch', I] needs its batch fixed
+ */
+export function decodeOnnx(bytes: Uint8Array | ArrayBuffer, freeDimensions: Record<string, number> = {}): OnnxGraph {
+  if (typeof freeDimensions !== 'object' || freeDimensions === null || Object.values(freeDimensions).some((d) => !Number.isInteger(d) || d < 1 || d > 2 ** 31 - 1)) {
+    fail(`freeDimensions must map dimension names to positive integers, got ${JSON.stringify(freeDimensions)?.slice(0, 80)}`);
+  }
   const u8 = bytes instanceof Uint8Array ? bytes : bytes instanceof ArrayBuffer ? new Uint8Array(bytes)
     : fail(`expects the model's bytes (a Uint8Array or ArrayBuffer), got ${Object.prototype.toString.call(bytes)}`);
   if (u8.length === 0) fail('the input is empty, not an ONNX model');
@@ -191,9 +202,9 @@ export function decodeOnnx(bytes: Uint8Array | ArrayBuffer): OnnxGraph {
     constants.set(c.name, c);
   }
   // Old files list initializers among the inputs too: those are constants, not model inputs.
-  const inputs = (g.input ?? []).filter((v) => !constants.has(v.name ?? '')).map((v) => valueInfo(v, 'input'));
+  const inputs = (g.input ?? []).filter((v) => !constants.has(v.name ?? '')).map((v) => valueInfo(v, 'input', freeDimensions));
   if (inputs.length === 0) fail('the graph has no inputs (other than initializers)');
-  const outputs = (g.output ?? []).map((v) => valueInfo(v, 'output'));
+  const outputs = (g.output ?? []).map((v) => valueInfo(v, 'output', freeDimensions));
   if (outputs.length === 0) fail('the graph has no outputs');
 
   const produced = new Set<string>([...constants.keys()]);

@@ -47,7 +47,8 @@ function foldBatchNorm(g: OnnxGraph, p: OnnxNode, bn: OnnxNode): boolean {
   if (consts.length !== 4 || consts.some((c) => c === undefined || c.dtype !== 'float32') || w === undefined || w.dtype !== 'float32') return false;
   const [gamma, beta, mean, variance] = consts.map((c) => c!.data as Float32Array);
   const transB = p.opType === 'Gemm' && (p.attrs.get('transB') ?? 0) !== 0;
-  if (p.opType === 'Gemm' && ((p.attrs.get('transA') ?? 0) !== 0 || w.dims.length !== 2)) return false;
+  // (transA only transposes the input: the output channels are B's either way.)
+  if (p.opType === 'Gemm' && w.dims.length !== 2) return false;
   const outs = p.opType === 'Conv' ? w.dims[0] : w.dims[transB ? 0 : 1];
   if ([gamma, beta, mean, variance].some((a) => a.length !== outs)) return false;
   const eps = attrFloat(bn, 'epsilon', 1e-5);
@@ -106,13 +107,14 @@ function fusable(g: OnnxGraph, n: OnnxNode): 'relu' | 'relu6' | null {
   return typeof r !== 'string' && r[0] === 0 && r[1] === 6 ? 'relu6' : null;
 }
 
-/** Whether p runs as one Conv2D or Dense whose epilogue can apply an activation (not a computed MatMul or a per-row Gemm C). */
+/** Whether p runs as one Conv2D or Dense whose epilogue can apply an activation (not a computed MatMul, a Gemm with a computed B or C, or a per-row C). */
 function takesActivation(g: OnnxGraph, p: OnnxNode): boolean {
   if (p.opType === 'Conv') return true;
   if (p.opType === 'MatMul') return g.constants.has(p.inputs[1] ?? '');
-  if (p.opType !== 'Gemm') return false;
-  const c = g.constants.get(p.inputs[2] ?? '');
-  return c === undefined || c.dims.length < 2 || c.dims[0] === 1;
+  if (p.opType !== 'Gemm' || !g.constants.has(p.inputs[1] ?? '')) return false;
+  if ((p.inputs[2] ?? '') === '') return true;
+  const c = g.constants.get(p.inputs[2]);
+  return c !== undefined && (c.dims.length < 2 || c.dims[0] === 1);
 }
 
 /** Applies the rewrites in place. */

@@ -39,6 +39,12 @@ export interface ImportOptions {
   quantized?: boolean;
   /** With quantized: model inputs (NCHW, as the graph takes them) for values the graph gives no range. */
   calibrationData?: Tensor;
+  /**
+   * Sizes for symbolic dimensions of the graph's inputs, by their names (onnxruntime's
+   * freeDimensionOverrides). Only an input's first dimension may stay symbolic, so a time-major
+   * input [T, 'batch', I] (a PyTorch LSTM's) needs `{ batch: n }`.
+   */
+  freeDimensions?: Record<string, number>;
 }
 
 // Layers whose input may take the range of their output: element-wise clamps and data movement,

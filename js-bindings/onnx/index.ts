@@ -23,7 +23,7 @@ export function fromOnnx(bytes: Uint8Array | ArrayBuffer, opts?: ImportOptions &
 export function fromOnnx(bytes: Uint8Array | ArrayBuffer, opts?: ImportOptions): LayersModel | QuantizedModel;
 export function fromOnnx(bytes: Uint8Array | ArrayBuffer, opts: ImportOptions = {}): LayersModel | QuantizedModel {
   try {
-    return importGraph(decodeOnnx(bytes), opts);
+    return importGraph(decodeOnnx(bytes, opts.freeDimensions), opts);
   } catch (e) {
     // Every failure names the importer, including ones a layer or the model raised on the way.
     const message = e instanceof Error ? e.message : String(e);

@@ -1,28 +1,27 @@
 // OnnxOp: a small serializable layer that runs one named Lepton op with JSON attributes, for
 // ONNX ops that have no Keras layer (a tensor-constant Add, Clip with any bounds, LeakyRelu with
 // ONNX's alpha, Softmax over a chosen axis, a -FLT_MAX Pad before a MaxPool, PRelu, HardSwish,
-// a batched MatMul, and the shape ops: row gathers, slices, full reshapes, reductions, Resize's
-// linear mixes, ConvTranspose's zero insertion). Attributes come from files too, so the shape ops
-// check theirs against the input shape before running. A constant
-// operand is a non-trainable weight named 'constant', so model files save and load it. The layer
-// registers itself in io's registry (className 'OnnxOp') when this file is imported, through
-// lepton-wasm/onnx: the core entry carries none of it, and a model file holding OnnxOp layers
-// needs `import 'lepton-wasm/onnx'` before io.load (the error says so). Imports no protobuf code.
+// a batched MatMul, and the shape ops of shaped_ops.ts: row gathers, slices, full reshapes,
+// reductions, Resize's linear and cubic mixes, ConvTranspose's zero insertion, transposes that
+// move the batch). Attributes come from files too, so the shape ops check theirs against the
+// input shape before running. A constant operand is a non-trainable weight named 'constant', so
+// model files save and load it. The layer registers itself in io's registry (className 'OnnxOp')
+// when this file is imported, through lepton-wasm/onnx: the core entry carries none of it, and a
+// model file holding OnnxOp layers needs `import 'lepton-wasm/onnx'` before io.load (the error
+// says so). Imports no protobuf code.
 import type { Tensor } from '../tensor.js';
 import type { Variable } from '../variable.js';
 import { add, div, mul, sub } from '../ops/binary.js';
 import { clipByValue, elu, leakyRelu, neg, relu } from '../ops/unary.js';
 import { softmax, logSoftmax } from '../ops/softmax.js';
-import { pad, slice } from '../ops/layout.js';
-import { reshape, tensor, zeros } from '../ops/creation.js';
-import { gather } from '../ops/gather.js';
+import { pad } from '../ops/layout.js';
+import { zeros } from '../ops/creation.js';
 import { matMul } from '../ops/matmul.js';
-import { max, mean, sum } from '../ops/reduce.js';
 import { Layer, singleShape, type LayerArgs, type SymbolicShape } from '../layers/layer.js';
 import { loadArgs, registerLayer } from '../io/registry.js';
 import type { Initializer } from '../layers/initializers.js';
+import { SHAPED, shapedProblem, type Attrs } from './shaped_ops.js';
 
-type Attrs = Record<string, number | number[] | number[][]>;
 const num = (a: Attrs, k: string) => a[k] as number;
 
 /** Element-wise ops of one tensor: x → y of the same shape. */
@@ -38,98 +37,6 @@ const UNARY: Record<string, (x: Tensor, a: Attrs) => Tensor> = {
   // x · max(0, min(1, x / 6 + 1/2)).
   hardSwish: (x) => mul(x, clipByValue(add(mul(x, 1 / 6), 0.5), 0, 1)),
 };
-
-/** Ops that change the shape (batch kept), by their attributes; shape(s, a) is the output shape. */
-const isInts = (v: unknown, n?: number) => Array.isArray(v) && v.every((d) => Number.isInteger(d)) && (n === undefined || v.length === n);
-/** Why attributes a do not fit input shape s (a file may hold anything), or null. */
-function shapedProblem(op: string, s: SymbolicShape, a: Attrs): string | null {
-  const r = s.length, axis = a.axis as number;
-  const axisOk = Number.isInteger(axis) && axis >= 1 && axis < r;
-  const rowsOk = (k: string) => isInts(a[k]) && (a[k] as number[]).length > 0 &&
-    (a[k] as number[]).every((i) => i >= 0 && (s[axis] === null || i < s[axis]!));
-  switch (op) {
-    case 'take': return axisOk && rowsOk('indices') ? null : 'axis must be a non-batch axis and indices rows of it';
-    case 'lerp': return axisOk && rowsOk('i0') && rowsOk('i1') && isInts(a.i1, (a.i0 as number[]).length) && Array.isArray(a.f) &&
-      a.f.length === (a.i0 as number[]).length && (a.f as number[]).every(Number.isFinite) ? null : 'axis, i0, i1 and f must describe rows of a non-batch axis';
-    case 'slice': return isInts(a.begin, r) && isInts(a.size, r) && (a.begin as number[]).every((b, i) => b >= 0 && (s[i] === null || b < s[i]!)) &&
-      (a.size as number[]).every((n, i) => n === -1 || (n >= 1 && (s[i] === null || (a.begin as number[])[i] + n <= s[i]!))) ? null : `begin and size must be ${r} ranges inside the input`;
-    case 'reshape': return isInts(a.shape) && (a.shape as number[]).every((d) => d >= 1 || d === -1) && (a.shape as number[]).filter((d) => d === -1).length <= 1
-      ? null : 'shape must be positive integers and at most one -1';
-    case 'zeroInsert': return r === 4 && isInts(a.strides, 2) && (a.strides as number[]).every((d) => d >= 1 && d <= 1024) ? null : 'strides must be 2 integers in [1, 1024] on a rank-4 input';
-    default: return isInts(a.axes) && (a.axes as number[]).every((d) => d >= 1 && d < r) && (a.keepdims === 0 || a.keepdims === 1)
-      ? null : 'axes must be non-batch axes and keepdims 0 or 1';
-  }
-}
-
-const SHAPED: Record<string, { need: string[]; run: (x: Tensor, a: Attrs) => Tensor; shape: (s: SymbolicShape, a: Attrs) => SymbolicShape }> = {
-  // Rows `indices` of axis `axis` (Gather with constant indices, strided Slice, Pad reflect / edge, Resize nearest).
-  take: {
-    need: ['axis', 'indices'],
-    run: (x, a) => gather(x, tensor(Int32Array.from(a.indices as number[]), [(a.indices as number[]).length], 'int32'), num(a, 'axis')),
-    shape: (s, a) => s.map((d, i) => (i === a.axis ? (a.indices as number[]).length : d)),
-  },
-  // begin / size per axis (size -1: to the end); the batch axis is taken whole.
-  slice: {
-    need: ['begin', 'size'],
-    run: (x, a) => slice(x, a.begin as number[], a.size as number[]),
-    shape: (s, a) => s.map((d, i) => ((a.size as number[])[i] === -1 ? (d === null ? null : d - (a.begin as number[])[i]) : (a.size as number[])[i])),
-  },
-  // The whole shape, batch included; one -1 is inferred (Flatten with axis other than 1).
-  reshape: {
-    need: ['shape'],
-    run: (x, a) => {
-      const want = a.shape as number[];
-      const known = want.reduce((p, d) => (d === -1 ? p : p * d), 1);
-      return reshape(x, want.map((d) => (d === -1 ? x.size / known : d)));
-    },
-    shape: (s, a) => {
-      const want = a.shape as number[];
-      const size = s.every((d) => d !== null) ? (s as number[]).reduce((p, d) => p * d, 1) : null;
-      const known = want.reduce((p, d) => (d === -1 ? p : p * d), 1);
-      return want.map((d) => (d !== -1 ? d : size === null ? null : size / known));
-    },
-  },
-  // Linear interpolation along one axis: rows i0 and i1 mixed with weights f (Resize 'linear').
-  lerp: {
-    need: ['axis', 'i0', 'i1', 'f'],
-    run: (x, a) => {
-      const ax = num(a, 'axis'), f = a.f as number[];
-      const rows = (k: string) => gather(x, tensor(Int32Array.from(a[k] as number[]), [f.length], 'int32'), ax);
-      const wShape = x.shape.map((_, i) => (i === ax ? f.length : 1));
-      const w = tensor(Float32Array.from(f), wShape);
-      return add(rows('i0'), mul(sub(rows('i1'), rows('i0')), w));
-    },
-    shape: (s, a) => s.map((d, i) => (i === a.axis ? (a.f as number[]).length : d)),
-  },
-  // NHWC x with strides − 1 zeros after every row and column but the last (ConvTranspose's input).
-  zeroInsert: {
-    need: ['strides'],
-    run: (x, a) => {
-      const [sh, sw] = a.strides as number[];
-      const [n, h, w, c] = x.shape;
-      const spread = pad(reshape(x, [n, h, 1, w, 1, c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
-      return slice(reshape(spread, [n, h * sh, w * sw, c]), [0, 0, 0, 0], [n, (h - 1) * sh + 1, (w - 1) * sw + 1, c]);
-    },
-    shape: (s, a) => {
-      const [sh, sw] = a.strides as number[];
-      return [s[0], s[1] === null ? null : (s[1] - 1) * sh + 1, s[2] === null ? null : (s[2] - 1) * sw + 1, s[3]];
-    },
-  },
-  reduceMean: reduceSpec((x, axes, k) => mean(x, axes, k)),
-  reduceSum: reduceSpec((x, axes, k) => sum(x, axes, k)),
-  reduceMax: reduceSpec((x, axes, k) => max(x, axes, k)),
-};
-
-function reduceSpec(f: (x: Tensor, axes: number[], keepDims: boolean) => Tensor) {
-  return {
-    need: ['axes', 'keepdims'],
-    run: (x: Tensor, a: Attrs) => f(x, a.axes as number[], a.keepdims !== 0),
-    shape: (s: SymbolicShape, a: Attrs) => {
-      const axes = a.axes as number[];
-      return a.keepdims !== 0 ? s.map((d, i) => (axes.includes(i) ? 1 : d)) : s.filter((_, i) => !axes.includes(i));
-    },
-  };
-}
 
 /** Ops of two operands (tensor-tensor with broadcasting, or tensor-constant); *From: constant first. */
 const BINARY: Record<string, (x: Tensor, c: Tensor) => Tensor> = {

@@ -38,13 +38,13 @@ describe('fromOnnx: refusals', () => {
     g.node('Gather', ['up', 'r'], ['ga'], {}, 'pick');
     g.nodes.push(onnx.NodeProto.create({ opType: 'FusedThing', domain: 'com.example', input: ['r'], output: ['ex'], name: 'custom_7' }));
     g.node('Pad', ['c', g.ints('pads', [0, 0, 1, 1, 0, 0, 1, 1])], ['padded'], { mode: 'mirror' }, 'bad_pad');
-    g.node('Gemm', ['f', g.init('w3', [100, 5])], ['t'], { transA: 1 }, 'gemm_ta');
+    g.node('Gemm', ['f', g.ints('w3', [100, 5])], ['t'], {}, 'gemm_ab');
     let message = '';
     expectError(() => {
       try { fromOnnx(g.encode()); } catch (e) { message = (e as Error).message; throw e; }
     }, 'fromOnnx:', /5 node\(s\) that cannot be imported/);
     for (const part of ['"upsample_1" (Resize)', '"pick" (Gather): the indices', '"custom_7" (com.example::FusedThing)', '"bad_pad" (Pad): mode "mirror"',
-      '"gemm_ta" (Gemm): transA']) {
+      '"gemm_ab" (Gemm): B (input 1)']) {
       assert.ok(message.includes(part), `${part} in: ${message}`);
     }
     assert.ok(!message.includes('"conv"'), 'supported nodes are not listed');

@@ -71,8 +71,18 @@ function bases(): Uint8Array[] {
   up.node('Transpose', ['rm'], ['seq'], { perm: [0, 2, 1] });
   up.node('GRU', ['seq', up.init('W', [2, 6, 3]), up.init('R', [2, 6, 2]), up.init('B', [2, 12])], ['y', 'h'], { hidden_size: 2, direction: 'bidirectional', layout: 1 });
 
+  // What moves the batch or needs the newer paths: a time-major LSTM, transA, cubic, grouped ConvTranspose with output_shape.
+  const gaps = new GraphBuilder().input('x', [5, 3, 4]).output('y').output('z');
+  gaps.node('LSTM', ['x', gaps.init('W', [1, 8, 4]), gaps.init('R', [1, 8, 2]), gaps.init('B', [1, 16])], ['seq', 'h'], { hidden_size: 2 });
+  gaps.node('Transpose', ['seq'], ['st'], { perm: [2, 1, 0, 3] });
+  gaps.node('Transpose', ['h'], ['ht'], { perm: [1, 0, 2] });
+  gaps.node('Flatten', ['ht'], ['h2']);
+  gaps.node('Gemm', ['h2', gaps.init('gw', [3, 4]), gaps.init('gc', [4])], ['y'], { transA: 1, alpha: 0.5 });
+  gaps.node('Resize', ['st', '', gaps.init('sc', [4], [1, 1, 2, 1.5])], ['rz'], { mode: 'cubic', cubic_coeff_a: -0.5, exclude_outside: 1 });
+  gaps.node('ConvTranspose', ['rz', gaps.init('wt', [1, 2, 3, 3])], ['z'], { group: 1, strides: [2, 2], output_shape: [20, 6], auto_pad: 'SAME_UPPER' });
+
   // Plain copies: a Node Buffer's slice() is a view, and the byte mutations must not write into a base.
-  return [cnn.encode(17), shapes.encode(18), old.encode(10, 5), up.encode(18)].map((b) => Uint8Array.from(b));
+  return [cnn.encode(17), shapes.encode(18), old.encode(10, 5), up.encode(18), gaps.encode(18)].map((b) => Uint8Array.from(b));
 }
 
 const HUGE = [0, -1, 1, 2, 3, 7, 2 ** 20, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 1, 2 ** 40, 2 ** 53 - 1, -(2 ** 40)];
@@ -136,7 +146,8 @@ const SURGERY: Record<string, (m: Model, r: Rand) => void> = {
   addAttribute: (m, r) => {
     const n = pick(r, m.graph!.node!);
     const name = pick(r, ['axis', 'axes', 'perm', 'group', 'transA', 'keepdims', 'mode', 'split', 'num_outputs', 'allowzero', 'noop_with_empty_axes',
-      'auto_pad', 'count_include_pad', 'ceil_mode', 'storage_order', 'training_mode', 'kernel_shape', 'dilations', 'strides', 'pads']);
+      'auto_pad', 'count_include_pad', 'ceil_mode', 'storage_order', 'training_mode', 'kernel_shape', 'dilations', 'strides', 'pads',
+      'transB', 'layout', 'output_shape', 'output_padding', 'exclude_outside', 'cubic_coeff_a']);
     const value = pick(r, [...HUGE, [1, 2], [0, 3, 1, 2], [-1], 'VALID', 'edge']);
     n.attribute = [...(n.attribute ?? []).filter((a) => a.name !== name),
       typeof value === 'string' ? { name, type: 3, s: new TextEncoder().encode(value) }

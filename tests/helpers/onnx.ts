@@ -9,7 +9,7 @@ import { fromOnnx } from '../../js-bindings/onnx/index.js';
 
 const { onnx } = onnxProto;
 export const FLOAT = 1, INT64 = 7, INT32 = 6;
-const FLOAT_ATTRS = new Set(['alpha', 'beta', 'gamma', 'epsilon', 'momentum', 'min', 'max', 'ratio', 'value_float', 'value']);
+const FLOAT_ATTRS = new Set(['alpha', 'beta', 'gamma', 'epsilon', 'momentum', 'min', 'max', 'ratio', 'value_float', 'value', 'cubic_coeff_a']);
 
 export type Attr = number | number[] | string;
 

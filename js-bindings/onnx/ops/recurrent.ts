@@ -5,8 +5,9 @@
 // B's two halves (Wb, Rb) summed into Keras's one bias. A GRU with linear_before_reset 0 is tfjs's
 // reset-before form; with 1 (what PyTorch exports) it is Keras's reset_after, whose bias
 // [2, 3·H] keeps Wb and Rb apart as its two rows (r scales Rb_h with the recurrent product, so
-// they do not add). Layout 1 ([B, T, I]) is Keras's; layout 0 ([T, B, I]) is taken
-// when its batch is 1 (the memory is the same as [1, T, I]). What does not map is refused:
+// they do not add). Layout 1 ([B, T, I]) is Keras's; layout 0 ([T, B, I]) is transposed to it
+// and its outputs back (a reshape when the batch is 1: the memory is the same).
+// What does not map is refused:
 // peepholes, clip, input_forget, sequence_lens, initial states, activations other than the defaults.
 import { GRU, LSTM } from '../../layers/recurrent.js';
 import { Concatenate } from '../../layers/merge.js';
@@ -83,14 +84,15 @@ function build(node: OnnxNode, b: Builder): void {
   }
   const bias = (node.inputs[3] ?? '') !== '' ? b.floatConstant(node, 3, 'B') : undefined;
   if (bias !== undefined && bias.dims.join() !== [dirs, 2 * gh].join()) fail(`${where(node)}: B [${bias.dims}] must be [${dirs}, ${2 * gh}]`);
-  // Keras's [B, T, I]: layout 1 as it is; layout 0 ([T, B, I]) when B is 1, by a reshape.
+  // Keras's [B, T, I]: layout 1 as it is; layout 0 ([T, B, I]) transposed (reshaped when B is 1).
   const [t, batch, features] = layout === 0 ? x.shape : [x.shape[1], x.shape[0], x.shape[2]];
+  if (t === null) fail(`${where(node)}: the input [${x.shape.map((d) => d ?? 'N')}] has no static time length`);
+  /** A value of ONNX shape `shape` to `to` (a reshape when B is 1, else the permutation `perm`). */
+  const timeMajor = (sym: SymbolicTensor, suffix: string, to: number[], perm: number[]) => b.apply(new OnnxOp({ name: b.layerName(node, suffix),
+    ...(batch === 1 ? { op: 'reshape', attrs: { shape: to } } : { op: 'transpose', attrs: { perm } }) }), sym);
   let seq = b.form(x, 'onnx');
-  if (layout === 0) {
-    if (batch !== 1 || t === null) fail(`${where(node)}: layout 0 ([T, B, I]) needs a batch of 1 and a static T, got [${x.shape.map((d) => d ?? 'N')}]; export with layout 1 (batch first)`);
-    seq = b.apply(new OnnxOp({ name: b.layerName(node, '_batch_first'), op: 'reshape', attrs: { shape: [1, t, features!] } }), seq);
-  }
-  if (features !== inputs || t === null) fail(`${where(node)}: the input [${x.shape.map((d) => d ?? 'N')}] does not match W's ${inputs} features (or has no static time length)`);
+  if (layout === 0) seq = timeMajor(seq, '_batch_first', [1, t, features!], [1, 0, 2]);
+  if (features !== inputs) fail(`${where(node)}: the input [${x.shape.map((d) => d ?? 'N')}] does not match W's ${inputs} features (or has no static time length)`);
   const states = kind.states;
   const wantStates = node.outputs.slice(1).some((o) => o !== '');
   const ys: SymbolicTensor[] = [], hs: SymbolicTensor[][] = Array.from({ length: states }, () => []);
@@ -117,13 +119,12 @@ function build(node: OnnxNode, b: Builder): void {
     for (let s = 0; s < states && wantStates; s++) hs[s].push(b.apply(new Reshape({ name: b.layerName(node, '_state'), targetShape: [1, h] }), outs[1 + s]));
   }
   const join = (list: SymbolicTensor[], axis: number) => (list.length === 1 ? list[0] : b.apply(new Concatenate({ name: b.layerName(node, '_concat'), axis }), list));
-  // Layout 1: Y [B, T, dirs, H], states [B, dirs, H]. Layout 0 (batch 1): Y [T, dirs, 1, H], states [dirs, 1, H].
-  const out = (sym: SymbolicTensor, shape0: number[]) => (layout === 1 ? sym
-    : b.apply(new OnnxOp({ name: b.layerName(node, '_time_major'), op: 'reshape', attrs: { shape: shape0 } }), sym));
-  if ((node.outputs[0] ?? '') !== '') b.set(node.outputs[0], Val.of('onnx', out(join(ys, 2), [t, dirs, 1, h])));
+  // Layout 1: Y [B, T, dirs, H], states [B, dirs, H]. Layout 0: Y [T, dirs, B, H], states [dirs, B, H].
+  const out = (sym: SymbolicTensor, to: number[], perm: number[]) => (layout === 1 ? sym : timeMajor(sym, '_time_major', to, perm));
+  if ((node.outputs[0] ?? '') !== '') b.set(node.outputs[0], Val.of('onnx', out(join(ys, 2), [t, dirs, 1, h], [1, 2, 0, 3])));
   for (let s = 0; s < states; s++) {
     const name = node.outputs[1 + s] ?? '';
-    if (name !== '') b.set(name, Val.of('onnx', out(join(hs[s], 1), [dirs, 1, h])));
+    if (name !== '') b.set(name, Val.of('onnx', out(join(hs[s], 1), [dirs, 1, h], [1, 0, 2])));
   }
 }
 

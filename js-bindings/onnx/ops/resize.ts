@@ -1,17 +1,19 @@
-// Resize (opset 10+), modes 'nearest' and 'linear', on the spatial axes of a value (NHWC kept):
-// the source coordinates of every output row and column are computed at import from the
-// coordinate_transformation_mode and nearest_mode, so the layer is a gather of rows ('take')
-// or, for linear, a mix of two gathered rows with constant weights ('lerp'), one axis at a time
-// (bilinear is separable). Scales and sizes must be constants.
+// Resize (opset 10+), modes 'nearest', 'linear' and 'cubic' (opset 11+), on the spatial axes of a
+// value (NHWC kept): the source coordinates of every output row and column are computed at import
+// from the coordinate_transformation_mode and nearest_mode, so the layer is a gather of rows
+// ('take'), for linear a mix of two gathered rows with constant weights ('lerp'), for cubic of
+// four ('taps', Keys' kernel with cubic_coeff_a, edge rows repeated or, with exclude_outside,
+// given weight 0 and the rest renormalized, as ONNX's reference does), one axis at a time (both
+// are separable). Scales and sizes must be constants.
 import { OnnxOp } from '../op_layer.js';
-import { attrInt, attrInts, attrString, where } from '../attrs.js';
+import { attrFloat, attrInt, attrInts, attrString, where } from '../attrs.js';
 import { fail } from '../decode.js';
 import { graphConstant, type OpHandler } from '../builder.js';
 import { axisForm, axisIn, Val } from '../layout.js';
 import type { OnnxGraph, OnnxNode } from '../graph.js';
 import { MAX_ROWS } from './transform.js';
 
-const MODES = ['nearest', 'linear'];
+const MODES = ['nearest', 'linear', 'cubic'];
 const TRANSFORMS = ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_half_pixel_for_nn'];
 const NEAREST = ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'];
 
@@ -21,6 +23,7 @@ const inputsOf = (g: OnnxGraph) => (g.opset < 11 ? { scales: 1, sizes: -1 } : { 
 function check(node: OnnxNode, g: OnnxGraph): string | null {
   const mode = attrString(node, 'mode', 'nearest');
   if (!MODES.includes(mode)) return `mode ${JSON.stringify(mode)} is not supported (${MODES.join(', ')})`;
+  if (mode === 'cubic' && g.opset < 11) return 'mode cubic needs opset 11 or later';
   const ct = attrString(node, 'coordinate_transformation_mode', 'half_pixel');
   if (g.opset >= 11 && !TRANSFORMS.includes(ct)) return `coordinate_transformation_mode ${JSON.stringify(ct)} is not supported (${TRANSFORMS.join(', ')})`;
   const nm = attrString(node, 'nearest_mode', 'round_prefer_floor');
@@ -52,6 +55,31 @@ function nearest(mode: string, x: number): number {
   if (mode === 'ceil') return Math.ceil(x);
   if (mode === 'round_prefer_ceil') return Math.round(x);
   return Number.isInteger(x - 0.5) ? x - 0.5 : Math.round(x); // round_prefer_floor: halves go down
+}
+
+/** Keys' cubic convolution kernel at distance d with coefficient a (-0.75 in ONNX, -0.5 in TensorFlow). */
+function keys(d: number, a: number): number {
+  d = Math.abs(d);
+  if (d <= 1) return ((a + 2) * d - (a + 3)) * d * d + 1;
+  return d < 2 ? ((a * d - 5 * a) * d + 8 * a) * d - 4 * a : 0;
+}
+
+/** The four taps (rows floor(x) − 1 .. floor(x) + 2, clamped) and weights of each output row, for 'taps'. */
+function cubicTaps(pos: number[], n: number, a: number, excludeOutside: boolean): { idx: number[][]; w: number[][] } {
+  const idx: number[][] = [[], [], [], []], w: number[][] = [[], [], [], []];
+  for (const x of pos) {
+    const i0 = Math.floor(x), t = x - i0;
+    const ws = [0, 1, 2, 3].map((k) => {
+      const j = i0 - 1 + k;
+      return excludeOutside && (j < 0 || j >= n) ? 0 : keys(t - (k - 1), a);
+    });
+    const total = excludeOutside ? ws.reduce((p, v) => p + v, 0) : 1;
+    for (let k = 0; k < 4; k++) {
+      idx[k].push(Math.min(n - 1, Math.max(0, i0 - 1 + k)));
+      w[k].push(ws[k] / total);
+    }
+  }
+  return { idx, w };
 }
 
 export const resizeOps: Record<string, OpHandler> = {
@@ -89,6 +117,13 @@ export const resizeOps: Record<string, OpHandler> = {
         if (mode === 'nearest') {
           const indices = Array.from({ length: m }, (_, i) => Math.min(n - 1, Math.max(0, nearest(nm, Math.fround(source(ct, i, n, m, s))))));
           sym = b.apply(new OnnxOp({ name, op: 'take', attrs: { axis: at, indices } }), sym);
+          return;
+        }
+        if (mode === 'cubic') {
+          // Not clamped: rows outside repeat the edge (or are excluded).
+          const pos = Array.from({ length: m }, (_, i) => Math.fround(source(ct, i, n, m, s)));
+          const taps = cubicTaps(pos, n, attrFloat(node, 'cubic_coeff_a', -0.75), attrInt(node, 'exclude_outside', 0) !== 0);
+          sym = b.apply(new OnnxOp({ name, op: 'taps', attrs: { axis: at, ...taps } }), sym);
           return;
         }
         const pos = Array.from({ length: m }, (_, i) => Math.min(n - 1, Math.max(0, Math.fround(source(ct, i, n, m, s)))));

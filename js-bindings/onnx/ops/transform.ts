@@ -2,7 +2,7 @@
 // Gather (constant indices, or a constant table: an Embedding). A value held NHWC stays NHWC:
 // the op's ONNX axes are mapped to NHWC positions (layout.ts axisIn) instead of transposing back,
 // and a Transpose is composed with the held permutation (often to nothing, as in a TensorFlow
-// export's NCHW ↔ NHWC pairs). The batch axis is never moved, sliced or padded.
+// export's NCHW ↔ NHWC pairs). The batch axis is never sliced or padded; a Transpose may move it (an OnnxOp 'transpose').
 // Integer arguments that became inputs in later opsets (Split's split, Squeeze's axes,
 // Slice's starts..steps, Pad's pads) must be constants.
 import { Concatenate } from '../../layers/merge.js';
@@ -96,11 +96,15 @@ const transpose: OpHandler = {
     const r = x.rank;
     const perm = attrInts(node, 'perm', null) ?? Array.from({ length: r }, (_, i) => r - 1 - i);
     if (perm.length !== r || [...perm].sort((p, q) => p - q).some((d, i) => d !== i)) fail(`${where(node)}: perm [${perm}] is not a permutation of ${r} axes`);
-    if (perm[0] !== 0) fail(`${where(node)}: perm [${perm}] moves the batch dimension (not supported)`);
     const form = axisForm(x);
     const src = b.form(x, form);
     // Output axis i comes from position toOnnx[i] of the held tensor; its NHWC form from toNhwc.
     const toOnnx = perm.map((p) => axisIn(form, p));
+    if (perm[0] !== 0) {
+      // The batch moves: Permute keeps it first, so an OnnxOp transposes every axis.
+      b.set(node.outputs[0], Val.of('onnx', b.apply(new OnnxOp({ name: b.layerName(node), op: 'transpose', attrs: { perm: toOnnx } }), src)));
+      return;
+    }
     const toNhwc = r === 4 ? FROM_NHWC.map((j) => toOnnx[j]) : null;
     if (toNhwc !== null && isIdentity(toNhwc)) b.set(node.outputs[0], Val.of('nhwc', src));
     else if (isIdentity(toOnnx)) b.set(node.outputs[0], Val.of('onnx', src));

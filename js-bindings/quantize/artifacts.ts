@@ -50,7 +50,7 @@ export function toArtifacts(model: QuantizedModel): ModelArtifacts {
     return { ...rest, kernel: `${s.layer}/kernel`, bias: `${s.layer}/bias` };
   });
   return { config: { format: FORMAT, version: VERSION, name: model.name, mode: model.mode, inputShape: [...model.inputShape],
-    slots: model.slots, output: model.output, fallbacks: [...model.fallbacks], steps }, tensors };
+    ...(model.firstAxis !== null ? { firstAxis: model.firstAxis } : {}), slots: model.slots, output: model.output, fallbacks: [...model.fallbacks], steps }, tensors };
 }
 
 function bad(what: string): never {
@@ -203,8 +203,12 @@ export function fromArtifacts(config: unknown, tensors: unknown): QuantizedModel
   const out = read(c.output, 'output');
   if (out.q) bad('the output slot is int8');
   const fallbacks = Array.isArray(c.fallbacks) ? c.fallbacks.map(String) : [];
+  const firstAxis = c.firstAxis === undefined ? null : c.firstAxis;
+  if (firstAxis !== null && !(Number.isInteger(firstAxis) && (firstAxis as number) >= 1 && (firstAxis as number) <= 2 ** 24)) {
+    bad('firstAxis must be an integer from 1 to 2^24');
+  }
   return new QuantizedModel(mode, steps, slotCount, inputShape, c.output as number, fallbacks, typeof c.name === 'string' ? c.name : 'quantized',
-    owned);
+    owned, firstAxis as number | null);
   } catch (e) {
     for (const l of owned) l.dispose();
     throw e;

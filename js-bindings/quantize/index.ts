@@ -115,7 +115,8 @@ export function quantize(model: LayersModel, args: QuantizeArgs): QuantizedModel
   for (const f of p.fallbacks) {
     if (!warned.has(f)) { warned.add(f); console.warn(`quantize: ${f}`); }
   }
-  const q = new QuantizedModel(mode, p.steps, p.slots, p.inputShape, p.output, p.fallbacks, `${model.name}_${mode}`);
+  const q = new QuantizedModel(mode, p.steps, p.slots, p.inputShape, p.output, p.fallbacks, `${model.name}_${mode}`, [],
+    model.inputs[0].shape[0]);
   if (!p.steps.some((st) => st.op === 'layer')) return q;
   // Layers left in f32 are the source model's own: rebuild them (as io.load does) so that the
   // quantized model owns its copies and outlives the source model.

@@ -45,8 +45,14 @@ export class QuantizedModel {
    * ownedLayers: f32 layers this model frees with itself (rebuilt from their configs by io.load, and
    * by quantize() so that the quantized model does not depend on the source model's layers).
    */
+  /**
+   * firstAxis: the size of the input's first axis when the source model fixed it (an imported
+   * time-major graph, whose first axis is time, not the samples): predict then takes that size
+   * whole instead of splitting the first axis into batches.
+   */
   constructor(readonly mode: Mode, readonly steps: Step[], readonly slots: number, readonly inputShape: number[],
-      readonly output: number, readonly fallbacks: string[], readonly name = 'quantized', private readonly ownedLayers: Layer[] = []) {
+      readonly output: number, readonly fallbacks: string[], readonly name = 'quantized', private readonly ownedLayers: Layer[] = [],
+      readonly firstAxis: number | null = null) {
     try {
       for (const s of steps) {
         if (s.op !== 'dense' && s.op !== 'conv2d' && s.op !== 'depthwise') continue;
@@ -164,13 +170,14 @@ export class QuantizedModel {
     if (!(x instanceof Tensor)) throw new Error(`predict: expects a Tensor, got ${typeof x}`);
     x.assertLive('predict');
     if (x.dtype !== 'float32') throw new Error(`predict: input must be float32, got ${x.dtype}`);
-    if (x.rank !== this.inputShape.length + 1 || this.inputShape.some((d, i) => d !== x.shape[i + 1])) {
-      throw new Error(`predict: input must have shape [null,${this.inputShape}], got ${fmt(x.shape)}`);
+    if (x.rank !== this.inputShape.length + 1 || this.inputShape.some((d, i) => d !== x.shape[i + 1]) ||
+        (this.firstAxis !== null && x.shape[0] !== this.firstAxis)) {
+      throw new Error(`predict: input must have shape [${this.firstAxis ?? 'null'},${this.inputShape}], got ${fmt(x.shape)}`);
     }
     const batchSize = args.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`predict: batchSize must be a positive integer, got ${batchSize}`);
     const n = x.shape[0];
-    if (n <= batchSize) return tidy(() => this.run(x));
+    if (n <= batchSize || this.firstAxis !== null) return tidy(() => this.run(x));
     const parts: Tensor[] = [];
     try {
       for (let i = 0; i < n; i += batchSize) {

@@ -5,8 +5,9 @@
 //   [K, N] (qc8w: symmetric per output channel, in [-127, 127]) packed by pack_qc8w. out: qs8
 //   bytes [M, N] or f32 [M, N] (the parameter block's mode, requant.ts).
 //
-// Why activations are 7-bit (FBGEMM's reduce_range): the relaxed build uses
-// i32x4.relaxed_dot_i8x16_i7x16_add_s, which V8 lowers on x86 to pmaddubsw (the i7 operand read
+// Why activations are 7-bit (FBGEMM's reduce_range): the relaxed build uses the relaxed int8 dot
+// (i32x4.relaxed_dot_i8x16_i7x16_add_s or its split form, dotGroup below), which V8 lowers on x86
+// to pmaddubsw (the i7 operand read
 // as UNSIGNED, pair sums saturated to i16) and on Arm to sdot (signed). With the i7 operand (the
 // activations) in [0, 127] both readings agree, and a pair sum is at most 2·127·127 = 32258 <
 // 2^15, so nothing saturates: the dot is exact on every CPU. The SIMD128 build computes the same
@@ -30,8 +31,8 @@
 //   Each build packs for its own loop (packing runs in the same build).
 //
 // Memory: the relaxed build reads up to 3 bytes past a's last row (times a zero weight); the
-// SIMD128 build needs up to 64 rows × 2·KP bytes of arena scratch (status -1 when short). out must
-// not alias a.
+// SIMD128 build needs up to max(64 KB, 4 rows × 2·KP bytes) of arena scratch for the widened rows
+// (status -1 when short). out must not alias a.
 // Sources: XNNPACK qs8-gemm c4 wasmsdot / wasmusdot and c2 wasmsimd-dot16x2 micro-kernels.
 
 import { arena_alloc_scoped, arena_mark, arena_release } from "../../arena";

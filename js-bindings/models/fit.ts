@@ -10,7 +10,7 @@ import { epochOrder } from '../data/batching.js';
 import { fire, type Callback, type CustomCallbackArgs, type Logs, type TrainingParams } from '../callbacks.js';
 import { ProgressBar } from '../progress.js';
 import { checkData, classIndex, compiledOf, evaluateLogs, metricNames, positiveInt, Tally, trainStep,
-  type Compiled } from './training.js';
+  hasStaticFirstAxis, type Compiled } from './training.js';
 import type { LayersModel } from './model.js';
 
 type Callbacks = (Callback | CustomCallbackArgs)[] | Callback | CustomCallbackArgs;
@@ -172,11 +172,18 @@ export async function fit(model: LayersModel, x: Tensor | Tensor[], y: Tensor | 
   const op = 'fit';
   const c = compiledOf(model, op);
   const [xsAll, ysAll] = checkData(op, model, c, x, y);
-  const batchSize = positiveInt(op, 'batchSize', args.batchSize ?? 32);
+  let batchSize = positiveInt(op, 'batchSize', args.batchSize ?? 32);
   const epochs = positiveInt(op, 'epochs', args.epochs ?? 1);
   const split = args.validationSplit ?? 0;
   if (typeof split !== 'number' || !(split >= 0 && split < 1)) throw new Error(`${op}: validationSplit must be in [0, 1), got ${String(split)}`);
   const n = xsAll[0].shape[0];
+  // A static first input axis is not the samples' (a time-major import): one whole batch a step,
+  // in order (slicing or shuffling that axis would cut sequences).
+  const whole = hasStaticFirstAxis(model);
+  if (whole && split > 0) {
+    throw new Error(`${op}: validationSplit needs a sample axis first, and this model's input fixes its first axis (size ${n}); pass validationData`);
+  }
+  if (whole) batchSize = Math.max(n, 1);
   const nTrain = split > 0 ? Math.floor(n * (1 - split)) : n;
   if (nTrain < 1) throw new Error(`${op}: no training samples left (${n} samples, validationSplit ${split})`);
   let validation = args.validationData === undefined ? null
@@ -197,7 +204,7 @@ export async function fit(model: LayersModel, x: Tensor | Tensor[], y: Tensor | 
       verbose: args.verbose ?? 1, metrics: ['loss', ...metricNames(c)] };
     const seed = seedOf(op, args.seed);
     return await trainLoop(model, c, { params, callbacks: args.callbacks, validation, validationBatch: batchSize, op }, async (epoch) => {
-      const order = epochOrder(nTrain, seed, epoch, args.shuffle !== false);
+      const order = epochOrder(nTrain, seed, epoch, args.shuffle !== false && !whole);
       let b = 0;
       return async () => {
         const start = b++ * batchSize;

@@ -10,7 +10,7 @@ import { fmt } from '../util.js';
 import { Layer, SymbolicTensor, type CallKwargs, type InputMask, type LayerNode } from '../layers/layer.js';
 import { InputLayer } from '../layers/input.js';
 import { summaryLines } from './summary.js';
-import { compile, compiledOf, evaluate, trainOnBatch, type CompileArgs, type EvaluateArgs } from './training.js';
+import { compile, compiledOf, evaluate, hasStaticFirstAxis, trainOnBatch, type CompileArgs, type EvaluateArgs } from './training.js';
 import { fit, fitDataset, type DatasetLike, type FitArgs, type FitDatasetArgs, type History } from './fit.js';
 import type { Optimizer } from '../optimizers.js';
 
@@ -164,7 +164,7 @@ export class LayersModel {
     let outs: Tensor[];
     // A static first axis (an imported graph whose first axis is not the samples', e.g. a
     // time-major sequence) is taken whole: splitting it would change what the graph computes.
-    if (n <= batchSize || this.inputs.some((s) => s.shape[0] !== null)) {
+    if (n <= batchSize || hasStaticFirstAxis(this)) {
       outs = tidy(() => this.execute(xs, { training: false }));
     } else {
       const parts: Tensor[][] = [];

@@ -177,6 +177,8 @@ export function checkData(op: string, model: LayersModel, c: Compiled, x: Tensor
 
 /** Loss and metrics over all samples, in batches, as numbers. */
 export function evaluateLogs(model: LayersModel, c: Compiled, xs: Tensor[], ys: Tensor[], batchSize: number, prefix = ''): Logs {
+  // a static first input axis is not the samples' (a time-major import): the data go whole
+  if (hasStaticFirstAxis(model)) batchSize = Math.max(xs[0].shape[0], 1);
   const tally = new Tally(metricNames(c));
   const n = xs[0].shape[0];
   for (let i = 0; i < n; i += batchSize) {
@@ -192,6 +194,10 @@ export function evaluateLogs(model: LayersModel, c: Compiled, xs: Tensor[], ys: 
 }
 
 export interface EvaluateArgs { batchSize?: number; verbose?: number }
+
+/** Whether a model input fixes its first axis (an imported time-major graph, or one exported with
+ *  batch 1): fit, evaluate and predict then take the data whole, never split or shuffled. */
+export const hasStaticFirstAxis = (model: LayersModel): boolean => model.inputs.some((s) => s.shape[0] !== null);
 
 /** Loss (and metrics) over x, y: a scalar, or [loss, ...metrics] when metrics are compiled (TF.js's evaluate). */
 export function evaluate(model: LayersModel, x: Tensor | Tensor[], y: Tensor | Tensor[], args: EvaluateArgs = {}): Tensor | Tensor[] {

@@ -15,9 +15,12 @@ const BATCH = 32;
  *  predict runs the model (masks and recorded call options included). */
 function forEachValue(model: LayersModel, x: Tensor, visit: (id: number, t: Tensor) => void): void {
   const n = x.shape[0];
-  for (let i = 0; i < n; i += BATCH) {
+  // a model whose first input axis is fixed runs on that many rows at a time: one sample for a
+  // graph exported with batch 1, the whole sequence for a time-major one
+  const batch = model.inputs[0].shape[0] ?? BATCH;
+  for (let i = 0; i < n; i += batch) {
     tidy(() => {
-      const xb = n <= BATCH ? x : slice(x, [i], [Math.min(BATCH, n - i)]);
+      const xb = n <= batch ? x : slice(x, [i], [Math.min(batch, n - i)]);
       model.execute([xb], { training: false, onValue: visit });
     });
   }

@@ -105,8 +105,12 @@ export function quantize(model: LayersModel, args: QuantizeArgs): QuantizedModel
     if (!(x instanceof Tensor)) throw new Error('quantize: int8 mode needs calibrationData, a Tensor of model inputs');
     x.assertLive('quantize');
     if (x.dtype !== 'float32') throw new Error(`quantize: calibrationData must be float32, got ${x.dtype}`);
-    if (x.rank !== want.length || want.some((d, i) => d !== null && d !== x.shape[i]) || x.shape[0] < 1) {
-      throw new Error(`quantize: calibrationData must have shape [${want.map((d) => d ?? 'null')}] with at least one sample, got ${fmt(x.shape)}`);
+    // A first axis fixed at 1 is a batch of one (a graph exported with batch 1): any number of
+    // calibration samples, run one at a time.
+    const first = want[0] === 1 ? null : want[0];
+    if (x.rank !== want.length || want.some((d, i) => d !== null && i > 0 && d !== x.shape[i]) ||
+        (first !== null && x.shape[0] !== first) || x.shape[0] < 1) {
+      throw new Error(`quantize: calibrationData must have shape [${[first, ...want.slice(1)].map((d) => d ?? 'null')}] with at least one sample, got ${fmt(x.shape)}`);
     }
     ranges = calibrate(source, x, calibration, percentile);
     for (const [id, r] of qat?.ranges ?? given ?? []) ranges.set(id, r);

@@ -1,5 +1,6 @@
 // A model whose input fixes its first axis (an imported time-major graph: that axis is time, not
-// the samples; or a graph exported with batch 1) takes its data whole: fit steps on all of it in
+// the samples; or a graph exported with batch 1, whose int8 version calibrates one sample at a
+// time) takes its data whole: fit steps on all of it in
 // order (never sliced or shuffled along that axis), evaluate and predict do not split it, its int8
 // version neither, and the fixed size survives the model file.
 import { describe, it } from 'node:test';
@@ -59,6 +60,30 @@ describe('a static first input axis', () => {
       f32.dispose();
     } finally {
       q.dispose(); back.dispose(); model.dispose(); data.dispose();
+    }
+  });
+
+  it('quantize: a first axis fixed at 1 (a batch-1 export) calibrates on any number of samples, one at a time', () => {
+    const x = lp.input({ batchShape: [1, 6] });
+    const h = lp.layers.dense({ units: 5, activation: 'relu', kernelInitializer: lp.initializers.glorotUniform({ seed: 7 }) }).apply(x) as lp.SymbolicTensor;
+    const model = lp.model({ inputs: x, outputs: lp.layers.dense({ units: 3, kernelInitializer: lp.initializers.glorotUniform({ seed: 8 }) }).apply(h) as lp.SymbolicTensor });
+    // samples of very different scales: ranges from the first sample alone would clip the others
+    const cal = lp.tidy(() => lp.mul(lp.randomNormal([16, 6], 0, 1, 'float32', 9), lp.tensor(Array.from({ length: 16 }, (_, i) => 0.2 + 0.25 * i), [16, 1])));
+    const q = lp.quantize(model, { mode: 'int8', calibrationData: cal });
+    try {
+      assert.equal(q.firstAxis, 1);
+      // every sample against the f32 model, on the scale of all outputs (clipped ranges would miss
+      // the large samples by far more)
+      const outs = Array.from({ length: 16 }, (_, i) => lp.tidy(() => {
+        const xi = lp.slice(cal, [i], [1]);
+        return [q.predict(xi).dataSync(), (model.predict(xi) as lp.Tensor).dataSync()];
+      }));
+      const scale = Math.max(...outs.flatMap(([, b]) => Array.from(b, Math.abs)));
+      const err = Math.max(...outs.flatMap(([a, b]) => Array.from(a, (v, j) => Math.abs(v - b[j]))));
+      assert.ok(err < 0.05 * scale, `int8 off by ${err} on outputs up to ${scale}`);
+      assert.throws(() => lp.quantize(model, { mode: 'int8', calibrationData: lp.zeros([4, 5]) }), /calibrationData must have shape \[null,6\]/);
+    } finally {
+      q.dispose(); model.dispose(); cal.dispose();
     }
   });
 });

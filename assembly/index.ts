@@ -51,6 +51,7 @@ export { quantize_f32_qs8, dequantize_qs8_f32, quantize_weights_qc8w, minmax_f32
 export { qgemm_packed_bytes, pack_qc8w, gemm_qs8_qc8w, set_int8_dot, int8_dot_in_use } from "./kernels/int8/qgemm";
 export { int8_dot_check, calibrate_int8, int8_calibration_teardown } from "./kernels/int8/qcalibrate";
 export { conv2d_nhwc_qs8_qc8w } from "./kernels/int8/qconv";
+export { qwinograd_packed_bytes, pack_qc8w_winograd, conv2d_3x3_winograd_nhwc_qs8_qc8w } from "./kernels/int8/qconv_winograd";
 export { depthwise_conv2d_nhwc_qs8_qc8w } from "./kernels/int8/qdwconv";
 export { maxpool2d_nhwc_qs8, avgpool2d_nhwc_qs8 } from "./kernels/int8/qpool";
 // Sequence basics (issue 12): embedding ids, masked global pooling over time and its gradients.

@@ -8,14 +8,15 @@ import { avgPool, globalAveragePool2d, maxPool } from '../ops/pool.js';
 import { applyNamed } from '../layers/activations.js';
 import { fmt } from '../util.js';
 import { addMultipliers, affineParams, paramsBlock, fixedPoint, QMAX, QMIN, type QParams } from './params.js';
-import { dequantizeTensor, packWeights, persistentBytes, qadd, qconv, qgemm, qpool, quantizeTensor, tensorRange, type QValue } from './kernels.js';
+import { winogradFits, dequantizeTensor, packWeights, persistentBytes, qadd, qconv, qgemm, qpool, quantizeTensor, tensorRange, type QValue } from './kernels.js';
 import type { MatStep, Step } from './steps.js';
 import type { InputMask, Layer } from '../layers/layer.js';
 import type { Mode } from './plan.js';
+import { pooledConvs } from './plan_fuse.js';
 
 /** The parameter block of a conv / dense step (requant.ts's layout). The int32 bias is kept within
  *  ±2^30 (qgemm.ts's MAX_K bound needs it; a bias that large saturates the output anyway). */
-function stepParams(s: MatStep): Uint8Array {
+export function stepParams(s: MatStep): Uint8Array {
   const sx = s.inQ?.scale ?? 1;
   if (s.outQ === null) {
     return paramsBlock(s.n, { sx, sw: s.scale, fbias: s.bias, fmin: s.activation === 'linear' ? -Infinity : 0,
@@ -39,6 +40,9 @@ export function clampRange(activation: 'linear' | 'relu' | 'relu6', outQ: QParam
 /** An int8 or dynamic-mode model made by quantize(): predict, summary, dispose; saved with io.save. */
 export class QuantizedModel {
   private resources = new Map<MatStep, Resources>();
+  /** conv step → the max pooling its kernel call does too (plan_fuse.ts pooledConvs). */
+  private readonly pooled: Map<MatStep, Step>;
+  private readonly absorbed: Set<Step>;
   private disposed = false;
 
   /**
@@ -53,12 +57,14 @@ export class QuantizedModel {
   constructor(readonly mode: Mode, readonly steps: Step[], readonly slots: number, readonly inputShape: number[],
       readonly output: number, readonly fallbacks: string[], readonly name = 'quantized', private readonly ownedLayers: Layer[] = [],
       readonly firstAxis: number | null = null) {
+    this.pooled = pooledConvs(steps, output);
+    this.absorbed = new Set(this.pooled.values());
     try {
       for (const s of steps) {
         if (s.op !== 'dense' && s.op !== 'conv2d' && s.op !== 'depthwise') continue;
         const op = `quantize: ${s.layer}`;
         const weights = s.op === 'depthwise' ? persistentBytes(op, new Uint8Array(s.wq.buffer, s.wq.byteOffset, s.wq.length))
-          : packWeights(op, s.wq, s.k, s.n);
+          : packWeights(op, s.wq, s.k, s.n, this.winograd(s) ? s.geom!.c : undefined);
         let params: Tensor;
         try { params = persistentBytes(op, stepParams(s)); } catch (e) { weights.dispose(); throw e; }
         this.resources.set(s, { weights, params });
@@ -67,6 +73,11 @@ export class QuantizedModel {
       this.dispose();
       throw e;
     }
+  }
+
+  /** Whether a step's conv runs as Winograd F(2x2, 3x3) (kernels.ts winogradFits). */
+  private winograd(s: MatStep): boolean {
+    return s.op === 'conv2d' && winogradFits(s.geom!);
   }
 
   /** The layer names in execution order, with how each runs. */
@@ -86,8 +97,12 @@ export class QuantizedModel {
   summary(printFn: (line: string) => void = console.log): void {
     printFn(`QuantizedModel (${this.mode}), input [null,${this.inputShape}], ${this.weightBytes} bytes of weights`);
     for (const s of this.steps) {
+      if (this.absorbed.has(s)) continue;
+      const pool = s.op === 'conv2d' ? this.pooled.get(s) : undefined;
+      const how = (s.op === 'conv2d' && this.winograd(s) ? ', Winograd F(2x2, 3x3)' : '') +
+        (pool !== undefined ? `, then ${pool.layer} (2x2 max pooling) in the same kernel` : '');
       const what = s.op === 'dense' || s.op === 'conv2d' || s.op === 'depthwise'
-        ? `${s.op} ${s.k}x${s.n} int8 weights, ${s.inQ ? 'int8' : 'f32 (quantized per batch)'} in, ${s.outQ ? 'int8' : 'f32'} out, ${s.activation}`
+        ? `${s.op} ${s.k}x${s.n} int8 weights, ${s.inQ ? 'int8' : 'f32 (quantized per batch)'} in, ${s.outQ ? 'int8' : 'f32'} out, ${s.activation}${how}`
         : s.op === 'layer' ? 'f32 (fallback)' : s.op === 'add' ? `add int8${s.activation === 'linear' ? '' : `, ${s.activation}`}`
         : s.op === 'permute' ? 'permute (f32, before the quantize)' : s.op;
       printFn(`  ${s.layer.padEnd(24)} ${what}`);
@@ -105,6 +120,7 @@ export class QuantizedModel {
     const b = x.shape[0];
     const k = engine.k;
     for (const s of this.steps) {
+      if (this.absorbed.has(s)) continue;
       const op = `predict: ${s.layer}`;
       switch (s.op) {
         case 'quantize': { const t = vals[s.in] as Tensor; vals[s.out] = quantizeTensor(op, t, [...t.shape], s.qp); break; }
@@ -121,8 +137,13 @@ export class QuantizedModel {
           } else {
             xq = vals[s.in] as QValue;
           }
+          const pool = this.pooled.get(s);
+          if (pool !== undefined) {
+            vals[pool.out] = qconv(op, xq, r.weights, r.params, s.geom!, s.n, s.outQ, 0, true, this.winograd(s));
+            break;
+          }
           vals[s.out] = s.op === 'dense' ? qgemm(op, xq, r.weights, r.params, s.k, s.n, s.outQ)
-            : qconv(op, xq, r.weights, r.params, s.geom!, s.n, s.outQ, s.depthMultiplier);
+            : qconv(op, xq, r.weights, r.params, s.geom!, s.n, s.outQ, s.depthMultiplier, false, this.winograd(s));
           break;
         }
         case 'maxpool': case 'avgpool': {

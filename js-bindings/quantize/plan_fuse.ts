@@ -3,10 +3,15 @@
 //     conv's own (its kernel skips taps outside the image, which reads as the zero point: the
 //     same as padding with zeros in f32), so no padded copy is ever made;
 //   - a ReLU / ReLU6 Activation right after a two-input Add: fused as the add's clamp.
+// And step pairs the QuantizedModel runs as one kernel call (pooledConvs; the steps, hence the
+// model files, keep both):
+//   - an int8 conv whose only reader is a 2x2 max pooling with stride 2 and no padding: the conv
+//     kernel pools its accumulators before the requantization (assembly/kernels/int8/qconv.ts).
 import type { LayerNode, SymbolicTensor } from '../layers/layer.js';
 import { Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D } from '../layers/conv.js';
 import { Activation } from '../layers/core.js';
 import { Add } from '../layers/merge.js';
+import type { MatStep, Step } from './steps.js';
 
 export interface FoldedPad { src: SymbolicTensor; top: number; left: number }
 
@@ -42,4 +47,24 @@ export function findFusions(nodes: readonly LayerNode[], isOutput: (s: SymbolicT
     }
   }
   return f;
+}
+
+/**
+ * int8 conv steps whose int8 output only a 2x2 / stride-2 unpadded max pooling reads (not the
+ * model output): conv step → the pooling step it absorbs (whose output slot it then writes).
+ */
+export function pooledConvs(steps: readonly Step[], output: number): Map<MatStep, Step> {
+  const fused = new Map<MatStep, Step>();
+  for (const s of steps) {
+    if (s.op !== 'conv2d' || s.inQ === null || s.outQ === null || s.out === output) continue;
+    const users = steps.filter((u) => (Array.isArray(u.in) ? u.in.includes(s.out) : u.in === s.out));
+    const p = users.length === 1 ? users[0] : null;
+    if (p === null || p.op !== 'maxpool') continue;
+    const g = p.geom, c = s.geom!;
+    if (g.kh === 2 && g.kw === 2 && g.sh === 2 && g.sw === 2 && g.pt === 0 && g.pl === 0 &&
+        g.h === c.oh && g.w === c.ow && g.oh === c.oh >> 1 && g.ow === c.ow >> 1 && c.oh >= 2 && c.ow >= 2) {
+      fused.set(s, p);
+    }
+  }
+  return fused;
 }

@@ -36,7 +36,7 @@
 // Sources: XNNPACK qs8-gemm c4 wasmsdot / wasmusdot and c2 wasmsimd-dot16x2 micro-kernels.
 
 import { arena_alloc_scoped, arena_mark, arena_release } from "../../arena";
-import { paramsStride, bias4, storeOutput4, requantSetup, requantRow8, Requant, PARAMS_HEADER } from "./requant";
+import { paramsStride, bias4, storeOutput4, requantSetup, requantRow8, outputRow8, Requant, REQUANT, PARAMS_HEADER } from "./requant";
 
 // @ts-ignore: decorator
 @inline const MR: i32 = 4;
@@ -53,8 +53,6 @@ import { paramsStride, bias4, storeOutput4, requantSetup, requantRow8, Requant, 
 // @ts-ignore: decorator
 @inline export const MAX_K: i32 = 65536;
 
-/** Scratch for the requantization constants (static: the kernels allocate nothing managed). */
-const REQUANT = memory.data(offsetof<Requant>(), 16);
 
 /** Packed weight bytes per k (8 channels): 8 in the relaxed build, 16 (i16) in SIMD128. */
 // @ts-ignore: decorator
@@ -147,7 +145,7 @@ export function int8_dot_in_use(): i32 {
 /** SIMD128: a k-pair of 4 channels against a row's widened activation pair, splat over the 4
  *  lanes straight from memory (no shuffle). */
 // @ts-ignore: decorator
-@inline function dotPair(acc: v128, w: v128, a: usize): v128 {
+@inline export function dotPair(acc: v128, w: v128, a: usize): v128 {
   return i32x4.add(acc, i32x4.dot_i16x8_s(w, v128.load32_splat(a)));
 }
 
@@ -165,11 +163,12 @@ function widenRows(wide: usize, a: usize, aStride: usize, m: i32, k: i32, kp: i3
 
 /**
  * One MR×NR tile: rows a0..a3 (clamped by the caller for m < 4), one panel, `nc` (1..8) valid
- * channels starting at channel c of the parameter block.
+ * channels starting at channel c of the parameter block. With `pool`, the 4 rows are the pixels
+ * of one 2x2 max-pooling window: their maximum goes through the output stage once, to o0.
  */
 function ukernel_4x8<D>(o0: usize, o1: usize, o2: usize, o3: usize, a0: usize, a1: usize, a2: usize,
     a3: usize, panel: usize, kp: i32, zx: i32, params: usize, stride: usize, c: usize, nc: i32,
-    f32Out: bool): void {
+    f32Out: bool, pool: bool): void {
   // acc = bias − zx·wsum, the zero-point correction folded in before the K loop
   const nzx = i32x4.splat(-zx);
   const init0 = i32x4.add(bias4(params, c), i32x4.mul(nzx, v128.load(panel)));
@@ -198,6 +197,14 @@ function ukernel_4x8<D>(o0: usize, o1: usize, o2: usize, o3: usize, a0: usize, a
       acc2x0123 = dotPair(acc2x0123, vb0123, a2 + off); acc2x4567 = dotPair(acc2x4567, vb4567, a2 + off);
       acc3x0123 = dotPair(acc3x0123, vb0123, a3 + off); acc3x4567 = dotPair(acc3x4567, vb4567, a3 + off);
     }
+  }
+  if (pool) {
+    // the output stage is non-decreasing in the accumulator (its multipliers are positive), so
+    // the max of the requantized values is the requantized max: one output stage, not four
+    acc0x0123 = i32x4.max_s(i32x4.max_s(acc0x0123, acc1x0123), i32x4.max_s(acc2x0123, acc3x0123));
+    acc0x4567 = i32x4.max_s(i32x4.max_s(acc0x4567, acc1x4567), i32x4.max_s(acc2x4567, acc3x4567));
+    outputRow8(o0, acc0x0123, acc0x4567, params, stride, c, nc, f32Out);
+    return;
   }
   if (!f32Out) {
     const r = changetype<Requant>(REQUANT);
@@ -244,20 +251,14 @@ function ukernel_1x8<D>(o0: usize, a0: usize, panel: usize, kp: i32, zx: i32, pa
       acc0x4567 = dotPair(acc0x4567, v128.load(w, 16), a);
     }
   }
-  if (!f32Out) {
-    const r = changetype<Requant>(REQUANT);
-    requantSetup(r, params);
-    requantRow8(o0, acc0x0123, acc0x4567, v128.load(params + PARAMS_HEADER + stride + (c << 2)),
-      v128.load(params + PARAMS_HEADER + stride + (c << 2), 16), r, nc);
-    return;
-  }
-  storeOutput4(o0, acc0x0123, params, stride, c, min(nc, 4), true);
-  if (nc > 4) storeOutput4(o0 + 16, acc0x4567, params, stride, c + 4, nc - 4, true);
+  outputRow8(o0, acc0x0123, acc0x4567, params, stride, c, nc, f32Out);
 }
 
-/** Rows [0, m) of the GEMM on raw pointers (a: the rows each tile reads, `aStride` bytes apart). */
+/** Rows [0, m) of the GEMM on raw pointers (a: the rows each tile reads, `aStride` bytes apart).
+ *  With `pool` (m a multiple of 4), each 4 rows are one 2x2 max-pooling window and write one
+ *  output row. */
 function qgemmRows<D>(out: usize, a: usize, aStride: usize, packed: usize, m: i32, n: i32, kp: i32,
-    zx: i32, params: usize, f32Out: bool): void {
+    zx: i32, params: usize, f32Out: bool, pool: bool): void {
   const esz: usize = f32Out ? 4 : 1;
   const panelBytes = panelBytesOf(kp);
   const panels = (n + NR - 1) / NR;
@@ -271,7 +272,7 @@ function qgemmRows<D>(out: usize, a: usize, aStride: usize, packed: usize, m: i3
       const r1 = min(m0 + 1, m - 1), r2 = min(m0 + 2, m - 1), r3 = min(m0 + 3, m - 1);
       const a0 = a + <usize>m0 * aStride, a1 = a + <usize>r1 * aStride;
       const a2 = a + <usize>r2 * aStride, a3 = a + <usize>r3 * aStride;
-      const o0 = out + <usize>m0 * outRow, o1 = out + <usize>r1 * outRow;
+      const o0 = out + <usize>(pool ? m0 >> 2 : m0) * outRow, o1 = out + <usize>r1 * outRow;
       const o2 = out + <usize>r2 * outRow, o3 = out + <usize>r3 * outRow;
       if (m0 == m - 1) {
         for (let p = pb; p < pe; p++) {
@@ -283,23 +284,24 @@ function qgemmRows<D>(out: usize, a: usize, aStride: usize, packed: usize, m: i3
       for (let p = pb; p < pe; p++) {
         const c = <usize>(p * NR);
         ukernel_4x8<D>(o0 + c * esz, o1 + c * esz, o2 + c * esz, o3 + c * esz, a0, a1, a2, a3,
-          packed + <usize>p * panelBytes, kp, zx, params, stride, c, min(NR, n - <i32>c), f32Out);
+          packed + <usize>p * panelBytes, kp, zx, params, stride, c, min(NR, n - <i32>c), f32Out, pool);
       }
     }
   }
 }
 
 /**
- * The GEMM on raw pointers, no checks (conv2d_nhwc_qs8_qc8w calls it per im2col chunk). Status 0,
- * or -1 when the SIMD128 build's scratch for widened rows is short.
+ * The GEMM on raw pointers, no checks (conv2d_nhwc_qs8_qc8w calls it per im2col chunk; `pool` as
+ * in qgemmRows, relaxed build only). Status 0, or -1 when the SIMD128 build's scratch for widened
+ * rows is short.
  */
 export function qgemmRun(out: usize, a: usize, aStride: usize, packed: usize, m: i32, n: i32, k: i32,
-    zx: i32, params: usize): i32 {
+    zx: i32, params: usize, pool: bool = false): i32 {
   const f32Out = load<i32>(params) != 0;
   const kp = (k + 3) & ~3;
   if (ASC_FEATURE_RELAXED_SIMD) {
-    if (fusedDot) qgemmRows<u8>(out, a, aStride, packed, m, n, kp, zx, params, f32Out);
-    else qgemmRows<u32>(out, a, aStride, packed, m, n, kp, zx, params, f32Out);
+    if (fusedDot) qgemmRows<u8>(out, a, aStride, packed, m, n, kp, zx, params, f32Out, pool);
+    else qgemmRows<u32>(out, a, aStride, packed, m, n, kp, zx, params, f32Out, pool);
     return 0;
   }
   const wideRow = <usize>kp << 1;
@@ -311,18 +313,18 @@ export function qgemmRun(out: usize, a: usize, aStride: usize, packed: usize, m:
   for (let m0 = 0; m0 < m; m0 += chunk) {
     const rows = min(chunk, m - m0);
     widenRows(wide, a + <usize>m0 * aStride, aStride, rows, k, kp);
-    qgemmRows<u32>(out + <usize>m0 * outRow, wide, wideRow, packed, rows, n, kp, zx, params, f32Out);
+    qgemmRows<u32>(out + <usize>m0 * outRow, wide, wideRow, packed, rows, n, kp, zx, params, f32Out, false);
   }
   arena_release(mark);
   return 0;
 }
 
 /** SIMD128 only: the GEMM on activation rows already widened to i16 (KP lanes a row, K padding
- *  zeroed), as the int8 conv's im2col writes them. */
+ *  zeroed), as the int8 conv's im2col writes them; `pool` as in qgemmRows. */
 export function qgemmRunWide(out: usize, wide: usize, packed: usize, m: i32, n: i32, k: i32, zx: i32,
-    params: usize): void {
+    params: usize, pool: bool): void {
   const kp = (k + 3) & ~3;
-  qgemmRows<u32>(out, wide, <usize>kp << 1, packed, m, n, kp, zx, params, load<i32>(params) != 0);
+  qgemmRows<u32>(out, wide, <usize>kp << 1, packed, m, n, kp, zx, params, load<i32>(params) != 0, pool);
 }
 
 /**

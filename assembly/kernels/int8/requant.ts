@@ -99,6 +99,25 @@
   storeBytes8(out, i8x16.narrow_i16x8_s(h, h), count);
 }
 
+/** Scratch for the requantization constants (static: the kernels allocate nothing managed). */
+export const REQUANT = memory.data(offsetof<Requant>(), 16);
+
+/** The output stage of one row of 8 channels (c..c+7, `nc` of them valid) to o0: int8 or f32 by
+ *  f32Out (the parameter block's mode). */
+// @ts-ignore: decorator
+@inline export function outputRow8(o0: usize, acc0x0123: v128, acc0x4567: v128, params: usize, stride: usize,
+    c: usize, nc: i32, f32Out: bool): void {
+  if (!f32Out) {
+    const r = changetype<Requant>(REQUANT);
+    requantSetup(r, params);
+    requantRow8(o0, acc0x0123, acc0x4567, v128.load(params + PARAMS_HEADER + stride + (c << 2)),
+      v128.load(params + PARAMS_HEADER + stride + (c << 2), 16), r, nc);
+    return;
+  }
+  storeOutput4(o0, acc0x0123, params, stride, c, min(nc, 4), true);
+  if (nc > 4) storeOutput4(o0 + 16, acc0x4567, params, stride, c + 4, nc - 4, true);
+}
+
 /** Dequantizes acc (channels c..c+3) with the fused bias and clamp of mode 1. */
 // @ts-ignore: decorator
 @inline export function dequant4(acc: v128, params: usize, stride: usize, c: usize): v128 {

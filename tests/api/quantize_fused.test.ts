@@ -1,0 +1,92 @@
+// How a QuantizedModel runs its convolutions (js-bindings/quantize/model.ts): a conv whose only
+// reader is a 2x2 / stride-2 unpadded max pooling runs both in one kernel call, and a 3x3 stride-1
+// conv on 8k input channels runs as Winograd F(2x2, 3x3). Both must give the bits of the plain
+// int8 path (each step on its own, the conv through im2col), replayed here from the model's steps
+// with the same kernels; patterns that must not fuse stay apart.
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as lp from '../../js-bindings/index.js';
+import { dequantizeTensor, packWeights, persistentBytes, qconv, qgemm, qpool, quantizeTensor, type QValue } from '../../js-bindings/quantize/kernels.js';
+import { stepParams, type QuantizedModel } from '../../js-bindings/quantize/model.js';
+import { mnistCnn } from '../helpers/cnn.js';
+import { noLeak } from '../helpers/api.js';
+
+/** The model's steps, each on its own kernel call: no fused pooling, no Winograd. */
+function plainPredict(q: QuantizedModel, x: lp.Tensor): lp.Tensor {
+  return lp.tidy(() => {
+    const vals: (lp.Tensor | QValue)[] = [x];
+    const b = x.shape[0];
+    for (const s of q.steps) {
+      const op = `plain: ${s.layer}`;
+      switch (s.op) {
+        case 'quantize': vals[s.out] = quantizeTensor(op, vals[s.in] as lp.Tensor, [...(vals[s.in] as lp.Tensor).shape], s.qp); break;
+        case 'dequantize': vals[s.out] = dequantizeTensor(op, vals[s.in] as QValue); break;
+        case 'dense': case 'conv2d': {
+          const w = packWeights(op, s.wq, s.k, s.n);
+          const p = persistentBytes(op, stepParams(s));
+          const x8 = vals[s.in] as QValue;
+          vals[s.out] = s.op === 'dense' ? qgemm(op, x8, w, p, s.k, s.n, s.outQ) : qconv(op, x8, w, p, s.geom!, s.n, s.outQ, 0);
+          lp.dispose([w, p]);
+          break;
+        }
+        case 'maxpool': case 'avgpool': {
+          const v = qpool(op, vals[s.in] as QValue, s.geom, s.op === 'maxpool');
+          vals[s.out] = { ...v, shape: [b, ...s.shape] };
+          break;
+        }
+        case 'reshape': { const v = vals[s.in] as QValue; vals[s.out] = { ...v, shape: [b, ...s.shape] }; break; }
+        case 'activation': vals[s.out] = lp.softmax(vals[s.in] as lp.Tensor); break;
+        default: throw new Error(`plainPredict: no ${s.op} here`);
+      }
+    }
+    return vals[q.output] as lp.Tensor;
+  });
+}
+
+const images = (n: number, seed: number) => lp.tidy(() => lp.maxPool(lp.randomUniform([n, 28, 28, 1], 0, 1, 'float32', seed), 2, 1, 'same'));
+
+describe('QuantizedModel: fused max pooling and Winograd convolutions', () => {
+  before(async () => { await lp.ready(); });
+
+  it('the MNIST CNN: both convs pool in their kernel, the second runs Winograd, same bits as the plain path', () => {
+    const model = mnistCnn({ seed: 3 });
+    const cal = images(32, 1), x = images(9, 2);
+    const q = lp.quantize(model, { mode: 'int8', calibrationData: cal });
+    const lines: string[] = [];
+    q.summary((l) => lines.push(l));
+    const convs = lines.filter((l) => / conv2d /.test(l));
+    assert.equal(convs.length, 2);
+    assert.match(convs[0], /conv2d 9x32 .* relu, then \S+ \(2x2 max pooling\) in the same kernel$/);
+    assert.match(convs[1], /conv2d 288x64 .* relu, Winograd F\(2x2, 3x3\), then \S+ \(2x2 max pooling\) in the same kernel$/);
+    assert.ok(!lines.some((l) => /^\s+\S+\s+maxpool$/.test(l)), 'the pooling steps are absorbed');
+    const got = q.predict(x), want = plainPredict(q, x);
+    assert.deepEqual(Array.from(got.dataSync()), Array.from(want.dataSync()));
+    lp.dispose([got, want, cal, x]);
+    q.dispose();
+    model.dispose();
+  });
+
+  it('keeps apart what must not fuse: a pooling that is not 2x2 / 2 valid, a conv read twice, odd sizes with same padding', () => {
+    const input = lp.input({ shape: [17, 17, 8] });
+    const c1 = lp.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', padding: 'same' }).apply(input) as lp.SymbolicTensor;
+    const p1 = lp.layers.maxPooling2d({ poolSize: 3, strides: 2 }).apply(c1) as lp.SymbolicTensor;         // 3x3 window
+    const c2 = lp.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu' }).apply(p1) as lp.SymbolicTensor;
+    const p2 = lp.layers.maxPooling2d({ poolSize: 2 }).apply(c2) as lp.SymbolicTensor;                    // c2 also read below
+    const g2 = lp.layers.globalAveragePooling2d({}).apply(c2) as lp.SymbolicTensor;
+    const c3 = lp.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu', padding: 'same' }).apply(p2) as lp.SymbolicTensor;
+    const p3 = lp.layers.maxPooling2d({ poolSize: 2, padding: 'same' }).apply(c3) as lp.SymbolicTensor;   // 3x3 in, 2x2 out: not floor
+    const f = lp.layers.concatenate().apply([lp.layers.flatten().apply(p3) as lp.SymbolicTensor, g2]) as lp.SymbolicTensor;
+    const out = lp.layers.dense({ units: 4 }).apply(f) as lp.SymbolicTensor;
+    const model = lp.model({ inputs: input, outputs: out });
+    const cal = lp.randomUniform([16, 17, 17, 8], 0, 1, 'float32', 5);
+    const q = lp.quantize(model, { mode: 'int8', calibrationData: cal });
+    const lines: string[] = [];
+    q.summary((l) => lines.push(l));
+    assert.ok(!lines.some((l) => /in the same kernel/.test(l)), lines.join('\n'));
+    assert.equal(lines.filter((l) => /Winograd/.test(l)).length, 3, lines.join('\n'));
+    noLeak(() => { const x = lp.slice(cal, [0], [3]); const y = q.predict(x); y.dataSync(); lp.dispose([x, y]); });
+    lp.dispose(cal);
+    q.dispose();
+    model.dispose();
+  });
+});

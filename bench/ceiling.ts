@@ -3,8 +3,16 @@
 // or 12 independent f32x4 accumulator chains with f32x4.mul + f32x4.add ('muladd') or
 // f32x4.relaxed_madd ('relaxed'). The module is encoded by hand (a few dozen bytes).
 //   const probe = ceilingProbe('muladd', 12); probe.gflops(2e5)
+// And the int8 dots' ceilings (GOP/s, 2 per multiply-add), which shared/tools/ceiling has not:
+// 'i16dot' c += i32x4.dot_i16x8_s(c, k) (8 multiply-adds a step: the SIMD128 int8 GEMM's dot) and
+// 'i8dot' c += extadd_pairwise(i16x8.relaxed_dot_i8x16_i7x16_s(k, c)) (16 a step: the relaxed
+// build's split dot, pmaddubsw + pmaddwd + paddd on x64 without VNNI). Each step reads its chain,
+// so no dot is loop-invariant.
 
-export type ProbeKind = 'muladd' | 'relaxed';
+export type ProbeKind = 'muladd' | 'relaxed' | 'i16dot' | 'i8dot';
+
+/** Operations (2 per multiply-add) one chain step of a probe counts. */
+const OPS_PER_STEP: Record<ProbeKind, number> = { muladd: 8, relaxed: 8, i16dot: 16, i8dot: 32 };
 
 const uleb = (n: number): number[] => {
   const out: number[] = [];
@@ -23,6 +31,7 @@ function probeModule(kind: ProbeKind, chains: number): Uint8Array<ArrayBuffer> {
   const get = (i: number) => [0x20, ...uleb(i)], set = (i: number) => [0x21, ...uleb(i)];
   const splat = [SIMD, ...uleb(0x13)], add = [SIMD, ...uleb(0xe4)], mul = [SIMD, ...uleb(0xe6)];
   const madd = [SIMD, ...uleb(0x105)];
+  const i32add = [SIMD, ...uleb(0xae)], dot16 = [SIMD, ...uleb(0xba)], dot8 = [SIMD, ...uleb(0x112)], extadd = [SIMD, ...uleb(0x7e)];
   const k = [SIMD, ...uleb(0x0c), ...Array(4).fill([0x77, 0xbe, 0x7f, 0x3f]).flat()]; // 0.999 in each lane
   // Locals: 0 iters, 1 x (params); 2 a, 3.. the chains (v128); then the counter (i32).
   const A = 2, C = (i: number) => 3 + i, I = 3 + chains;
@@ -32,6 +41,8 @@ function probeModule(kind: ProbeKind, chains: number): Uint8Array<ArrayBuffer> {
   body.push(0x03, 0x40, ...get(0), ...get(I), 0x4a, 0x04, 0x40); // loop; if (iters > i)
   for (let i = 0; i < chains; i++) {
     if (kind === 'relaxed') body.push(...get(C(i)), ...k, ...get(A), ...madd, ...set(C(i)));
+    else if (kind === 'i16dot') body.push(...get(C(i)), ...get(C(i)), ...k, ...dot16, ...i32add, ...set(C(i)));
+    else if (kind === 'i8dot') body.push(...get(C(i)), ...k, ...get(C(i)), ...dot8, ...extadd, ...i32add, ...set(C(i)));
     else body.push(...get(C(i)), ...k, ...mul, ...get(A), ...add, ...set(C(i)));
   }
   body.push(...get(I), 0x41, 1, 0x6a, ...set(I), 0x0c, 1, 0x0b, 0x0b); // i++; br loop; end if; end loop
@@ -61,15 +72,15 @@ export function ceilingProbe(kind: ProbeKind, chains: number): CeilingProbe | nu
     gflops(iters = 2e5) {
       const t = performance.now();
       run(iters, 1);
-      return (iters * chains * 8) / ((performance.now() - t) / 1e3) / 1e9;
+      return (iters * chains * OPS_PER_STEP[kind]) / ((performance.now() - t) / 1e3) / 1e9;
     },
   };
 }
 
-/** The best of the 10- and 12-chain probes of a kind over `ms` milliseconds, GFLOP/s. */
+/** The best of the 10- and 12-chain probes of a kind over `ms` milliseconds, GFLOP/s (GOP/s). */
 export function ceiling(kind: ProbeKind, ms = 40): number {
   let best = 0;
-  for (const chains of [10, 12]) {
+  for (const chains of kind === 'i8dot' || kind === 'i16dot' ? [12, 14] : [10, 12]) {
     const probe = ceilingProbe(kind, chains);
     if (probe === null) return NaN;
     const t0 = performance.now();

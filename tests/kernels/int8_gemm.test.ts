@@ -67,6 +67,11 @@ for (const c of [16, 24, 48, 144]) {
   convCases.push({ n: 1, h: 7, w: 6, c, kh: 3, kw: 3, co: 0, s: [1, 1], d: [1, 1], pad: 'same', mult: 1, f32Out: c === 24, seed: seed++ });
   convCases.push({ n: 2, h: 8, w: 9, c, kh: 3, kw: 3, co: 0, s: [2, 2], d: [1, 2], pad: 'valid', mult: 1, f32Out: c === 48, seed: seed++ });
 }
+// windows of at most 4 runs of at most 4 bytes (the gather's swizzle path): a full 16-byte row,
+// row dilation, strides, and 'same' borders (whose rows take the general path)
+convCases.push({ n: 2, h: 9, w: 7, c: 4, kh: 4, kw: 1, co: 9, s: [1, 1], d: [1, 1], pad: 'valid', mult: 0, f32Out: false, seed: seed++ });
+convCases.push({ n: 1, h: 11, w: 10, c: 1, kh: 2, kw: 2, co: 5, s: [2, 1], d: [2, 1], pad: 'same', mult: 0, f32Out: true, seed: seed++ });
+convCases.push({ n: 1, h: 12, w: 12, c: 2, kh: 3, kw: 2, co: 16, s: [1, 2], d: [1, 1], pad: 'same', mult: 0, f32Out: false, seed: seed++, pool: true });
 // the fused 2x2 max pooling: odd and even outputs (the last row / column dropped), a 1x1 conv, a
 // batch, both outputs, the MNIST CNN's two convolutions, and an output of exactly one window
 for (const c of [1, 3, 7, 17, 33]) {

@@ -61,6 +61,17 @@ import { qgemmRun, qgemmRunWide, MAX_K } from "./qgemm";
   if (n > 0) v128.store(dst, vv);
 }
 
+/** Scratch for building the swizzle indices of tinyCompact (static: nothing managed). */
+const COMPACT = memory.data(16, 16);
+
+/** The swizzle that packs kh runs of `run` bytes (run i in bytes 4i..4i + run − 1 of a vector)
+ *  into bytes 0..kh·run − 1, zeros after (out-of-range index −1). */
+function tinyCompact(kh: i32, run: i32): v128 {
+  v128.store(COMPACT, i8x16.splat(-1));
+  for (let i = 0; i < kh; i++) for (let j = 0; j < run; j++) store<i8>(COMPACT + <usize>(i * run + j), <i8>(4 * i + j));
+  return v128.load(COMPACT);
+}
+
 /** Gathers rows [p0, p0 + rows) of the im2col matrix, KP elements a row. Row p is output pixel
  *  p = (b·OH + oy)·OW + ox; with `pool`, rows 4q..4q+3 are the 2x2 window q = (b·PH + py)·PW + px
  *  of the pooled output (PH = OH / 2, PW = OW / 2, rounded down): pixels (2py + dy, 2px + dx) in
@@ -72,6 +83,10 @@ function im2colRows(col: usize, kp: usize, x: usize, p0: i32, rows: i32, h: i32,
   const kUsed = <usize>(kh * kw) * pix;
   // the walk's position: (ox, oy, b) of pixel p0, or window (px, py, b) and the pixel in it (pos),
   // then stepped: integer division costs tens of cycles a row
+  // tiny: window rows of at most 4 bytes, at most 4 of them (the swizzle path below); compact
+  // takes byte j of run i from lane i (byte 4i + j) to byte i·run + j, and 0 past kh·run
+  const tiny = dw == 1 && kh <= 4 && <usize>kw * pix <= 4;
+  const compact = tiny ? tinyCompact(kh, kw * c) : i8x16.splat(-1);
   const gw = pool ? ow >> 1 : ow, gh = pool ? oh >> 1 : oh;
   const g0 = pool ? p0 >> 2 : p0;
   let gx = g0 % gw, t0 = g0 / gw, gy = t0 % gh, b = t0 / gh, pos = 0;
@@ -87,10 +102,25 @@ function im2colRows(col: usize, kp: usize, x: usize, p0: i32, rows: i32, h: i32,
     // with dilation 1 and the window inside the row, a window row is one contiguous run
     const runs = dw == 1 && ix0 >= 0 && ix0 + kw <= w;
     if (runs && iy0 >= 0 && iy0 + (kh - 1) * dh < h) {
-      // the window inside the image (most rows): kh runs, no bounds to check (a first layer's
-      // 3x3 window of one channel is 3 runs of 3 bytes)
+      // the window inside the image (most rows): kh runs, no bounds to check
       const run = <usize>kw * pix, step = <usize>dh * <usize>w * pix;
       let src = xb + (<usize>iy0 * <usize>w + <usize>ix0) * pix;
+      if (tiny && src + <usize>(kh - 1) * step + 4 <= xEnd) {
+        // runs of at most 4 bytes (a first layer's 3x3 window of one channel: 3 runs of 3): one
+        // 4-byte lane each, compacted by one swizzle, whose out-of-range indices zero the K padding
+        let v = v128.load32_zero(src);
+        if (kh > 1) v = v128.load32_lane(src + step, v, 1);
+        if (kh > 2) v = v128.load32_lane(src + 2 * step, v, 2);
+        if (kh > 3) v = v128.load32_lane(src + 3 * step, v, 3);
+        v = i8x16.swizzle(v, compact);
+        if (ES == 1) {
+          v128.store(dst, v);
+        } else {
+          v128.store(dst, i16x8.extend_low_i8x16_s(v));
+          if (kp > 8) v128.store(dst, i16x8.extend_high_i8x16_s(v), 16);
+        }
+        continue;
+      }
       for (let ky = 0; ky < kh; ky++, src += step, dst += run * ES) copyElems(dst, src, run, xEnd);
     } else {
       for (let ky = 0; ky < kh; ky++) {

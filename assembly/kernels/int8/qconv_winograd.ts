@@ -142,6 +142,20 @@ function gemm16x4x8(m: usize, v: usize, panel: usize, pairs: i32, tcBytesV: usiz
   }
 }
 
+/** gemm16x4x8 for one tile (the chunk's last tiles past a multiple of 4). */
+function gemm16x1x8(m: usize, v: usize, panel: usize, pairs: i32, tcBytesV: usize, tcBytesM: usize): void {
+  let w = panel;
+  for (let xi = 0; xi < 16; xi++, v += tcBytesV, m += tcBytesM) {
+    let acc0x0123 = i32x4.splat(0), acc0x4567 = i32x4.splat(0);
+    const end = w + (<usize>pairs << 5);
+    for (let a = v; w < end; w += 32, a += 4) {
+      acc0x0123 = dotPair(acc0x0123, v128.load(w), a);
+      acc0x4567 = dotPair(acc0x4567, v128.load(w, 16), a);
+    }
+    v128.store(m, acc0x0123); v128.store(m, acc0x4567, 16);
+  }
+}
+
 /** Aᵀ on 4 values: (m0 + m1 + m2, m1 − m2 − m3). */
 // @ts-ignore: decorator
 @inline function at0(m0: v128, m1: v128, m2: v128): v128 { return i32x4.add(i32x4.add(m0, m1), m2); }
@@ -222,9 +236,11 @@ export function conv2d_3x3_winograd_nhwc_qs8_qc8w(out: usize, x: usize, packed: 
     for (let p = 0; p < panels; p++) {
       const cOut = <usize>(p * NR), nc = min(NR, co - <i32>cOut);
       const panel = packed + <usize>p * panelBytes(c);
-      for (let g = 0; g < cnt; g += 4) {
+      let g = 0;
+      for (; g + 4 <= cnt; g += 4) {
         gemm16x4x8(mbuf + <usize>g * 32, vbuf + <usize>g * rowBytes, panel, pairs, tcBytesV, tcBytesM, rowBytes);
       }
+      for (; g < cnt; g++) gemm16x1x8(mbuf + <usize>g * 32, vbuf + <usize>g * rowBytes, panel, pairs, tcBytesV, tcBytesM);
       // output transform, bias, pooling, output stage
       const bias0 = bias4(params, cOut), bias1 = bias4(params, cOut + 4);
       tx = t0 % tw; tt = t0 / tw; ty = tt % th; b = tt / th;

@@ -328,12 +328,36 @@ describe('fromOnnx: LSTM and GRU', () => {
       });
     }
   }
-  it('refused: peepholes, clip, GRU linear_before_reset 2, other activations', async () => {
+  // PyTorch's exporter writes an LSTM / GRU called without states with constant zero initial
+  // states (and sometimes a full-length sequence_lens): the same as none.
+  for (const op of ['LSTM', 'GRU'] as const) {
+    it(`${op} with zero initial states and a full-length sequence_lens, as PyTorch exports it: agrees with onnxruntime`, async () => {
+      for (const dir of ['forward', 'bidirectional']) {
+        const gates = op === 'LSTM' ? 4 : 3, dirs = dir === 'bidirectional' ? 2 : 1;
+        const g = new GraphBuilder().input('x', [T, 1, I]).output('Y').output('Y_h');
+        const zeros = (name: string) => g.init(name, [dirs, 1, Hd], new Float32Array(dirs * Hd));
+        g.node(op, ['x', g.init('W', [dirs, gates * Hd, I]), g.init('R', [dirs, gates * Hd, Hd]), g.init('B', [dirs, 2 * gates * Hd]),
+          g.ints('lens', [T], [1], INT32), zeros('h0'), ...(op === 'LSTM' ? [zeros('c0')] : [])], ['Y', 'Y_h'],
+          { hidden_size: Hd, direction: dir, ...(op === 'GRU' ? { linear_before_reset: 1 } : {}) });
+        (await agree(g, [T, 1, I], { opset: 14 })).dispose();
+      }
+    });
+  }
+
+  it('refused: peepholes, clip, GRU linear_before_reset 2, other activations, nonzero or computed initial states, short sequence_lens', async () => {
     const cases: [string, (g: GraphBuilder) => void, RegExp][] = [
       ['peepholes', (g) => g.node('LSTM', ['x', g.init('W', [1, 12, I]), g.init('R', [1, 12, Hd]), '', '', '', '', g.init('P', [1, 9])], ['Y'], { hidden_size: Hd }), /P \(peepholes\)/],
       ['clip', (g) => g.node('LSTM', ['x', g.init('W', [1, 12, I]), g.init('R', [1, 12, Hd])], ['Y'], { hidden_size: Hd, clip: 3 }), /clip/],
       ['reset', (g) => g.node('GRU', ['x', g.init('W', [1, 9, I]), g.init('R', [1, 9, Hd])], ['Y'], { hidden_size: Hd, linear_before_reset: 2 }), /linear_before_reset 2 is not 0 or 1/],
       ['activations', (g) => g.node('GRU', ['x', g.init('W', [1, 9, I]), g.init('R', [1, 9, Hd])], ['Y'], { hidden_size: Hd, activations: 'Relu' as never }), /activations/],
+      ['initial_h', (g) => g.node('GRU', ['x', g.init('W', [1, 9, I]), g.init('R', [1, 9, Hd]), '', '', g.init('h0', [1, 1, Hd])], ['Y'], { hidden_size: Hd }),
+        /initial_h \(input 5\) is supported only as constant zeros/],
+      ['initial_c', (g) => g.node('LSTM', ['x', g.init('W', [1, 12, I]), g.init('R', [1, 12, Hd]), '', '', '', 'x'], ['Y'], { hidden_size: Hd }),
+        /initial_c \(input 6\) is supported only as constant zeros/],
+      ['initial_h shape', (g) => g.node('LSTM', ['x', g.init('W', [1, 12, I]), g.init('R', [1, 12, Hd]), '', '', g.init('h0', [1, 2, Hd], new Float32Array(2 * Hd))], ['Y'], { hidden_size: Hd }),
+        /initial_h \[1,2,3\] must be \[1,1,3\]/],
+      ['sequence_lens', (g) => g.node('LSTM', ['x', g.init('W', [1, 12, I]), g.init('R', [1, 12, Hd]), '', g.ints('lens', [T - 1], [1], INT32)], ['Y'], { hidden_size: Hd }),
+        /sequence_lens \[6\] is supported only at the full length 7/],
     ];
     for (const [, add, pattern] of cases) {
       const g = new GraphBuilder().input('x', [T, 1, I]).output('Y');

@@ -47,10 +47,10 @@ export class GraphBuilder {
     return name;
   }
 
-  /** An int64 initializer (shapes, axes, indices), of dims [values.length] unless given. */
-  ints(name: string, values: number[], dims = [values.length]): string {
-    this.inits.push(onnx.TensorProto.create({ name, dataType: INT64, dims,
-      rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) }));
+  /** An int64 initializer (shapes, axes, indices), of dims [values.length] unless given; int32 with type INT32. */
+  ints(name: string, values: number[], dims = [values.length], type = INT64): string {
+    const raw = type === INT32 ? new Uint8Array(Int32Array.from(values).buffer) : new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer);
+    this.inits.push(onnx.TensorProto.create({ name, dataType: type, dims, rawData: raw }));
     return name;
   }
 

@@ -7,8 +7,11 @@
 // [2, 3·H] keeps Wb and Rb apart as its two rows (r scales Rb_h with the recurrent product, so
 // they do not add). Layout 1 ([B, T, I]) is Keras's; layout 0 ([T, B, I]) is transposed to it
 // and its outputs back (a reshape when the batch is 1: the memory is the same).
-// What does not map is refused:
-// peepholes, clip, input_forget, sequence_lens, initial states, activations other than the defaults.
+// Initial states (initial_h, initial_c) that are constant zeros, which is how PyTorch's exporter
+// writes an LSTM or GRU called without them (its zeros folded into initializers), are the
+// layers' own start and are dropped; so is a constant sequence_lens of the full length T.
+// What does not map is refused: peepholes, clip, input_forget, other sequence_lens or initial
+// states, activations other than the defaults.
 import { GRU, LSTM } from '../../layers/recurrent.js';
 import { Concatenate } from '../../layers/merge.js';
 import { Reshape } from '../../layers/core.js';
@@ -40,8 +43,18 @@ function check(node: OnnxNode, g: OnnxGraph): string | null {
     if (c === undefined || c.dtype !== 'float32' || c.dims.length !== 3) return `${role} (input ${i}) must be a float32 constant of rank 3`;
   }
   if ((node.inputs[3] ?? '') !== '' && graphConstant(g, node, 3)?.dtype !== 'float32') return 'B (input 3) must be a float32 constant';
-  const unsupported: [number, string][] = [[4, 'sequence_lens'], [5, 'initial_h'], [6, 'initial_c'], [7, 'P (peepholes)']];
-  for (const [i, what] of unsupported) if ((node.inputs[i] ?? '') !== '') return `${what} (input ${i}) is not supported`;
+  for (const [i, what] of [[5, 'initial_h'], [6, 'initial_c']] as [number, string][]) {
+    if ((node.inputs[i] ?? '') === '') continue;
+    const c = graphConstant(g, node, i);
+    if (c === undefined || c.dtype !== 'float32' || !(c.data as Float32Array).every((v) => v === 0)) {
+      return `${what} (input ${i}) is supported only as constant zeros (the layers' own initial state)`;
+    }
+  }
+  if ((node.inputs[4] ?? '') !== '') {
+    const c = graphConstant(g, node, 4);
+    if (c === undefined || (c.dtype !== 'int32' && c.dtype !== 'int64')) return 'sequence_lens (input 4) is supported only as a constant (of the full length)';
+  }
+  if ((node.inputs[7] ?? '') !== '') return 'P (peepholes) (input 7) is not supported';
   if (node.attrs.has('clip')) return 'clip is not supported';
   if (attrInt(node, 'input_forget', 0) !== 0) return 'input_forget is not supported';
   const lbr = attrInt(node, 'linear_before_reset', 0);
@@ -87,6 +100,19 @@ function build(node: OnnxNode, b: Builder): void {
   // Keras's [B, T, I]: layout 1 as it is; layout 0 ([T, B, I]) transposed (reshaped when B is 1).
   const [t, batch, features] = layout === 0 ? x.shape : [x.shape[1], x.shape[0], x.shape[2]];
   if (t === null) fail(`${where(node)}: the input [${x.shape.map((d) => d ?? 'N')}] has no static time length`);
+  const lens = b.constant(node, 4);
+  if (lens !== undefined && !Array.from(lens.data as ArrayLike<number | bigint>, Number).every((v) => v === t)) {
+    fail(`${where(node)}: sequence_lens [${Array.from(lens.data as ArrayLike<number | bigint>, Number)}] is supported only at the full length ${t}`);
+  }
+  // zero initial states (check) must still have ONNX's shape: [dirs, B, H] (layout 0), [B, dirs, H] (1)
+  for (const i of [5, 6]) {
+    const c = b.constant(node, i);
+    if (c === undefined) continue;
+    const want = layout === 0 ? [dirs, batch, h] : [batch, dirs, h];
+    if (c.dims.length !== 3 || c.dims.some((d, j) => want[j] !== null && d !== want[j])) {
+      fail(`${where(node)}: ${i === 5 ? 'initial_h' : 'initial_c'} [${c.dims}] must be [${want.map((d) => d ?? 'N')}]`);
+    }
+  }
   /** A value of ONNX shape `shape` to `to` (a reshape when B is 1, else the permutation `perm`). */
   const timeMajor = (sym: SymbolicTensor, suffix: string, to: number[], perm: number[]) => b.apply(new OnnxOp({ name: b.layerName(node, suffix),
     ...(batch === 1 ? { op: 'reshape', attrs: { shape: to } } : { op: 'transpose', attrs: { perm } }) }), sym);

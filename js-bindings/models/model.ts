@@ -121,7 +121,11 @@ export class LayersModel {
         throw new Error(`${op}: input ${i} must be float32, got ${t.dtype}`);
       }
     });
-    if (xs.some((t) => t.shape[0] !== xs[0].shape[0])) {
+    // Inputs with a free first axis share the batch; a static first axis (checked above) is its
+    // own (an imported decoder's time-major sequence beside its [directions, batch, units]
+    // states), and such models take their data whole (hasStaticFirstAxis).
+    const free = xs.filter((_, i) => this.inputs[i].shape[0] === null);
+    if (free.some((t) => t.shape[0] !== free[0].shape[0])) {
       throw new Error(`${op}: all inputs must have the same batch size, got ${xs.map((t) => fmt(t.shape)).join(', ')}`);
     }
     return xs;

@@ -344,16 +344,59 @@ describe('fromOnnx: LSTM and GRU', () => {
     });
   }
 
-  it('refused: peepholes, clip, GRU linear_before_reset 2, other activations, nonzero or computed initial states, short sequence_lens', async () => {
+  // Computed initial states (a decoder step's state inputs): layout 0 at batch 1 against
+  // onnxruntime directly; layout 1 at batch 3 against the same op in layout 0 between Transposes
+  // (onnxruntime runs no layout-1 LSTM), states transposed the same way.
+  for (const op of ['LSTM', 'GRU'] as const) {
+    it(`${op} with computed initial states, forward and bidirectional, layouts 0 and 1: agrees with onnxruntime`, async () => {
+      const gates = op === 'LSTM' ? 4 : 3, stateNames = op === 'LSTM' ? ['h0', 'c0'] : ['h0'];
+      for (const dir of ['forward', 'bidirectional']) {
+        const dirs = dir === 'bidirectional' ? 2 : 1;
+        for (const [layout, batch] of [[0, 1], [1, 3]]) {
+          const make = (reference: boolean) => {
+            const g = new GraphBuilder().input('x', layout === 1 ? [batch, T, I] : [T, batch, I]);
+            for (const n of stateNames) g.input(n, layout === 1 ? [batch, dirs, Hd] : [dirs, batch, Hd]);
+            g.output('Y').output('Y_h');
+            const w = [g.init('W', [dirs, gates * Hd, I]), g.init('R', [dirs, gates * Hd, Hd]), g.init('B', [dirs, 2 * gates * Hd])];
+            const attrs = { hidden_size: Hd, direction: dir, ...(op === 'GRU' ? { linear_before_reset: 1 } : {}) };
+            if (!reference) {
+              g.node(op, ['x', ...w, '', ...stateNames], ['Y', 'Y_h'], { ...attrs, ...(layout === 1 ? { layout: 1 } : {}) });
+              return g;
+            }
+            g.node('Transpose', ['x'], ['xt'], { perm: [1, 0, 2] });
+            for (const n of stateNames) g.node('Transpose', [n], [`${n}t`], { perm: [1, 0, 2] });
+            g.node(op, ['xt', ...w, '', ...stateNames.map((n) => `${n}t`)], ['Yt', 'Y_ht'], attrs);
+            g.node('Transpose', ['Yt'], ['Y'], { perm: [2, 0, 1, 3] });
+            g.node('Transpose', ['Y_ht'], ['Y_h'], { perm: [1, 0, 2] });
+            return g;
+          };
+          const xDims = layout === 1 ? [batch, T, I] : [T, batch, I], sDims = layout === 1 ? [batch, dirs, Hd] : [dirs, batch, Hd];
+          const x = randoms(batch * T * I, 21, -2, 2), states = stateNames.map((_, i) => randoms(batch * dirs * Hd, 31 + i, -1, 1));
+          const want = await runOrt((layout === 1 ? make(true) : make(false)).encode(14, 7),
+            { x: { data: x, dims: xDims }, ...Object.fromEntries(stateNames.map((n, i) => [n, { data: states[i], dims: sDims }])) });
+          const m = fromOnnx(make(false).encode(14, 7));
+          const ins = [lp.tensor(x, xDims), ...states.map((st) => lp.tensor(st, sDims))];
+          const ys = m.predict(ins) as lp.Tensor[];
+          ['Y', 'Y_h'].forEach((o, i) => assertClose(ys[i].dataSync() as Float32Array, want[o], `${op} ${dir} layout ${layout} ${o}`));
+          lp.dispose([...ins, ...ys]);
+          m.dispose();
+        }
+      }
+    });
+  }
+
+  it('refused: peepholes, clip, GRU linear_before_reset 2, other activations, nonzero constant initial states, short sequence_lens', async () => {
     const cases: [string, (g: GraphBuilder) => void, RegExp][] = [
       ['peepholes', (g) => g.node('LSTM', ['x', g.init('W', [1, 12, I]), g.init('R', [1, 12, Hd]), '', '', '', '', g.init('P', [1, 9])], ['Y'], { hidden_size: Hd }), /P \(peepholes\)/],
       ['clip', (g) => g.node('LSTM', ['x', g.init('W', [1, 12, I]), g.init('R', [1, 12, Hd])], ['Y'], { hidden_size: Hd, clip: 3 }), /clip/],
       ['reset', (g) => g.node('GRU', ['x', g.init('W', [1, 9, I]), g.init('R', [1, 9, Hd])], ['Y'], { hidden_size: Hd, linear_before_reset: 2 }), /linear_before_reset 2 is not 0 or 1/],
       ['activations', (g) => g.node('GRU', ['x', g.init('W', [1, 9, I]), g.init('R', [1, 9, Hd])], ['Y'], { hidden_size: Hd, activations: 'Relu' as never }), /activations/],
       ['initial_h', (g) => g.node('GRU', ['x', g.init('W', [1, 9, I]), g.init('R', [1, 9, Hd]), '', '', g.init('h0', [1, 1, Hd])], ['Y'], { hidden_size: Hd }),
-        /initial_h \(input 5\) is supported only as constant zeros/],
-      ['initial_c', (g) => g.node('LSTM', ['x', g.init('W', [1, 12, I]), g.init('R', [1, 12, Hd]), '', '', '', 'x'], ['Y'], { hidden_size: Hd }),
-        /initial_c \(input 6\) is supported only as constant zeros/],
+        /initial_h \(input 5\) is supported as constant zeros or as a computed tensor, not as a nonzero constant/],
+      ['initial_c alone', (g) => g.node('LSTM', ['x', g.init('W', [1, 12, I]), g.init('R', [1, 12, Hd]), '', '', '', 'x'], ['Y'], { hidden_size: Hd }),
+        /give both initial_h and initial_c as computed tensors/],
+      ['initial_h rank', (g) => g.node('GRU', ['x', g.init('W', [1, 9, I]), g.init('R', [1, 9, Hd]), '', '', 'x'], ['Y'], { hidden_size: Hd }),
+        /initial_h \[7,1,5\] must be \[1,1,3\]/],
       ['initial_h shape', (g) => g.node('LSTM', ['x', g.init('W', [1, 12, I]), g.init('R', [1, 12, Hd]), '', '', g.init('h0', [1, 2, Hd], new Float32Array(2 * Hd))], ['Y'], { hidden_size: Hd }),
         /initial_h \[1,2,3\] must be \[1,1,3\]/],
       ['sequence_lens', (g) => g.node('LSTM', ['x', g.init('W', [1, 12, I]), g.init('R', [1, 12, Hd]), '', g.ints('lens', [T - 1], [1], INT32)], ['Y'], { hidden_size: Hd }),

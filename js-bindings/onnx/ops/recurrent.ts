@@ -7,11 +7,13 @@
 // [2, 3·H] keeps Wb and Rb apart as its two rows (r scales Rb_h with the recurrent product, so
 // they do not add). Layout 1 ([B, T, I]) is Keras's; layout 0 ([T, B, I]) is transposed to it
 // and its outputs back (a reshape when the batch is 1: the memory is the same).
-// Initial states (initial_h, initial_c) that are constant zeros, which is how PyTorch's exporter
-// writes an LSTM or GRU called without them (its zeros folded into initializers), are the
-// layers' own start and are dropped; so is a constant sequence_lens of the full length T.
-// What does not map is refused: peepholes, clip, input_forget, other sequence_lens or initial
-// states, activations other than the defaults.
+// Initial states (initial_h, initial_c): constant zeros, which is how PyTorch's exporter writes
+// an LSTM or GRU called without them (its zeros folded into initializers), are the layers' own
+// start and are dropped; computed ones (a decoder's state inputs, carried from step to step) go
+// to each direction's layer as its initial-state inputs, taken out of ONNX's [dirs, B, H]
+// (layout 0) or [B, dirs, H] (layout 1). A constant sequence_lens of the full length T is
+// dropped too. What does not map is refused: peepholes, clip, input_forget, other sequence_lens,
+// nonzero constant initial states, activations other than the defaults.
 import { GRU, LSTM } from '../../layers/recurrent.js';
 import { Concatenate } from '../../layers/merge.js';
 import { Reshape } from '../../layers/core.js';
@@ -46,8 +48,9 @@ function check(node: OnnxNode, g: OnnxGraph): string | null {
   for (const [i, what] of [[5, 'initial_h'], [6, 'initial_c']] as [number, string][]) {
     if ((node.inputs[i] ?? '') === '') continue;
     const c = graphConstant(g, node, i);
-    if (c === undefined || c.dtype !== 'float32' || !(c.data as Float32Array).every((v) => v === 0)) {
-      return `${what} (input ${i}) is supported only as constant zeros (the layers' own initial state)`;
+    if (c === undefined) continue; // computed: the layers' initial-state inputs
+    if (c.dtype !== 'float32' || !(c.data as Float32Array).every((v) => v === 0)) {
+      return `${what} (input ${i}) is supported as constant zeros or as a computed tensor, not as a nonzero constant`;
     }
   }
   if ((node.inputs[4] ?? '') !== '') {
@@ -121,6 +124,26 @@ function build(node: OnnxNode, b: Builder): void {
   if (features !== inputs) fail(`${where(node)}: the input [${x.shape.map((d) => d ?? 'N')}] does not match W's ${inputs} features (or has no static time length)`);
   const states = kind.states;
   const wantStates = node.outputs.slice(1).some((o) => o !== '');
+  // computed initial states, in Keras's [B, dirs, H] (transposed from layout 0's [dirs, B, H])
+  const computed = [5, 6].slice(0, states).map((i) => (node.inputs[i] ?? '') !== '' && b.constant(node, i) === undefined);
+  if (computed.some((c) => c) && !computed.every((c) => c)) {
+    fail(`${where(node)}: give both initial_h and initial_c as computed tensors (or both as zeros)`);
+  }
+  const given = [5, 6].slice(0, states).map((i, j) => {
+    if (!computed[j]) return null;
+    const v = b.tensor(node, i);
+    const want = layout === 0 ? [dirs, batch, h] : [batch, dirs, h];
+    if (v.rank !== 3 || v.shape.some((d, j) => d !== null && want[j] !== null && d !== want[j]) || v.shape[2] !== h) {
+      fail(`${where(node)}: ${i === 5 ? 'initial_h' : 'initial_c'} [${v.shape.map((d) => d ?? 'N')}] must be [${want.map((d) => d ?? 'N')}]`);
+    }
+    const sym = b.form(v, 'onnx');
+    return layout === 0 ? timeMajor(sym, '_state_batch_first', [1, dirs, h], [1, 0, 2]) : sym;
+  });
+  /** Direction d's initial states [B, H], or null. */
+  const initial = (d: number): SymbolicTensor[] | null => (given[0] === null ? null : given.map((sym) => {
+    const one = dirs === 1 ? sym! : b.apply(new OnnxOp({ name: b.layerName(node, '_state_dir'), op: 'take', attrs: { axis: 1, indices: [d] } }), sym!);
+    return b.apply(new Reshape({ name: b.layerName(node, '_initial_state'), targetShape: [h] }), one);
+  }));
   const ys: SymbolicTensor[] = [], hs: SymbolicTensor[][] = Array.from({ length: states }, () => []);
   const resetAfter = node.opType === 'GRU' && attrInt(node, 'linear_before_reset', 0) === 1;
   for (let d = 0; d < dirs; d++) {
@@ -137,7 +160,9 @@ function build(node: OnnxNode, b: Builder): void {
       recurrentInitializer: dataInitializer(toKeras(per(r.data, gh * h), kind, h, h)), ...(bsum ? { biasInitializer: dataInitializer(bsum) } : {}) };
     const layer = node.opType === 'LSTM' ? new LSTM({ ...args, unitForgetBias: false }) : new GRU({ ...args, resetAfter });
     b.layers.push(layer);
-    const outs = wantStates ? layer.applyMulti(seq) : [b.apply(layer, seq)];
+    const init = initial(d);
+    const ins = init === null ? seq : [seq, ...init];
+    const outs = wantStates ? layer.applyMulti(ins) : [b.apply(layer, ins)];
     let y = outs[0];
     // A backwards layer's sequence comes in processing order: back to time order.
     if (args.goBackwards) y = b.apply(new OnnxOp({ name: b.layerName(node, '_time_order'), op: 'take', attrs: { axis: 1, indices: Array.from({ length: t }, (_, i) => t - 1 - i) } }), y);

@@ -1,6 +1,7 @@
 // From a LayersModel's graph (nodes in execution order) to the steps of a QuantizedModel: which
 // layers run in int8 (Dense, Conv2D, DepthwiseConv2D with linear / relu / relu6 fused, pooling,
-// Flatten / Reshape / Dropout, BatchNormalization folded into the conv or dense before it,
+// Flatten / Reshape / Dropout, BatchNormalization folded into the conv or dense before it, a
+// relu / relu6 Activation layer fused into the conv or dense (or folded BatchNormalization) before it,
 // two-input Add with a ReLU / ReLU6 after it fused, ZeroPadding2D folded into the conv after it,
 // see plan_fuse.ts; a Permute of the float input runs before its quantize), where
 // a quantize or dequantize goes, and which layers fall back to f32 (and why).
@@ -127,12 +128,32 @@ export function plan(model: LayersModel, mode: Mode, ranges: Map<number, [number
     }
   }
 
+  // An Activation layer (relu / relu6 / linear, or the output's softmax) right after a linear conv or dense (or after the
+  // BatchNormalization folded into one), the only reader of its input: fused into that layer's
+  // output stage, as Keras models write Conv2D → BatchNormalization → Activation('relu').
+  const actInto = new Map<LayerNode, LayerNode>();
+  if (mode === 'int8') {
+    for (const nd of nodes) {
+      // (a final softmax too: it then runs in f32 after the dequantize, as a Dense's own does)
+      const act = nd.layer instanceof Activation ? nd.layer.activation : null;
+      if (act === null || nd.inputs.length !== 1 || !(FUSABLE.has(act) || (act === 'softmax' && isOutput(nd.outputs[0])))) continue;
+      const src = nd.inputs[0];
+      const prev = nodes.find((p) => p.outputs[0].id === src.id);
+      const mat = prev !== undefined && folded.has(prev) ? nodes.find((p) => foldInto.get(p) === prev) : prev;
+      const l = mat?.layer;
+      if (mat === undefined || !(l instanceof Dense || l instanceof Conv2D || (l instanceof DepthwiseConv2D && !(l instanceof SeparableConv2D)))) continue;
+      if (l.activation !== 'linear' || consumers.get(src.id) !== 1 || isOutput(src)) continue;
+      actInto.set(mat, nd);
+    }
+  }
+  const fusedActs = new Set(actInto.values());
+
   // ZeroPadding2D folded into the conv after it, ReLU / ReLU6 into the Add before it (int8 only)
   const fusions = mode === 'int8' ? findFusions(nodes, isOutput, (l) => matK(l) <= MAX_K) : null;
 
   for (const nd of nodes) {
     const layer: Layer = nd.layer;
-    if (folded.has(nd) || fusions?.skipped.has(nd)) continue;
+    if (folded.has(nd) || fusedActs.has(nd) || fusions?.skipped.has(nd)) continue;
     const inSym = nd.inputs[0];
     if (mode === 'int8' && layer instanceof Add && nd.inputs.length === 2) {
       const act = fusions!.addActivation.get(nd);
@@ -156,13 +177,14 @@ export function plan(model: LayersModel, mode: Mode, ranges: Map<number, [number
     }
     if (nd.inputs.length !== 1 || nd.listInput) { fallback(nd, 'several inputs'); continue; }
     const bnNode = foldInto.get(nd) ?? null;
-    const outSym = bnNode !== null ? bnNode.outputs[0] : nd.outputs[0];
+    const actNode = actInto.get(nd) ?? null;
+    const outSym = actNode !== null ? actNode.outputs[0] : bnNode !== null ? bnNode.outputs[0] : nd.outputs[0];
     const isMat = layer instanceof Dense || layer instanceof Conv2D || (layer instanceof DepthwiseConv2D && !(layer instanceof SeparableConv2D));
     const tooDeep = isMat && matK(layer as Dense | Conv2D | DepthwiseConv2D) > MAX_K;
     if (tooDeep) { fallback(nd, `more than ${MAX_K} inputs per output (int32 accumulation), runs in f32`); continue; }
     if (isMat && (mode === 'int8' || !(layer instanceof DepthwiseConv2D))) {
       const l = layer as Dense | Conv2D | DepthwiseConv2D;
-      const activation = l.activation;
+      const activation = actNode !== null ? (actNode.layer as Activation).activation : l.activation;
       const pad = fusions?.pads.get(inSym.id);
       const x = mode === 'int8' ? asQ(pad?.src ?? inSym) : values.get(inSym.id)!;
       const inShape = pad !== undefined ? dims(inSym) : x.shape;

@@ -66,6 +66,42 @@ describe('QuantizedModel: fused max pooling and Winograd convolutions', () => {
     model.dispose();
   });
 
+  it('an Activation layer after a conv (with a BatchNormalization folded in) or a dense runs in its output stage: no f32 fallback, same bits as the plain path', () => {
+    const model = lp.sequential([
+      lp.layers.conv2d({ filters: 16, kernelSize: 3, inputShape: [12, 12, 8], useBias: false, kernelInitializer: lp.initializers.glorotUniform({ seed: 4 }) }),
+      lp.layers.batchNormalization({}),
+      lp.layers.activation({ activation: 'relu' }),
+      lp.layers.maxPooling2d({ poolSize: 2 }),
+      lp.layers.conv2d({ filters: 8, kernelSize: 3, kernelInitializer: lp.initializers.glorotUniform({ seed: 5 }) }),
+      lp.layers.activation({ activation: 'relu6' }),
+      lp.layers.flatten(),
+      lp.layers.dense({ units: 12, kernelInitializer: lp.initializers.glorotUniform({ seed: 6 }) }),
+      lp.layers.activation({ activation: 'relu' }),
+      lp.layers.dense({ units: 5, kernelInitializer: lp.initializers.glorotUniform({ seed: 7 }) }),
+      lp.layers.activation({ activation: 'softmax' }),
+    ]);
+    // a BatchNormalization with its own statistics, so the fold changes the weights
+    const bn = model.layers[1];
+    bn.setWeights([lp.randomUniform([16], 0.5, 1.5, 'float32', 8), lp.randomUniform([16], -0.2, 0.2, 'float32', 9),
+      lp.randomUniform([16], -0.1, 0.1, 'float32', 10), lp.randomUniform([16], 0.5, 2, 'float32', 11)]);
+    const cal = lp.randomUniform([16, 12, 12, 8], 0, 1, 'float32', 12), x = lp.randomUniform([5, 12, 12, 8], 0, 1, 'float32', 13);
+    const q = lp.quantize(model, { mode: 'int8', calibrationData: cal });
+    assert.deepEqual(q.fallbacks, []);
+    const lines: string[] = [];
+    q.summary((l) => lines.push(l));
+    const mats = lines.filter((l) => / (conv2d|dense) \d+x\d+ /.test(l));
+    assert.match(mats[0], /conv2d 72x16 .* relu, Winograd F\(2x2, 3x3\), then \S+ \(2x2 max pooling\) in the same kernel$/);
+    assert.match(mats[1], /conv2d 144x8 .* relu6, Winograd/);
+    assert.match(mats[2], /dense 72x12 .*int8 out, relu$/);
+    const got = q.predict(x), want = plainPredict(q, x), ref = model.predict(x) as lp.Tensor;
+    assert.deepEqual(Array.from(got.dataSync()), Array.from(want.dataSync()));
+    const g = got.dataSync(), r = ref.dataSync();
+    for (let i = 0; i < r.length; i++) assert.ok(Math.abs(g[i] - r[i]) < 0.05, `int8 ${g[i]} against f32 ${r[i]}`);
+    lp.dispose([got, want, ref, cal, x]);
+    q.dispose();
+    model.dispose();
+  });
+
   it('keeps apart what must not fuse: a pooling that is not 2x2 / 2 valid, a conv read twice, odd sizes with same padding', () => {
     const input = lp.input({ shape: [17, 17, 8] });
     const c1 = lp.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', padding: 'same' }).apply(input) as lp.SymbolicTensor;

@@ -29,6 +29,14 @@
   return f32x4.extract_lane(f32x4.max(s, i32x4.shuffle(s, s, 1, 0, 3, 2)), 0);
 }
 
+/** Max of the four lanes by f32x4.pmax (one instruction a step on x64; a NaN lane may be
+ *  dropped: for callers where that cannot change the result). */
+// @ts-ignore: decorator
+@inline export function hpmax4(v: v128): f32 {
+  const s = f32x4.pmax(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.pmax(s, i32x4.shuffle(s, s, 1, 0, 3, 2)), 0);
+}
+
 /** Min of the four lanes (NaN-propagating like f32x4.min). */
 // @ts-ignore: decorator
 @inline export function hmin4(v: v128): f32 {

@@ -48,11 +48,13 @@ for (const { name: build, k: wasm } of builds) {
     }
 
     it('large scores, -Inf scores, NaN, and in place', () => {
-      const scores = Float32Array.from([1e30, -1e30, 0, 5, -Infinity, -Infinity, -Infinity, -Infinity, 1, NaN, 2, 3]);
-      const ref = attention_softmax_ref(scores, 1, 1, 3, 4, { mask: null, maskRows: 1, causal: false }, 1);
+      // the last rows: NaN first (where a pseudo-max drops it), NaN beside -Inf, all NaN
+      const scores = Float32Array.from([1e30, -1e30, 0, 5, -Infinity, -Infinity, -Infinity, -Infinity, 1, NaN, 2, 3,
+        NaN, 1, 2, 3, -Infinity, NaN, -Infinity, -Infinity, NaN, NaN, NaN, NaN]);
+      const ref = attention_softmax_ref(scores, 1, 1, 6, 4, { mask: null, maskRows: 1, causal: false }, 1);
       const p = put(wasm, scores);
-      assert.equal(wasm.attention_softmax_f32(p, p, 0, 1, 1, 3, 4, 1, 0, 1), 0);
-      const out = new Float32Array(wasm.memory.buffer, p, 12).slice();
+      assert.equal(wasm.attention_softmax_f32(p, p, 0, 1, 1, 6, 4, 1, 0, 1), 0);
+      const out = new Float32Array(wasm.memory.buffer, p, 24).slice();
       assertClose(out.subarray(0, 4), ref.subarray(0, 4), { atol: 1e-7 }, 'row of ±1e30');
       assert.deepEqual([...out.subarray(4, 8)], [0, 0, 0, 0], 'a row of -Inf gives zeros');
       assert.ok(out.subarray(8).every(Number.isNaN), 'NaN in a row makes it NaN');

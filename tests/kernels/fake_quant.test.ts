@@ -55,5 +55,17 @@ for (const { name, k } of builds) {
       }
       assert.ok(clipped > 100 && passed > 100, `both sides of the clamp exercised (${clipped} clipped, ${passed} passed)`);
     });
+
+    it('NaN stays NaN, ±Inf and ±0 clamp like the reference (per tensor and per channel)', () => {
+      const x = Float32Array.from([NaN, Infinity, -Infinity, 0, -0, 1e30, -1e30, 0.01]);
+      for (const c of [1, 4]) {
+        const s = Float32Array.from({ length: c }, (_, i) => f(0.02 + 0.01 * i)), z = Float32Array.from({ length: c }, (_, i) => 3 * i);
+        const ref = reference(x, c, s, z, -128, 127, new Float32Array(x.length));
+        const [fwd] = runKernel(k, [x, s, z], [x.length], ([o], [px, ps, pz]) =>
+          k.fake_quant_f32(o, px, c === 1 ? x.length : x.length / c, c, ps, pz, -128, 127));
+        assert.ok(Number.isNaN(fwd.out[0]), `c ${c}: NaN in, NaN out`);
+        assertClose(fwd.out.subarray(1), ref.y.subarray(1), EXACT, `c ${c}: special values`);
+      }
+    });
   });
 }

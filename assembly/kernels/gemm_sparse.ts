@@ -20,13 +20,9 @@
 import { arena_alloc_scoped, arena_mark, arena_release } from "../arena";
 import { activate, clampHi, clampLo, isClampActivation } from "./activation";
 import { STATUS_OK, STATUS_OOM } from "./gemm";
-import { hsum4, madd4 } from "../simd";
-
-/** Clamped f32x4 (relu/relu6; lo = -inf, hi = +inf leaves the value as is). */
-// @ts-ignore: decorator
-@inline function clamp4(v: v128, lo: v128, hi: v128): v128 {
-  return f32x4.min(f32x4.max(v, lo), hi);
-}
+// clamp4: the dense GEMM's fused relu / relu6 clamp (pmax / pmin, one instruction each on x64),
+// so both give the same values; lo = -inf, hi = +inf leaves the value as is
+import { clamp4, hsum4, madd4 } from "../simd";
 
 /** Stores the 4 lanes of v down a column of Y: Y[r][n] for 4 rows, rowBytes apart. */
 // @ts-ignore: decorator

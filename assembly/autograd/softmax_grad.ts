@@ -34,10 +34,10 @@
 //
 // Memory contract: dx may alias dy or y exactly (the sums are complete before dx is written);
 // dlogits may alias logits exactly, not labels. Reads nothing past dy, y, labels; logits is read
-// up to 12 bytes past its end (rowMax, masked; arena padding). Writes exactly the outputs.
+// up to 12 bytes past its end (rowPMax, masked; arena padding). Writes exactly the outputs.
 import { hsum4, loadTail, madd4, storeTail } from "../simd";
 import { exp4, expNonPos4 } from "../approx";
-import { laneMask, rowMax, rowSum } from "../kernels/reduce";
+import { laneMask, rowPMax, rowSum } from "../kernels/reduce";
 import { checkIndices } from "../kernels/layout";
 
 /** Terms per f32 lane before the fold into f64. */
@@ -265,7 +265,7 @@ let sumLabelsShifted: f64 = 0;
       if (loss != 0) store<f32>(loss + (<usize>r << 2), 0);
       continue;
     }
-    const m = rowMax(logits, classes);
+    const m = rowPMax(logits, classes);
     const label = dense ? 0 : load<i32>(labels + (<usize>r << 2));
     const picked = dense ? 0 : <f64>load<f32>(logits + (<usize>label << 2)) - <f64>m; // before dl overwrites it
     const sum = keep ? ceRow(true, dense, dlogits, logits, labels, rowBytes, m)

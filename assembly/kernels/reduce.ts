@@ -27,7 +27,7 @@
 // to 16 bytes); out is written exactly O·I elements and never read. out must not alias x.
 // Every export returns 0 (no scratch, so no out-of-memory status).
 
-import { hsum4, hmax4, hmin4, storeTail } from "../simd";
+import { hsum4, hmax4, hmin4, hpmax4, storeTail } from "../simd";
 
 // @ts-ignore: decorator
 @inline const OP_SUM: i32 = 0;
@@ -55,7 +55,8 @@ import { hsum4, hmax4, hmin4, storeTail } from "../simd";
 }
 
 // @ts-ignore: decorator
-@inline function combine(op: i32, a: v128, b: v128): v128 {
+@inline function combine(op: i32, a: v128, b: v128, pseudo: bool = false): v128 {
+  if (pseudo) return f32x4.pmax(a, b);
   return op == OP_MAX ? f32x4.max(a, b) : op == OP_MIN ? f32x4.min(a, b) : f32x4.add(a, b);
 }
 
@@ -97,26 +98,32 @@ export function rowSum(x: usize, bytes: usize): f64 {
   return total + <f64>hsum4(a);
 }
 
-/** max (op = OP_MAX) or min of `bytes`/4 contiguous floats, NaN-propagating; identity if empty. */
+/** max (op = OP_MAX) or min of `bytes`/4 contiguous floats, NaN-propagating; identity if empty.
+ *  pseudo (max only): through f32x4.pmax instead, which may drop NaNs (rowPMax). */
 // @ts-ignore: decorator
-@inline function rowExtreme(x: usize, bytes: usize, op: i32): f32 {
+@inline function rowExtreme(x: usize, bytes: usize, op: i32, pseudo: bool = false): f32 {
   const id = identity(op);
   let a0 = id, a1 = id, a2 = id, a3 = id;
   for (; bytes >= 64; bytes -= 64, x += 64) {
-    a0 = combine(op, a0, v128.load(x));
-    a1 = combine(op, a1, v128.load(x, 16));
-    a2 = combine(op, a2, v128.load(x, 32));
-    a3 = combine(op, a3, v128.load(x, 48));
+    a0 = combine(op, a0, v128.load(x), pseudo);
+    a1 = combine(op, a1, v128.load(x, 16), pseudo);
+    a2 = combine(op, a2, v128.load(x, 32), pseudo);
+    a3 = combine(op, a3, v128.load(x, 48), pseudo);
   }
-  for (; bytes >= 16; bytes -= 16, x += 16) a0 = combine(op, a0, v128.load(x));
-  if (bytes != 0) a1 = combine(op, a1, v128.bitselect(v128.load(x), id, laneMask(bytes >> 2)));
-  const a = combine(op, combine(op, a0, a1), combine(op, a2, a3));
-  return op == OP_MAX ? hmax4(a) : hmin4(a);
+  for (; bytes >= 16; bytes -= 16, x += 16) a0 = combine(op, a0, v128.load(x), pseudo);
+  if (bytes != 0) a1 = combine(op, a1, v128.bitselect(v128.load(x), id, laneMask(bytes >> 2)), pseudo);
+  const a = combine(op, combine(op, a0, a1, pseudo), combine(op, a2, a3, pseudo), pseudo);
+  return op == OP_MAX ? (pseudo ? hpmax4(a) : hmax4(a)) : hmin4(a);
 }
 
-/** NaN-propagating max of n contiguous floats (-Inf when n == 0); softmax.ts uses it too. */
-export function rowMax(x: usize, n: i32): f32 {
-  return rowExtreme(x, <usize>n << 2, OP_MAX);
+/**
+ * The max of n contiguous floats through f32x4.pmax (one instruction; f32x4.max is about eight on
+ * x64), which may drop a NaN (-Inf when n == 0 or all are NaN). For softmax and cross-entropy,
+ * where that changes nothing: a NaN's exp makes the row's sum NaN, so the row comes out NaN
+ * either way, and a max of -Inf gives NaN as a NaN max does (-Inf − -Inf).
+ */
+export function rowPMax(x: usize, n: i32): f32 {
+  return rowExtreme(x, <usize>n << 2, OP_MAX, true);
 }
 
 // ---- I > 1: rows of I floats accumulated column-wise -----------------------------------------

@@ -24,7 +24,7 @@
 // scheme: magic-bias rounding, two-constant Cody-Waite reduction, degree-5 polynomial).
 
 import { madd4, hsum4, storeTail } from "../simd";
-import { laneMask, rowMax } from "./reduce";
+import { laneMask, rowPMax } from "./reduce";
 import { expNonPos4 } from "../approx";
 
 // @ts-ignore: decorator
@@ -91,7 +91,8 @@ function shiftRow(out: usize, x: usize, bytes: usize, m: f32, lse: f32): void {
   const zero = f32x4.splat(0);
   let m = f32x4.splat(-Infinity);
   let p = x;
-  for (let r = 0; r < n; r++, p += stride) m = f32x4.max(m, v128.load(p));
+  // pmax: a NaN it drops still makes its column's sum NaN (reduce.ts rowPMax)
+  for (let r = 0; r < n; r++, p += stride) m = f32x4.pmax(m, v128.load(p));
   let t0 = zero, t1 = zero; // f64x2 totals of lanes 0,1 and 2,3
   p = x;
   let q = out;
@@ -135,7 +136,7 @@ function shiftRow(out: usize, x: usize, bytes: usize, m: f32, lse: f32): void {
   const rowBytes = <usize>n << 2;
   if (inner == 1) {
     for (let o = 0; o < outer; o++, x += rowBytes, out += rowBytes) {
-      const m = rowMax(x, n);
+      const m = rowPMax(x, n);
       const sum = rowExpSum(out, x, rowBytes, m, !log);
       if (log) shiftRow(out, x, rowBytes, m, <f32>Math.log(sum));
       else scaleRow(out, rowBytes, <f32>(1 / sum));

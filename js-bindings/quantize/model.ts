@@ -137,13 +137,10 @@ export class QuantizedModel {
           } else {
             xq = vals[s.in] as QValue;
           }
+          // a conv with a pooling absorbed writes the pooling's output slot
           const pool = this.pooled.get(s);
-          if (pool !== undefined) {
-            vals[pool.out] = qconv(op, xq, r.weights, r.params, s.geom!, s.n, s.outQ, 0, true, this.winograd(s));
-            break;
-          }
-          vals[s.out] = s.op === 'dense' ? qgemm(op, xq, r.weights, r.params, s.k, s.n, s.outQ)
-            : qconv(op, xq, r.weights, r.params, s.geom!, s.n, s.outQ, s.depthMultiplier, false, this.winograd(s));
+          vals[pool?.out ?? s.out] = s.op === 'dense' ? qgemm(op, xq, r.weights, r.params, s.k, s.n, s.outQ)
+            : qconv(op, xq, r.weights, r.params, s.geom!, s.n, s.outQ, s.depthMultiplier, pool !== undefined, this.winograd(s));
           break;
         }
         case 'maxpool': case 'avgpool': {

@@ -81,12 +81,12 @@ function im2colRows(col: usize, kp: usize, x: usize, p0: i32, rows: i32, h: i32,
     zx: i32, pool: bool, xEnd: usize): void {
   const pix = <usize>c;
   const kUsed = <usize>(kh * kw) * pix;
-  // the walk's position: (ox, oy, b) of pixel p0, or window (px, py, b) and the pixel in it (pos),
-  // then stepped: integer division costs tens of cycles a row
   // tiny: window rows of at most 4 bytes, at most 4 of them (the swizzle path below); compact
   // takes byte j of run i from lane i (byte 4i + j) to byte i·run + j, and 0 past kh·run
   const tiny = dw == 1 && kh <= 4 && <usize>kw * pix <= 4;
   const compact = tiny ? tinyCompact(kh, kw * c) : i8x16.splat(-1);
+  // the walk's position: (ox, oy, b) of pixel p0, or window (px, py, b) and the pixel in it (pos),
+  // then stepped: integer division costs tens of cycles a row
   const gw = pool ? ow >> 1 : ow, gh = pool ? oh >> 1 : oh;
   const g0 = pool ? p0 >> 2 : p0;
   let gx = g0 % gw, t0 = g0 / gw, gy = t0 % gh, b = t0 / gh, pos = 0;

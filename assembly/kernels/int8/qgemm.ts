@@ -53,7 +53,6 @@ import { paramsStride, bias4, storeOutput4, requantSetup, requantRow8, outputRow
 // @ts-ignore: decorator
 @inline export const MAX_K: i32 = 65536;
 
-
 /** Packed weight bytes per k (8 channels): 8 in the relaxed build, 16 (i16) in SIMD128. */
 // @ts-ignore: decorator
 @inline const PANEL_SHIFT: usize = ASC_FEATURE_RELAXED_SIMD ? 3 : 4;

@@ -4,7 +4,11 @@ import { instantiate } from '../build/lepton.simd.js';
 import { PROBE_RELAXED_BASE64 } from './probe_relaxed.generated.js';
 import { calibrate, tileIds, useTiles, type Calibration, type TileChoice } from './calibrate.js';
 
-/** The wasm exports, typed by the typings asc emits (both builds share one ABI). */
+/**
+ * The wasm exports, typed by the typings asc emits for the full builds (lepton.{simd,relaxed}.wasm,
+ * one ABI). The core builds (lepton.core.{simd,relaxed}.wasm) export the same minus the sequence
+ * kernels; only modules that call engine.requireFullBuild() at import time call those.
+ */
 export type Kernels = Awaited<ReturnType<typeof instantiate>>;
 
 export type BuildName = 'simd' | 'relaxed';
@@ -16,6 +20,8 @@ export interface BackendInfo {
   relaxedSimd: boolean;
   /** Which .wasm file runs the kernels. */
   build: BuildName;
+  /** True for the full .wasm (lepton.{build}.wasm, with the sequence kernels), false for the core one. */
+  full: boolean;
   /** The micro-kernel tiles in use; pass them to ready({tiles}) to skip the calibration. */
   tiles: Required<TileChoice>;
   /**
@@ -29,7 +35,10 @@ export interface BackendInfo {
 export interface ReadyOptions {
   /** Force a build ('simd' runs everywhere); default: 'relaxed' when the runtime validates it. */
   build?: BuildName;
-  /** Where the .wasm files are (a URL ending in '/'); default: ../build/ beside this module. */
+  /**
+   * Where the .wasm files are (a URL ending in '/'); default: ../build/ beside this module. The
+   * core entry loads lepton.core.{simd,relaxed}.wasm from there, the full entry lepton.{simd,relaxed}.wasm.
+   */
   wasmBase?: string | URL;
   /**
    * The micro-kernel tiles, skipping the load-time calibration (up to 20 ms): a choice saved
@@ -43,7 +52,8 @@ export interface ReadyOptions {
    * as a `WebAssembly.Module`): a Module, its bytes, or a URL to fetch. One source is the build
    * named by `build` (default 'simd'); `{simd, relaxed}` gives both and the relaxed one runs when
    * the runtime validates it. With a Module or bytes the engine uses no fetch, file access,
-   * dynamic import(), eval or new Function.
+   * dynamic import(), eval or new Function. The core entry runs on a core or a full build; the
+   * full entry ('lepton-wasm', and anything importing its sequence layers) needs a full one.
    */
   wasm?: WasmSource | { simd?: WasmSource; relaxed?: WasmSource };
 }
@@ -145,12 +155,19 @@ async function compileGiven(source: WasmSource, build: BuildName): Promise<WebAs
 }
 
 /** A module from outside must be one of ours: instantiating anything else fails far from the cause. */
-function checkLeptonModule(module: WebAssembly.Module, build: BuildName): void {
+function checkLeptonModule(module: WebAssembly.Module, build: BuildName, full: boolean): void {
   const names = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
   for (const name of ['memory', 'arena_bytes_in_use']) {
     if (!names.has(name)) throw new Error(`lepton: ready(): the ${build} wasm module is not a Lepton build (no export '${name}')`);
   }
+  if (full && !names.has(FULL_BUILD_MARK)) {
+    throw new Error(`lepton: ready(): the ${build} wasm module is a core build (no sequence kernels); ` +
+      `the sequence layers of the full entry need lepton.${build}.wasm`);
+  }
 }
+
+/** An export only the full builds have (assembly/index.ts over assembly/core.ts). */
+const FULL_BUILD_MARK = 'rnn_forward_f32';
 
 class Engine {
   kernels: Kernels | null = null;
@@ -158,6 +175,21 @@ class Engine {
   private loading: Promise<void> | null = null;
   /** The build being loaded or loaded (known as soon as ready() is first called). */
   private build: BuildName | null = null;
+  /** Whether the full .wasm (with the sequence kernels) is needed, and whether it is the one loading. */
+  private full = false;
+  private loadingFull = false;
+
+  /**
+   * Called at import time by every module that calls a kernel only the full builds have (the
+   * sequence layers and ops): from then on ready() loads lepton.{build}.wasm, not the core one.
+   */
+  requireFullBuild(): void {
+    if (this.loading !== null && !this.loadingFull) {
+      throw new Error("lepton: the core .wasm is already loaded: the sequence layers ('lepton-wasm', " +
+        "'lepton-wasm/node', 'lepton-wasm/onnx') need the full one; import them before calling ready()");
+    }
+    this.full = true;
+  }
 
   get k(): Kernels {
     if (this.kernels === null) throw new Error('lepton: call and await ready() before using tensors');
@@ -173,13 +205,14 @@ class Engine {
       const tiles = options.tiles;
       return this.loading.then(() => { this.setInfo(this.info!.build, useTiles(this.k, this.info!.build, tiles)); });
     }
+    if (this.loading === null) this.loadingFull = this.full;
     this.loading ??= this.load(options).catch((e) => { this.loading = null; this.build = null; throw e; });
     return this.loading;
   }
 
   private setInfo(build: BuildName, calibration: Calibration): void {
     const { tiles, ...timings } = calibration;
-    this.info = { simd: true, relaxedSimd: build === 'relaxed', build, tiles, calibration: timings };
+    this.info = { simd: true, relaxedSimd: build === 'relaxed', build, full: this.loadingFull, tiles, calibration: timings };
   }
 
   private async load(options: ReadyOptions): Promise<void> {
@@ -203,13 +236,13 @@ class Engine {
     let module: WebAssembly.Module;
     if (given === null) {
       const base = options.wasmBase !== undefined ? new URL(options.wasmBase) : new URL('../build/', import.meta.url);
-      module = await fetchWasm(new URL(`lepton.${build}.wasm`, base));
+      module = await fetchWasm(new URL(`lepton.${this.loadingFull ? '' : 'core.'}${build}.wasm`, base));
     } else {
       const source = given[build];
       if (source === undefined) throw new Error(`lepton: ready(): wasm has no ${build} build (give {${build}: ...})`);
       module = await compileGiven(source, build);
     }
-    checkLeptonModule(module, build);
+    checkLeptonModule(module, build, this.loadingFull);
     const kernels = await instantiate(module, {});
     const calibration = options.tiles === undefined ? calibrate(kernels, build) : useTiles(kernels, build, options.tiles);
     this.kernels = kernels;

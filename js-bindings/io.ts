@@ -1,2 +1,2 @@
 // lp.io (DESIGN.md's io.ts): the implementation lives in io/.
-export * from './io/index.js';
+export * from './io/full.js';

@@ -1,4 +1,4 @@
-// npm run build: both .wasm builds (+ .wat, + typings), the relaxed-SIMD probe embedded as
+// npm run build: both .wasm builds, full (assembly/index.ts) and core (assembly/core.ts), (+ .wat, + typings), the relaxed-SIMD probe embedded as
 // base64, a check that nothing in assembly/ pulled in the AssemblyScript runtime, a check that
 // the generated micro-kernels are current, the TypeScript bindings compiled to dist/, and the core
 // entry bundled and minified into dist/lepton.min.js (lepton-wasm/min).
@@ -19,20 +19,25 @@ const asc = `${root}node_modules/.bin/asc`;
 run('node', ['scripts/gen-ukernels.mjs', '--check']);
 
 mkdirSync(`${root}build`, { recursive: true });
-const targets = process.argv.includes('--debug') ? ['simd', 'relaxed', 'debug'] : ['simd', 'relaxed'];
-// One asc process per target, all at once: the -O3 compiles dominate `npm test`, and two of
-// them in parallel take about half the time on a 2-core machine.
+// [asconfig target, entry]: the full builds (every kernel; the full entry and lepton-wasm/onnx),
+// the core builds (no sequence kernels; the core entry lepton-wasm/core).
+const targets = [['simd', 'assembly/index.ts'], ['relaxed', 'assembly/index.ts'],
+  ['core-simd', 'assembly/core.ts'], ['core-relaxed', 'assembly/core.ts']];
+if (process.argv.includes('--debug')) targets.push(['debug', 'assembly/index.ts']);
+// One asc process per target, all at once: the -O3 compiles dominate `npm test`, and running
+// them in parallel takes about half the time on a 2-core machine.
 const compiles = await Promise.allSettled([
-  ...targets.map((target) => runAsync(asc, ['assembly/index.ts', '--target', target])),
+  ...targets.map(([target, entry]) => runAsync(asc, [entry, '--target', target])),
   // Its own config: with the default asconfig.json its entries (the whole engine) would join in.
   runAsync(asc, ['assembly/probe_relaxed.ts', '--config', 'assembly/probe_relaxed.asconfig.json',
     '--outFile', 'build/probe_relaxed.wasm']),
 ]);
 for (const c of compiles) if (c.status === 'rejected') throw c.reason;
 
-for (const target of targets) {
-  if (readFileSync(`${root}build/lepton.${target}.wat`, 'utf8').includes('~lib/rt/')) {
-    throw new Error(`build/lepton.${target}.wat links ~lib/rt/: something in assembly/ allocates managed memory`);
+for (const [target] of targets) {
+  const wat = `build/lepton.${target.replace('-', '.')}.wat`;
+  if (readFileSync(`${root}${wat}`, 'utf8').includes('~lib/rt/')) {
+    throw new Error(`${wat} links ~lib/rt/: something in assembly/ allocates managed memory`);
   }
 }
 

@@ -10,7 +10,8 @@
 #      the browser demo (examples/browser/) in Chromium
 #   4. the package: npm pack, install the tarball in a fresh project with no registry, import it
 #      by name on both builds and type-check against its typings (needs build/ and dist/)
-#   5. the minified bundle through the smoke checks, and the size report (npm run size)
+#   5. the minified bundle through the smoke checks, the size report (npm run size), and the core
+#      entry (lepton-wasm/core) on both of its .wasm builds
 #   6. the docs: typedoc (npm run docs) runs clean and documents the key symbols; the README's
 #      snippets type-check and run
 #
@@ -122,8 +123,11 @@ run_node "browser demo: chromium (draw, train, screenshot)" spec --import tsx --
 
 # 4. The packed package, installed and imported by name (tests/package/pack.test.ts).
 run_node "package: npm pack, install offline, import" spec --import tsx --test tests/package/pack.test.ts
-# 5. The minified bundle (dist/lepton.min.js) through the smoke checks, and npm run size's report.
+# 5. The minified bundle (dist/lepton.min.js) through the smoke checks, and npm run size's report;
+#    the core entry (dist/core.js) on its own .wasm builds, both of them.
 run_node "package: min bundle, size report" spec --import tsx --test tests/package/min.test.ts tests/package/size.test.ts
+run_node "package: core entry, simd build" spec --import tsx --test tests/package/core_entry.test.ts
+run_node "package: core entry, relaxed build" spec $RELAXED --import tsx --test tests/package/core_entry.test.ts
 
 # 6. The docs: the API reference (npm run docs: TypeDoc into a temporary folder, no warnings, key
 #    pages; tests/package/docs.test.ts) and the README's snippets, type-checked and run (readme.test.ts).

@@ -17,6 +17,7 @@
 // Serialisation (toJSON / fromJSON, also what io.save stores) is in tokenizer_json.ts.
 import { tokenizerFromJSON, tokenizerToJSON, type TokenizerJSON } from './tokenizer_json.js';
 import { tokenizerConfig, type TokenizerArgs, type TokenizerConfig } from './tokenizer_config.js';
+import { registerTokenizerClass } from '../io/tokenizer_codec.js';
 
 export { DEFAULT_FILTERS, type TokenizerArgs, type TokenizerConfig } from './tokenizer_config.js';
 
@@ -148,3 +149,5 @@ export class Tokenizer {
     return t;
   }
 }
+// lp.io saves and loads tokenizers through this registration (the core entry has no Tokenizer).
+registerTokenizerClass(Tokenizer);

@@ -7,6 +7,9 @@ import { allocTensor, callKernel, type Tensor } from '../tensor.js';
 import { batchedGemm } from '../ops/attention.js';
 import { kernelOutput } from './util.js';
 
+// Its kernels are only in the full .wasm builds: importing this module makes ready() load one.
+engine.requireFullBuild();
+
 registerGradient('LayerNorm', (dy, node, needs) => {
   const [x, gamma, beta] = node.inputs as [Tensor, Tensor | null, Tensor | null];
   const [mean, rstd] = node.saved;

@@ -1,4 +1,5 @@
-// The table of gradient rules: importing this module registers every rule with the tape.
+// The table of gradient rules of the core entry: importing this module registers them with the
+// tape. The sequence ops' rules (pool_time, rnn, attention) come with layers/sequence.ts.
 import './unary.js';
 import './binary.js';
 import './matmul.js';
@@ -6,6 +7,3 @@ import './conv.js';
 import './reduce.js';
 import './layout.js';
 import './nn.js';
-import './pool_time.js';
-import './rnn.js';
-import './attention.js';

@@ -4,6 +4,9 @@ import { engine } from '../engine.js';
 import { registerGradient } from '../autograd.js';
 import { kernelOutput } from './util.js';
 
+// Its kernels are only in the full .wasm builds: importing this module makes ready() load one.
+engine.requireFullBuild();
+
 registerGradient('GlobalAveragePool1d', (dy, node) => {
   const x = node.inputs[0]!;
   const { b, t, c } = node.attrs as { b: number; t: number; c: number };

@@ -6,6 +6,9 @@ import { registerGradient } from '../autograd.js';
 import { allocTensor, callKernel, type Tensor } from '../tensor.js';
 import { RNN_ACTIVATIONS, rnnCellCode, type RnnActivation, type RnnCellKind } from '../ops/rnn.js';
 
+// Its kernels are only in the full .wasm builds: importing this module makes ready() load one.
+engine.requireFullBuild();
+
 registerGradient('RnnSequence', (dy, node, needs) => {
   const [x, kernel, recurrentKernel, bias, h0, c0] = node.inputs as (Tensor | null)[];
   const a = node.attrs as { cell: RnnCellKind; resetAfter: boolean; batch: number; time: number; features: number; units: number;

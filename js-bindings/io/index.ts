@@ -2,13 +2,16 @@
 // loadFromUrl(url) through fetch; file helpers for Node/Deno/Bun are in ../node.ts. One binary
 // format for every model kind (container.ts); kinds.ts says which code saves and loads which model.
 // A text model's Tokenizer travels in the same file: save(model, {tokenizer}) stores it in the
-// header, load(bytes, {withTokenizer: true}) returns {model, tokenizer}, loadTokenizer(bytes) only it.
+// header, load(bytes, {withTokenizer: true}) returns {model, tokenizer}, loadTokenizer(bytes) only it
+// (the Tokenizer class comes with the full entry; tokenizer_codec.ts). This is the core entry's
+// lp.io; the full entry's (full.ts) adds the TensorFlow.js layers format.
 import { readContainer, writeContainer, FORMAT_VERSION } from './container.js';
 import { kindFor, kindNamed, kindNames, registerModelKind, type ModelKind, type SaveOptions } from './kinds.js';
 import { layersKind } from './layers_kind.js';
 import type { LayersModel } from '../models/model.js';
 import { DTYPE_BYTES, type FileDType, type TensorEntry } from './types.js';
-import { Tokenizer } from '../data/text.js';
+import type { Tokenizer } from '../data/text.js';
+import { tokenizerClass } from './tokenizer_codec.js';
 import type { Container } from './container.js';
 import { readBodyLimited } from './read_body.js';
 
@@ -37,7 +40,7 @@ export function save(model: unknown, opts: SaveOptions = {}): Uint8Array {
     if (names.has(t.name)) throw new Error(`io.save: two tensors are named '${t.name}'`);
     names.add(t.name);
   }
-  if (opts.tokenizer !== undefined && !(opts.tokenizer instanceof Tokenizer)) {
+  if (opts.tokenizer !== undefined && !(opts.tokenizer instanceof tokenizerClass('io.save'))) {
     throw new Error('io.save: tokenizer must be an lp.data.Tokenizer');
   }
   return writeContainer('io.save', kind, config, tensors, opts, opts.tokenizer === undefined ? {} : { tokenizer: opts.tokenizer.toJSON() });
@@ -51,8 +54,9 @@ export interface LoadOptions {
 /** The file's tokenizer (checked as untrusted input before any model is built), or null. */
 function fileTokenizer(op: string, c: Container): Tokenizer | null {
   if (c.header.tokenizer === undefined) return null;
+  const cls = tokenizerClass(op);
   try {
-    return Tokenizer.fromJSON(c.header.tokenizer);
+    return cls.fromJSON(c.header.tokenizer);
   } catch (e) {
     throw new Error(`${op}: the file's tokenizer is malformed: ${(e as Error).message}`);
   }
@@ -128,7 +132,3 @@ export async function loadFromUrl<M = LayersModel>(url: string | URL, init?: Req
   const bytes = await readBodyLimited(response, max, () => new Error(`io.loadFromUrl: ${String(url)} is more than maxBytes ${max}`));
   return load<M>(bytes);
 }
-
-// The TensorFlow.js / Keras layers format (model.json + weight shards), both ways.
-export { fromTfjsLayers, toTfjsLayers, loadTfjsLayersFromUrl, TFJS_LAYER_CLASSES, type TfjsModelJson, type TfjsWeightData,
-  type TfjsArtifacts, type ToTfjsOptions, type TfjsWeightSpec, type TfjsWeightsGroup, type TfjsQuantization, type LoadTfjsOptions } from './tfjs_layers.js';

@@ -1,14 +1,12 @@
 // The layer registry: className → a factory that rebuilds the layer from its getConfig(). Every
-// layer in lp.layers is registered; other modules add theirs with registerLayer. Weights come
+// layer in the core entry's lp.layers is registered here; other modules add theirs with
+// registerLayer (the sequence layers from layers/sequence.ts, which the full entry imports). Weights come
 // from the file, so rebuilt layers initialize with zeros (no random numbers drawn, the engine's
 // seed sequence is left alone) under the initializer names the file gives, so that getConfig()
 // round-trips; regularizers come back from their JSON ({className: 'L1L2', config}).
 import { Layer, Dense, Flatten, Reshape, Dropout, Activation, Conv2D, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D,
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNormalization, Add, Concatenate,
-  Multiply, InputLayer, Embedding, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D,
-  TimeDistributed, SimpleRNN, LSTM, GRU, Bidirectional, LayerNormalization, MultiHeadAttention, TransformerEncoder,
-  PositionEmbedding, TokenAndPositionEmbedding, Subtract, Permute } from '../layers/index.js';
-import { RNNLayer } from '../layers/recurrent.js';
+  Multiply, InputLayer, Subtract, Permute } from '../layers/index.js';
 
 import { zeros } from '../ops/creation.js';
 import type { Initializer } from '../layers/initializers.js';
@@ -21,27 +19,28 @@ const INITIALIZER_KEYS = ['kernelInitializer', 'biasInitializer', 'depthwiseInit
   'recurrentInitializer', 'initializer'];
 
 // `new (C as any)(args)`: the constructors validate their arguments, which come from the file.
-type LayerClass = new (args: never) => Layer;
+export type LayerClass = new (args: never) => Layer;
 const builtins: [string, LayerClass][] = [
   ['Dense', Dense], ['Flatten', Flatten], ['Reshape', Reshape], ['Dropout', Dropout], ['Activation', Activation],
   ['Conv2D', Conv2D], ['DepthwiseConv2D', DepthwiseConv2D], ['SeparableConv2D', SeparableConv2D],
   ['ZeroPadding2D', ZeroPadding2D], ['MaxPooling2D', MaxPooling2D], ['AveragePooling2D', AveragePooling2D],
   ['GlobalAveragePooling2D', GlobalAveragePooling2D], ['GlobalMaxPooling2D', GlobalMaxPooling2D],
   ['BatchNormalization', BatchNormalization], ['Add', Add], ['Concatenate', Concatenate], ['Multiply', Multiply],
-  ['InputLayer', InputLayer], ['Embedding', Embedding], ['Conv1D', Conv1D], ['MaxPooling1D', MaxPooling1D],
-  ['AveragePooling1D', AveragePooling1D], ['GlobalAveragePooling1D', GlobalAveragePooling1D],
-  ['GlobalMaxPooling1D', GlobalMaxPooling1D], ['SimpleRNN', SimpleRNN], ['LSTM', LSTM], ['GRU', GRU],
-  ['LayerNormalization', LayerNormalization], ['MultiHeadAttention', MultiHeadAttention],
-  ['TransformerEncoder', TransformerEncoder], ['PositionEmbedding', PositionEmbedding],
-  ['TokenAndPositionEmbedding', TokenAndPositionEmbedding],
-  ['Subtract', Subtract], ['Permute', Permute],
+  ['InputLayer', InputLayer], ['Subtract', Subtract], ['Permute', Permute],
 ];
 
 /**
  * Layer classes whose entry registers them when imported, so that the core entry carries none
- * of their code: OnnxOp (made only by the ONNX importer) registers itself in lepton-wasm/onnx.
+ * of their code: OnnxOp (made only by the ONNX importer) registers itself in lepton-wasm/onnx,
+ * the sequence layers in the full entry, lepton-wasm (layers/sequence.ts).
  */
-const REGISTERED_BY: Record<string, string> = { OnnxOp: 'lepton-wasm/onnx' };
+const REGISTERED_BY: Record<string, string> = {
+  OnnxOp: 'lepton-wasm/onnx',
+  ...Object.fromEntries(['Embedding', 'Conv1D', 'MaxPooling1D', 'AveragePooling1D', 'GlobalAveragePooling1D',
+    'GlobalMaxPooling1D', 'TimeDistributed', 'SimpleRNN', 'LSTM', 'GRU', 'Bidirectional', 'LayerNormalization',
+    'MultiHeadAttention', 'TransformerEncoder', 'PositionEmbedding', 'TokenAndPositionEmbedding']
+    .map((name) => [name, 'lepton-wasm'])),
+};
 
 /** For an unknown className: ' (import ENTRY first: it registers the class)' when an entry has it, else ''. */
 export function registeredByHint(className: string): string {
@@ -78,7 +77,12 @@ export function loadArgs(config: Record<string, unknown>): Record<string, unknow
   return args;
 }
 
-for (const [name, C] of builtins) registry.set(name, (config) => new (C as new (args: unknown) => Layer)(loadArgs(config)));
+/** The factory of a layer class whose constructor takes its config (checked by loadArgs) as arguments. */
+export function classFactory(C: LayerClass): LayerFactory {
+  return (config) => new (C as new (args: unknown) => Layer)(loadArgs(config));
+}
+
+for (const [name, C] of builtins) registry.set(name, classFactory(C));
 
 /** Wrappers nest (a TimeDistributed of a Bidirectional ...) at most this deep in a file. */
 const MAX_WRAPPER_DEPTH = 4;
@@ -108,13 +112,18 @@ function innerLayer(wrapper: string, config: Record<string, unknown>, allowed?: 
   }
 }
 
-/** A wrapper from a file around its rebuilt inner layer (disposed again if the wrapper refuses it). */
-function wrapperFactory(wrapper: string, make: (args: Record<string, unknown>, layer: Layer) => Layer, allowed?: string[]): LayerFactory {
+/**
+ * A wrapper from a file around its rebuilt inner layer (disposed again if the wrapper refuses it).
+ * allowed: the inner classNames it takes (all when absent); isRecurrent: checks that the inner
+ * layer built under one of those names is a recurrent layer (a registerLayer may replace one).
+ */
+export function wrapperFactory(wrapper: string, make: (args: Record<string, unknown>, layer: Layer) => Layer, allowed?: string[],
+  isRecurrent?: (layer: Layer) => boolean): LayerFactory {
   return (config) => {
     const layer = innerLayer(wrapper, config, allowed);
     const { layer: _layer, ...rest } = config;
     try {
-      if (allowed !== undefined && !(layer instanceof RNNLayer)) throw new Error(`${wrapper}: config.layer is not a recurrent layer`);
+      if (isRecurrent !== undefined && !isRecurrent(layer)) throw new Error(`${wrapper}: config.layer is not a recurrent layer`);
       return make(loadArgs(rest), layer);
     } catch (e) {
       layer.dispose();
@@ -122,10 +131,6 @@ function wrapperFactory(wrapper: string, make: (args: Record<string, unknown>, l
     }
   };
 }
-
-registry.set('TimeDistributed', wrapperFactory('TimeDistributed', (args, layer) => new TimeDistributed({ ...args, layer } as never)));
-registry.set('Bidirectional', wrapperFactory('Bidirectional', (args, layer) => new Bidirectional({ ...args, layer } as never),
-  ['SimpleRNN', 'LSTM', 'GRU']));
 
 /** Registers (or replaces) how a layer class is rebuilt from its config when a model file is loaded. */
 export function registerLayer(className: string, factory: LayerFactory): void {

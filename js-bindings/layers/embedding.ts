@@ -16,6 +16,9 @@ import { Layer, singleShape, type InputMask, type CallKwargs, type LayerArgs, ty
 import { getInitializer, type Initializer, type InitializerName } from './initializers.js';
 import { getRegularizer, serializeRegularizer, type Regularizer } from './regularizers.js';
 
+// Its kernels are only in the full .wasm builds: importing this module makes ready() load one.
+engine.requireFullBuild();
+
 /** Status of the embedding_ids kernels for a bad id (STATUS_BAD_INDEX). */
 const BAD_ID = -2;
 

@@ -4,6 +4,9 @@ import type { LayersModel } from '../models/model.js';
 import type { QuantizedModel } from '../quantize/model.js';
 import { decodeOnnx } from './decode.js';
 import { importGraph, type ImportOptions } from './import.js';
+// The importer builds sequence layers (LSTM, GRU, attention ...): their model-file registration,
+// gradient rules and the full .wasm come with this import.
+import '../layers/sequence.js';
 
 export { ONNX_LIMITS } from './decode.js';
 export { SUPPORTED_OPS } from './ops/index.js';
@@ -39,6 +42,6 @@ export { EXPORTED_LAYERS } from './export_layers.js';
 // lp.io with the ONNX converters (io.fromOnnx, io.toOnnx): `import { io } from 'lepton-wasm/onnx'`.
 // They live in this entry, not the core or Node ones, so that only code that converts ONNX loads
 // protobuf (onnx-proto, an optional peer dependency).
-import * as coreIo from '../io/index.js';
-/** lp.io with the ONNX converters added: io.fromOnnx and io.toOnnx. */
-export const io = Object.freeze({ ...coreIo, fromOnnx, toOnnx });
+import * as fullIo from '../io/full.js';
+/** lp.io (the full entry's) with the ONNX converters added: io.fromOnnx and io.toOnnx. */
+export const io = Object.freeze({ ...fullIo, fromOnnx, toOnnx });

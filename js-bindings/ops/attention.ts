@@ -11,6 +11,9 @@ import { allocTensor, callKernel, type Shape, type Tensor } from '../tensor.js';
 import { assertDtype, fmt } from '../util.js';
 import { record } from '../autograd.js';
 
+// Its kernels are only in the full .wasm builds: importing this module makes ready() load one.
+engine.requireFullBuild();
+
 /** Element strides of one operand of gemm_batched_f32: (batch, head, row, column). */
 export type Strides4 = [number, number, number, number];
 

@@ -7,6 +7,9 @@ import { allocTensor, callKernel, type Tensor } from '../tensor.js';
 import { assertDtype, fmt } from '../util.js';
 import { isTracked, record } from '../autograd.js';
 
+// Its kernels are only in the full .wasm builds: importing this module makes ready() load one.
+engine.requireFullBuild();
+
 /** A per-feature parameter [n] for the last axis, or absent. */
 function checkFeatureParam(op: string, name: string, p: Tensor | null | undefined, n: number): void {
   if (p === null || p === undefined) return;

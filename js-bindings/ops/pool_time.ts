@@ -9,6 +9,9 @@ import { allocTensor, callKernel, Tensor } from '../tensor.js';
 import { assertDtype, assertRank, fmt } from '../util.js';
 import { isTracked, record } from '../autograd.js';
 
+// Its kernels are only in the full .wasm builds: importing this module makes ready() load one.
+engine.requireFullBuild();
+
 /** Checks x [b, t, c] and mask [b, t]; throws naming op before any memory is touched. */
 function checkArgs(op: string, x: Tensor, mask: Tensor | null | undefined): [number, number, number] {
   assertDtype(op, 'x', x, 'float32');

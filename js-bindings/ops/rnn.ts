@@ -12,6 +12,9 @@ import { allocTensor, callKernel, type Tensor } from '../tensor.js';
 import { assertDtype, assertRank, assertTensor, fmt } from '../util.js';
 import { isTracked, record } from '../autograd.js';
 
+// Its kernels are only in the full .wasm builds: importing this module makes ready() load one.
+engine.requireFullBuild();
+
 export type RnnCellKind = 'simpleRNN' | 'lstm' | 'gru';
 export type RnnActivation = 'tanh' | 'sigmoid' | 'hardSigmoid' | 'relu' | 'linear';
 

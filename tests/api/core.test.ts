@@ -50,7 +50,7 @@ describe('ready and backendInfo', () => {
       'run this file with node --experimental-wasm-relaxed-simd');
     assert.equal(lp.relaxedSimdSupported(), true);
     const { tiles, calibration, ...loaded } = lp.backendInfo();
-    assert.deepEqual(loaded, { simd: true, relaxedSimd: true, build: 'relaxed' });
+    assert.deepEqual(loaded, { simd: true, relaxedSimd: true, build: 'relaxed', full: true });
     assert.equal(typeof tiles.gemm, 'string');
     assert.ok(calibration.ms > 0);
     await lp.ready(); // idempotent

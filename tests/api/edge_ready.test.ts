@@ -1,4 +1,4 @@
-// ready({wasm}) for edge workers: the core entry (dist/index.js, so `npm run build` first) runs in
+// ready({wasm}) for edge workers: the core entry (dist/core.js, so `npm run build` first) runs in
 // a fresh Node process with eval / new Function refused (--disallow-code-generation-from-strings
 // and poisoned globals), every import() after start-up refused by a module hook, and fetch
 // removed; it is handed a WebAssembly.Module, the bytes, a {simd, relaxed} pair or a data: URL,
@@ -19,12 +19,12 @@ interface Report {
 }
 
 function runEdge(which: string, relaxedFlag = false): Report {
-  assert.ok(existsSync(`${root}dist/index.js`), 'dist/index.js is missing: run `npm run build` first');
+  assert.ok(existsSync(`${root}dist/core.js`), 'dist/core.js is missing: run `npm run build` first');
   const flags = [...(relaxedFlag ? ['--experimental-wasm-relaxed-simd'] : []), '--disallow-code-generation-from-strings'];
   const out = execFileSync(process.execPath, [...flags, child, which], { cwd: root, encoding: 'utf8', timeout: 120_000 });
   const report = JSON.parse(out.trim().split('\n').at(-1)!) as Report;
   assert.equal(report.case, which);
-  assert.deepEqual(report.exported, ['simd', 'relaxed'].map((b) => new URL(`build/lepton.${b}.wasm`, `file://${root}`).href),
+  assert.deepEqual(report.exported, ['simd', 'relaxed'].map((b) => new URL(`build/lepton.core.${b}.wasm`, `file://${root}`).href),
     'package.json exports the .wasm files');
   assert.equal(report.trapped, true, 'import() must be trapped in the child');
   assert.equal(report.evalBlocked, true, 'eval must be refused in the child');

@@ -1,6 +1,6 @@
 // The edge-worker run of tests/api/edge_ready.test.ts, in a fresh Node process started with
 // --disallow-code-generation-from-strings (eval and new Function throw). It loads the core entry
-// (dist/index.js), then locks every import(), poisons eval / Function, removes fetch (except for
+// (dist/core.js, lepton-wasm/core, on its core .wasm builds), then locks every import(), poisons eval / Function, removes fetch (except for
 // the 'url' case, which fetches a data: URL), hands the wasm over with ready({wasm}) and uses
 // the engine: ops, a few training steps, predict. Prints one JSON line: what happened.
 //   node [--experimental-wasm-relaxed-simd] --disallow-code-generation-from-strings edge_child.mjs CASE
@@ -11,9 +11,9 @@ import { MessageChannel } from 'node:worker_threads';
 const which = process.argv[2];
 const { port1, port2 } = new MessageChannel();
 register('./edge_hooks.mjs', import.meta.url, { data: { port: port2 }, transferList: [port2] });
-const lp = await import('../../dist/index.js');
+const lp = await import('../../dist/core.js');
 // The files as a worker's bundler finds them: through the package's exports (a self-reference).
-const exported = (build) => new URL(import.meta.resolve(`lepton-wasm/build/lepton.${build}.wasm`));
+const exported = (build) => new URL(import.meta.resolve(`lepton-wasm/build/lepton.core.${build}.wasm`));
 const bytes = (build) => readFileSync(exported(build));
 const simdBytes = bytes('simd');
 const relaxedBytes = bytes('relaxed');

@@ -69,6 +69,14 @@ console.log(JSON.stringify({
 }));
 `;
 
+// The core entry alone, in its own process: it must load the core .wasm found beside it.
+const coreScript = `
+import * as lp from 'lepton-wasm/core';
+await lp.ready();
+const c = lp.matMul(lp.tensor([1, 2, 3, 4, 5, 6], [2, 3]), lp.tensor([7, 8, 9, 10, 11, 12], [3, 2]));
+console.log(JSON.stringify({ resolved: import.meta.resolve('lepton-wasm/core'), info: lp.backendInfo(), values: Array.from(c.dataSync()) }));
+`;
+
 // The same in TypeScript: types must resolve (an untyped module is an error under strict, and
 // the @ts-expect-error lines fail when the types are missing or `any`).
 const typed = `
@@ -92,6 +100,12 @@ import * as lpMin from 'lepton-wasm/min';
 const fromMin: Tensor = lpMin.zeros([2]);
 // @ts-expect-error: no such op in the bundle either
 lpMin.notAnOp(fromMin);
+// lepton-wasm/core has its own, smaller types: no sequence layers there.
+import * as lpCore from 'lepton-wasm/core';
+const fromCore: lpCore.Tensor = lpCore.layers.dense({ units: 2 }).apply(lpCore.zeros([1, 3])) as lpCore.Tensor;
+// @ts-expect-error: the sequence layers are in the full entry only
+lpCore.layers.lstm({ units: 2 });
+console.log(fromCore.shape);
 `;
 
 const tsconfig = (module: string, moduleResolution: string) => JSON.stringify({
@@ -113,6 +127,7 @@ before(async () => {
   await sh('npm', ['pkg', 'set', 'type=module'], project);
   await sh('npm', ['install', '--offline', '--no-audit', '--no-fund', join(scratch, info.filename)], project);
   writeFileSync(join(project, 'main.js'), script);
+  writeFileSync(join(project, 'core.js'), coreScript);
   writeFileSync(join(project, 'app.ts'), typed);
   writeFileSync(join(project, 'tsconfig.node16.json'), tsconfig('Node16', 'Node16'));
   writeFileSync(join(project, 'tsconfig.bundler.json'), tsconfig('ES2022', 'Bundler'));
@@ -121,9 +136,10 @@ before(async () => {
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('npm pack', () => {
-  it('packs the built entry, both .wasm builds and the asc bindings, and no sources or tests', () => {
-    for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/engine.js', 'dist/lepton.min.js',
-      'build/lepton.simd.wasm', 'build/lepton.relaxed.wasm', 'build/lepton.simd.js', 'build/lepton.simd.d.ts']) {
+  it('packs the built entries, the four .wasm builds and the asc bindings, and no sources or tests', () => {
+    for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/core.js', 'dist/core.d.ts',
+      'dist/engine.js', 'dist/lepton.min.js', 'build/lepton.simd.wasm', 'build/lepton.relaxed.wasm',
+      'build/lepton.core.simd.wasm', 'build/lepton.core.relaxed.wasm', 'build/lepton.simd.js', 'build/lepton.simd.d.ts']) {
       assert.ok(packed.includes(f), `${f} missing from the tarball: ${packed.join(' ')}`);
     }
     const extra = packed.filter((f) => !f.startsWith('dist/') && !f.startsWith('build/lepton.') &&
@@ -131,8 +147,8 @@ describe('npm pack', () => {
     assert.deepEqual(extra, [], 'unexpected files in the tarball');
     const stray = packed.filter((f) => /\.wat$|\.ts$/.test(f) && !f.endsWith('.d.ts'));
     assert.deepEqual(stray, [], 'sources or .wat files in the tarball');
-    assert.ok(!packed.some((f) => f.startsWith('build/lepton.relaxed.') && !f.endsWith('.wasm')),
-      'only one copy of the asc bindings is needed (both builds share one ABI)');
+    assert.ok(!packed.some((f) => /^build\/lepton\.(core\.)?(relaxed|simd)\./.test(f) && !f.endsWith('.wasm') &&
+      !f.startsWith('build/lepton.simd.')), 'only one copy of the asc bindings is needed (every build shares one ABI)');
   });
 
   it('installs with no registry: a real copy under node_modules, nothing else installed', () => {
@@ -158,7 +174,7 @@ describe('import lepton-wasm in a fresh project', { concurrency: true }, () => {
       // The .wasm comes from ../build/ beside the installed dist/index.js.
       assert.equal(out.resolved, new URL('node_modules/lepton-wasm/dist/index.js', `file://${project}/`).href);
       const { tiles, calibration, ...loaded } = out.info;
-      assert.deepEqual(loaded, { simd: true, relaxedSimd: build === 'relaxed', build });
+      assert.deepEqual(loaded, { simd: true, relaxedSimd: build === 'relaxed', build, full: true });
       // The tiles were calibrated (the generated tile list ships in dist/).
       assert.equal(typeof tiles.gemm, 'string');
       assert.ok(calibration.ms > 0);
@@ -169,6 +185,12 @@ describe('import lepton-wasm in a fresh project', { concurrency: true }, () => {
       assert.equal(out.internal, 'ERR_PACKAGE_PATH_NOT_EXPORTED', 'only "." and "./package.json" are exported');
       assert.equal(out.minBuild, build);
       assert.deepEqual(out.minValues, out.values);
+      const core = JSON.parse(await sh(process.execPath, [...flags, 'core.js'], project)) as
+        { resolved: string; info: { build: string; full: boolean }; values: number[] };
+      assert.equal(core.resolved, new URL('node_modules/lepton-wasm/dist/core.js', `file://${project}/`).href);
+      assert.equal(core.info.build, build);
+      assert.equal(core.info.full, false, 'the core entry loads the core .wasm');
+      assert.deepEqual(core.values, out.values);
     });
   }
 

@@ -1,5 +1,5 @@
-// The README's snippets stay true: every ```ts block that imports 'lepton-wasm' or
-// 'lepton-wasm/node' by name is written to a scratch project (where node_modules/lepton-wasm
+// The README's snippets stay true: every ```ts block that imports 'lepton-wasm',
+// 'lepton-wasm/core' or 'lepton-wasm/node' by name is written to a scratch project (where node_modules/lepton-wasm
 // links to this checkout, as an install would place it), type-checked with the repo's tsc
 // (strict, the package's own typings) and run with tsx; each must exit 0. Blocks that need a
 // bundler, an edge worker or a model file from elsewhere (.wasm imports, ONNX) are not of that
@@ -28,7 +28,7 @@ function snippets(markdown: string): [string, string][] {
     if (lines[i] !== '```ts') continue;
     const end = lines.indexOf('```', i + 1);
     const code = lines.slice(i + 1, end).join('\n');
-    if (/^import \* as lp from 'lepton-wasm(\/node)?';/m.test(code) && !/from '[^']*\.wasm/.test(code)) {
+    if (/^import \* as lp from 'lepton-wasm(\/node|\/core)?';/m.test(code) && !/from '[^']*\.wasm/.test(code)) {
       out.push([`${heading} #${out.filter(([n]) => n.startsWith(heading)).length + 1}`, code]);
     }
     i = end;

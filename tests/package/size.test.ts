@@ -11,16 +11,22 @@ import { measure, wasmLayout } from '../../scripts/size.mjs';
 
 interface Entry { name: string; min: number; gzip: number; brotli: number; files: [string, number][] }
 interface Wasm { file: string; raw: number; gzip: number; brotli: number; layout: { sections: Record<string, number>; bodies: number[] } }
-interface Report { js: Entry[]; wasm: Wasm[]; total: number; functions: [string, number][]; named: boolean }
+interface Report { js: Entry[]; wasm: Wasm[]; total: number; fullTotal: number; functions: [string, number][]; named: boolean }
 
 const root = new URL('../../', import.meta.url);
 const r = (await measure()) as Report;
 
-test('every entry bundles: brotli < gzip < minified, the core inside the node entry', () => {
-  assert.deepEqual(r.js.map((e) => e.name), ['core (lepton-wasm)', 'node (lepton-wasm/node)', 'onnx (lepton-wasm/onnx)']);
+test('every entry bundles: brotli < gzip < minified, core inside full inside node', () => {
+  assert.deepEqual(r.js.map((e) => e.name),
+    ['core (lepton-wasm/core)', 'full (lepton-wasm)', 'node (lepton-wasm/node)', 'onnx (lepton-wasm/onnx)']);
   for (const e of r.js) assert.ok(e.brotli > 1000 && e.brotli < e.gzip && e.gzip < e.min, `${e.name}: ${e.brotli}, ${e.gzip} of ${e.min}`);
-  // The node entry re-exports the core: it cannot be smaller.
-  assert.ok(r.js[1].min > r.js[0].min);
+  // The full entry re-exports the core, the node entry the full: neither can be smaller.
+  assert.ok(r.js[1].min > r.js[0].min && r.js[2].min > r.js[1].min);
+  // The core bundle carries none of the sequence layers, text or the TF.js layers format.
+  for (const file of ['dist/layers/recurrent.js', 'dist/layers/attention.js', 'dist/data/text.js', 'dist/io/tfjs_layers.js', 'dist/plot.js']) {
+    assert.ok(!r.js[0].files.some(([p]) => p === file), `${file} is in the core bundle`);
+    assert.ok(r.js[1].files.some(([p]) => p === file), `${file} is not in the full bundle`);
+  }
 });
 
 test('the per-file breakdown covers the bundle, biggest first, engine.js among them', () => {
@@ -51,15 +57,21 @@ test('each .wasm: the layout parser agrees with the file and with WebAssembly.Mo
   assert.throws(() => wasmLayout(Buffer.from('not wasm')), /not a wasm module/);
 });
 
-test('functions are named from the .wat and the total is core + the larger .wasm', () => {
+test('functions are named from the .wat; the totals are each entry + its larger .wasm', () => {
   assert.equal(r.named, true, 'build/lepton.simd.wat does not match build/lepton.simd.wasm');
   assert.ok(r.functions.some(([name]) => name.endsWith('/gemm_f32')));
-  assert.equal(r.total, r.js[0].gzip + Math.max(...r.wasm.map((w) => w.gzip)));
+  assert.deepEqual(r.wasm.map((w) => w.file), ['build/lepton.core.simd.wasm', 'build/lepton.core.relaxed.wasm',
+    'build/lepton.simd.wasm', 'build/lepton.relaxed.wasm']);
+  assert.equal(r.total, r.js[0].gzip + Math.max(r.wasm[0].gzip, r.wasm[1].gzip));
+  assert.equal(r.fullTotal, r.js[1].gzip + Math.max(r.wasm[2].gzip, r.wasm[3].gzip));
+  // The core builds are the full ones less the sequence kernels.
+  assert.ok(r.wasm[0].raw < r.wasm[2].raw && r.wasm[1].raw < r.wasm[3].raw);
 });
 
 test('npm run size prints the table and the verdict', () => {
   const out = execFileSync(process.execPath, ['scripts/size.mjs'], { cwd: root, encoding: 'utf8' });
-  assert.match(out, /^core \(lepton-wasm\)(\s+\d+\.\d KB){3}$/m); // minified, gzip, brotli
-  assert.match(out, /^core \+ largest \.wasm: \d+\.\d KB gzipped \((under|OVER) the 100 KB target\); \d+\.\d KB with brotli$/m);
+  assert.match(out, /^core \(lepton-wasm\/core\)(\s+\d+\.\d KB){3}$/m); // minified, gzip, brotli
+  assert.match(out, /^core entry \+ its larger \.wasm: \d+\.\d KB gzipped \((under|OVER) the 100 KB target\); \d+\.\d KB with brotli$/m);
+  assert.match(out, /^full entry \+ its larger \.wasm: \d+\.\d KB gzipped; \d+\.\d KB with brotli$/m);
   assert.match(out, /top 25 functions of \d+ \(body bytes\):/);
 });

@@ -16,6 +16,8 @@ export interface SmokeHost {
 
 export interface SmokeCheck {
   name: string;
+  /** Needs the full entry (sequence layers, tokenizers): the core entry's run skips it. */
+  full?: boolean;
   run(lp: typeof Lepton, expectedBuild: 'simd' | 'relaxed', host: SmokeHost): Promise<void> | void;
 }
 

@@ -14,7 +14,8 @@ import { readReferenceHash } from '../runtimes/reference_hash.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const expectedBuild = process.execArgv.includes('--experimental-wasm-relaxed-simd') ? 'relaxed' : 'simd';
-const host = { log: (line: string) => console.log(`core entry [${expectedBuild}]: ${line}`), referenceHash: readReferenceHash };
+const host = { log: (line: string) => console.log(`core entry [${expectedBuild}]: ${line}`), referenceHash: readReferenceHash,
+  entry: 'core' as const };
 
 test(`core entry [${expectedBuild}]: ready() loads the core .wasm of the picked build`, async () => {
   await lp.ready();

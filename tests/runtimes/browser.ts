@@ -32,11 +32,11 @@ async function referenceHash(): Promise<string> {
   return readReferenceHash() ?? (await seededFitHashOnSimd()).hash;
 }
 
-async function runPage(build: 'simd' | 'relaxed', open: OpenPage): Promise<Result[]> {
+async function runPage(build: 'simd' | 'relaxed', entry: Entry, open: OpenPage): Promise<Result[]> {
   const problems: string[] = [];
   const server = await serveStatic(root);
   try {
-    const query = new URLSearchParams({ build, weightsHash: await referenceHash() });
+    const query = new URLSearchParams({ build, entry, weightsHash: await referenceHash() });
     const { results, loadError } = await open(`${server.origin}/tests/runtimes/page.html?${query}`, problems, PAGE_TIMEOUT_MS);
     if (loadError !== undefined) throw new Error(loadError);
     return results;
@@ -47,17 +47,25 @@ async function runPage(build: 'simd' | 'relaxed', open: OpenPage): Promise<Resul
   }
 }
 
-/** Runs the smoke page in one browser and registers its tests, named `${browser} [${build}]: ${check}`. */
-export async function browserSmoke(browser: string, expectedBuild: 'simd' | 'relaxed', open: OpenPage): Promise<void> {
-  const outcome = await runPage(expectedBuild, open).then((results) => ({ results, error: null }),
+/** Which package entry the page imports: dist/index.js ('full') or dist/core.js ('core'). */
+export type Entry = 'full' | 'core';
+
+/**
+ * Runs the smoke page in one browser with one entry and registers its tests, named
+ * `${browser} [${build}]: ${check}` (`[${build}, core entry]` for the core entry, which skips the
+ * checks marked full).
+ */
+export async function browserSmoke(browser: string, expectedBuild: 'simd' | 'relaxed', open: OpenPage, entry: Entry = 'full'): Promise<void> {
+  const outcome = await runPage(expectedBuild, entry, open).then((results) => ({ results, error: null }),
     (error: Error) => ({ results: [] as Result[], error }));
-  for (const check of checks) {
-    const name = `${browser} [${expectedBuild}]: ${check.name}`;
+  const tag = entry === 'core' ? `${expectedBuild}, core entry` : expectedBuild;
+  for (const check of checks.filter((c) => entry === 'full' || !c.full)) {
+    const name = `${browser} [${tag}]: ${check.name}`;
     test(name, () => {
       if (outcome.error) throw outcome.error;
       const r = outcome.results.find((x) => x.name === check.name);
       if (r === undefined) throw new Error('the page reported no result for this check');
-      for (const note of r.notes) console.log(`${browser} [${expectedBuild}]: ${note}`);
+      for (const note of r.notes) console.log(`${browser} [${tag}]: ${note}`);
       if (!r.ok) throw new Error(r.error);
     });
   }

@@ -12,6 +12,8 @@ export interface SmokeHost {
   referenceHash(): Promise<string | null> | string | null;
   /** Present only in the run that produces the reference: Node, SIMD128 build, the file named. */
   writeReferenceHash?(hash: string): void;
+  /** The entry lp is ('full': dist/index.js, 'core': dist/core.js); when given, the .wasm is checked to match. */
+  entry?: 'full' | 'core';
 }
 
 export interface SmokeCheck {

@@ -6,7 +6,7 @@
 // Each check is `{ name, full?, run(lp, expectedBuild, host) }`, where lp is the public API
 // (dist/index.js; full: the check needs that full entry, and the core entry's run in
 // tests/package/core_entry.test.ts skips it), expectedBuild the .wasm build this runtime must have picked ('simd' or 'relaxed') and host what
-// the runner around the checks provides (checks.d.ts: log, referenceHash, writeReferenceHash).
+// the runner around the checks provides (checks.d.ts: log, referenceHash, writeReferenceHash, entry).
 import { seededFitHash, seededFitHashOnSimd } from './seeded_fit.js';
 
 function fail(message) {
@@ -114,6 +114,11 @@ export const checks = [
       equal(info.simd, true, 'backendInfo().simd');
       equal(info.relaxedSimd, expectedBuild === 'relaxed', 'backendInfo().relaxedSimd');
       equal(lp.relaxedSimdSupported(), expectedBuild === 'relaxed', 'relaxedSimdSupported()');
+      // The core entry runs on its core .wasm (no sequence kernels), the full entry on the full one.
+      if (host.entry !== undefined) {
+        host.log(`${info.full ? 'full' : 'core'} .wasm for the ${host.entry} entry`);
+        equal(info.full, host.entry === 'full', 'backendInfo().full');
+      }
     },
   },
   {

@@ -2,9 +2,10 @@
 // by playwright-core (launch_chromium.ts: nothing is downloaded); browser.ts serves and reads
 // page.html. Chromium validates relaxed SIMD by default: the page must pick the relaxed build.
 import { launchChromium } from './launch_chromium.js';
-import { browserSmoke } from './browser.js';
+import { browserSmoke, type OpenPage } from './browser.js';
 
-await browserSmoke('chromium', 'relaxed', async (url, problems, timeout) => {
+// Both entries, each in a fresh browser: the full one, then the core one on its core .wasm.
+const open: OpenPage = async (url, problems, timeout) => {
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
@@ -17,4 +18,6 @@ await browserSmoke('chromium', 'relaxed', async (url, problems, timeout) => {
   } finally {
     await browser.close();
   }
-});
+};
+await browserSmoke('chromium', 'relaxed', open);
+await browserSmoke('chromium', 'relaxed', open, 'core');

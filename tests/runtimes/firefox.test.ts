@@ -4,9 +4,10 @@
 // validates relaxed SIMD (relaxed_madd fused) by default: the page must pick the relaxed build.
 import { execSync } from 'node:child_process';
 import puppeteer from 'puppeteer-core';
-import { browserSmoke } from './browser.js';
+import { browserSmoke, type OpenPage } from './browser.js';
 
-await browserSmoke('firefox', 'relaxed', async (url, problems, timeout) => {
+// Both entries, each in a fresh browser: the full one, then the core one on its core .wasm.
+const open: OpenPage = async (url, problems, timeout) => {
   const browser = await puppeteer.launch({
     browser: 'firefox', protocol: 'webDriverBiDi', headless: true,
     executablePath: execSync('command -v firefox-esr', { encoding: 'utf8' }).trim(),
@@ -28,4 +29,6 @@ await browserSmoke('firefox', 'relaxed', async (url, problems, timeout) => {
   } finally {
     await browser.close();
   }
-});
+};
+await browserSmoke('firefox', 'relaxed', open);
+await browserSmoke('firefox', 'relaxed', open, 'core');

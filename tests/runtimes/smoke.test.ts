@@ -24,6 +24,7 @@ const writeTo = runtime === 'node' && expectedBuild === 'simd' ? hashFile() : un
 const host = {
   log: (line: string) => console.log(`${runtime} [${expectedBuild}]: ${line}`),
   referenceHash: readReferenceHash,
+  entry: 'full' as const,
   ...(writeTo !== undefined ? { writeReferenceHash: (hash: string) => writeReferenceHash(writeTo, hash) } : {}),
 };
 

@@ -1,7 +1,9 @@
-// npm run build: both .wasm builds, full (assembly/index.ts) and core (assembly/core.ts), (+ .wat, + typings), the relaxed-SIMD probe embedded as
+// npm run build: both .wasm builds, SIMD128 and relaxed, of the full kernels (assembly/index.ts)
+// and of the core ones (assembly/core.ts) (+ .wat, + typings), the relaxed-SIMD probe embedded as
 // base64, a check that nothing in assembly/ pulled in the AssemblyScript runtime, a check that
-// the generated micro-kernels are current, the TypeScript bindings compiled to dist/, and the core
-// entry bundled and minified into dist/lepton.min.js (lepton-wasm/min).
+// the generated micro-kernels are current, the TypeScript bindings compiled to dist/, and the full
+// and core entries bundled and minified into dist/lepton.min.js (lepton-wasm/min) and
+// dist/lepton.core.min.js (lepton-wasm/core/min).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { build as esbuild } from 'esbuild';
@@ -49,11 +51,14 @@ writeFileSync(`${root}js-bindings/probe_relaxed.generated.ts`,
 run(`${root}node_modules/.bin/tsc`, ['-p', 'tsconfig.json']);
 
 // One file for a plain <script type="module"> or a CDN: 100+ unminified modules become one
-// request, a third of the bytes. It sits in dist/ like index.js, so its
-// new URL('../build/', import.meta.url) still finds the .wasm files. It is a second copy of the
-// engine: a page uses it alone, not beside 'lepton-wasm' or 'lepton-wasm/node'.
-await esbuild({
-  entryPoints: [`${root}dist/index.js`], outfile: `${root}dist/lepton.min.js`, bundle: true, minify: true,
-  format: 'esm', platform: 'neutral', target: 'es2022', legalComments: 'none', logLevel: 'warning',
-});
-writeFileSync(`${root}dist/lepton.min.d.ts`, `// The types of the bundle are those of the entry it bundles.\nexport * from './index.js';\n`);
+// request, a third of the bytes. Each sits in dist/ like its entry, so its
+// new URL('../build/', import.meta.url) still finds the .wasm files. Each is a second copy of the
+// engine: a page uses one alone, not beside 'lepton-wasm' or 'lepton-wasm/node'. The full entry
+// (lepton-wasm/min) and the core one (lepton-wasm/core/min, on the core .wasm).
+for (const [entry, bundle] of [['index', 'lepton.min'], ['core', 'lepton.core.min']]) {
+  await esbuild({
+    entryPoints: [`${root}dist/${entry}.js`], outfile: `${root}dist/${bundle}.js`, bundle: true, minify: true,
+    format: 'esm', platform: 'neutral', target: 'es2022', legalComments: 'none', logLevel: 'warning',
+  });
+  writeFileSync(`${root}dist/${bundle}.d.ts`, `// The types of the bundle are those of the entry it bundles.\nexport * from './${entry}.js';\n`);
+}

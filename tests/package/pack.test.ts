@@ -74,7 +74,12 @@ const coreScript = `
 import * as lp from 'lepton-wasm/core';
 await lp.ready();
 const c = lp.matMul(lp.tensor([1, 2, 3, 4, 5, 6], [2, 3]), lp.tensor([7, 8, 9, 10, 11, 12], [3, 2]));
-console.log(JSON.stringify({ resolved: import.meta.resolve('lepton-wasm/core'), info: lp.backendInfo(), values: Array.from(c.dataSync()) }));
+// Its one-file bundle: its own engine, the core .wasm found from the installed dist/lepton.core.min.js.
+const min = await import('lepton-wasm/core/min');
+await min.ready();
+const minValues = Array.from(min.matMul(min.tensor([1, 2, 3, 4, 5, 6], [2, 3]), min.tensor([7, 8, 9, 10, 11, 12], [3, 2])).dataSync());
+console.log(JSON.stringify({ resolved: import.meta.resolve('lepton-wasm/core'), info: lp.backendInfo(), values: Array.from(c.dataSync()),
+  minFull: min.backendInfo().full, minValues }));
 `;
 
 // The same in TypeScript: types must resolve (an untyped module is an error under strict, and
@@ -106,6 +111,12 @@ const fromCore: lpCore.Tensor = lpCore.layers.dense({ units: 2 }).apply(lpCore.z
 // @ts-expect-error: the sequence layers are in the full entry only
 lpCore.layers.lstm({ units: 2 });
 console.log(fromCore.shape);
+// lepton-wasm/core/min has the core entry's types.
+import * as lpCoreMin from 'lepton-wasm/core/min';
+const fromCoreMin: lpCore.Tensor = lpCoreMin.zeros([2]);
+// @ts-expect-error: nor in its bundle
+lpCoreMin.layers.gru({ units: 2 });
+console.log(fromCoreMin.shape);
 `;
 
 const tsconfig = (module: string, moduleResolution: string) => JSON.stringify({
@@ -138,7 +149,7 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 describe('npm pack', () => {
   it('packs the built entries, the four .wasm builds and the asc bindings, and no sources or tests', () => {
     for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/core.js', 'dist/core.d.ts',
-      'dist/engine.js', 'dist/lepton.min.js', 'build/lepton.simd.wasm', 'build/lepton.relaxed.wasm',
+      'dist/engine.js', 'dist/lepton.min.js', 'dist/lepton.core.min.js', 'build/lepton.simd.wasm', 'build/lepton.relaxed.wasm',
       'build/lepton.core.simd.wasm', 'build/lepton.core.relaxed.wasm', 'build/lepton.simd.js', 'build/lepton.simd.d.ts']) {
       assert.ok(packed.includes(f), `${f} missing from the tarball: ${packed.join(' ')}`);
     }
@@ -186,11 +197,13 @@ describe('import lepton-wasm in a fresh project', { concurrency: true }, () => {
       assert.equal(out.minBuild, build);
       assert.deepEqual(out.minValues, out.values);
       const core = JSON.parse(await sh(process.execPath, [...flags, 'core.js'], project)) as
-        { resolved: string; info: { build: string; full: boolean }; values: number[] };
+        { resolved: string; info: { build: string; full: boolean }; values: number[]; minFull: boolean; minValues: number[] };
       assert.equal(core.resolved, new URL('node_modules/lepton-wasm/dist/core.js', `file://${project}/`).href);
       assert.equal(core.info.build, build);
       assert.equal(core.info.full, false, 'the core entry loads the core .wasm');
       assert.deepEqual(core.values, out.values);
+      assert.equal(core.minFull, false, 'lepton-wasm/core/min loads the core .wasm');
+      assert.deepEqual(core.minValues, out.values);
     });
   }
 

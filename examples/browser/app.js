@@ -1,7 +1,8 @@
-// The browser demo's page (index.html): loads Lepton from the built package entry and the int8
-// model made by make_model.ts, then starts both panels. window.demo holds what the panels
+// The browser demo's page (index.html): loads Lepton from the built core entry (dist/core.js and
+// its core .wasm: all an int8 model needs) and the int8 model made by make_model.ts, then starts
+// both panels (the training worker loads the full entry for its plots). window.demo holds what the panels
 // show, for tests/runtimes/browser_demo.test.ts.
-import * as lp from '../../dist/index.js';
+import * as lp from '../../dist/core.js';
 import { drawPanel } from './draw_panel.js';
 import { trainPanel } from './train_panel.js';
 

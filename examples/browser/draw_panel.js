@@ -3,14 +3,14 @@
 // drawing. The ink is the canvas's alpha channel; preprocess.js makes it an MNIST image.
 import { toMnist } from './preprocess.js';
 
-/** @typedef {typeof import('../../dist/index.js')} Lepton */
+/** @typedef {typeof import('../../dist/core.js')} Lepton */
 /** @typedef {{digit: number, probabilities: number[]}} Prediction */
 
 const THROTTLE_MS = 100;
 
 /**
  * @param {Lepton} lp
- * @param {import('../../dist/index.js').QuantizedModel} model
+ * @param {import('../../dist/core.js').QuantizedModel} model
  * @param {{prediction: Prediction | null, predictions: number}} state  updated after every classification
  */
 export function drawPanel(lp, model, state) {

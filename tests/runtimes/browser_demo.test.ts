@@ -134,6 +134,9 @@ describe('browser demo in headless Chromium', { timeout: 120_000 }, () => {
 
   test('every request stayed on 127.0.0.1, and nothing failed', () => {
     assert.ok(requests.some((u) => u.endsWith('/generated/digits.bin')), "the worker's fetch was not seen");
+    // The page runs on the core entry's .wasm, the training worker on the full entry's.
+    assert.ok(requests.some((u) => u.endsWith('/build/lepton.core.relaxed.wasm')), 'the page did not load the core .wasm');
+    assert.ok(requests.some((u) => u.endsWith('/build/lepton.relaxed.wasm')), 'the worker did not load the full .wasm');
     const outside = requests.filter((u) => !u.startsWith('data:') && new URL(u).hostname !== '127.0.0.1');
     assert.deepEqual(outside, []);
     assert.deepEqual(problems, []);

@@ -10,8 +10,8 @@
 // train: one training step (batch 64, Adam) of the MLP and of the seed CNN against tfjs-wasm
 // (bench/train.ts, bench/tfjs_train.ts); samples/s = batch / step time.
 // tiles: every micro-kernel tile of each build against the machine's ceiling, measured in the same
-// rounds (bench/tiles.ts), the tiles ready() chose, and the core entry's start-up time
-// (bench/startup.mjs, a fresh process per build).
+// rounds (bench/tiles.ts), the tiles ready() chose, and the core and full entries' start-up times
+// (bench/startup.mjs, a fresh process per entry and build).
 // embedding: training steps of Embedding(10,000 x 64) + GlobalAveragePooling1D + Dense against tfjs-wasm
 // with a JavaScript UnsortedSegmentSum registered (bench/embedding.ts); steps/s = 1000 / ms.
 // sparse: the sparse-weight GEMM against the dense one on pruned weights, and the crossover (bench/sparse.ts).
@@ -162,12 +162,13 @@ async function main(): Promise<void> {
   const startups: string[] = [];
   for (const build of ['simd', 'relaxed']) {
     const flags = build === 'relaxed' ? ['--experimental-wasm-relaxed-simd'] : [];
-    if (only === undefined || only === 'tiles') {
+    for (const entry of only === undefined || only === 'tiles' ? ['core', 'full'] : []) {
       // Start-up in fresh processes (the median of 5): import, then ready() with its calibration.
       const runs = Array.from({ length: 5 }, () => JSON.parse(execFileSync(process.execPath,
-        [...flags, fileURLToPath(new URL('./startup.mjs', import.meta.url))]).toString()));
+        [...flags, fileURLToPath(new URL('./startup.mjs', import.meta.url)), entry]).toString()));
       const mid = (key: string) => runs.map((r) => r[key] as number).sort((a, b) => a - b)[2];
-      startups.push(`${build}: import ${mid('importMs').toFixed(1)} ms, ready() ${mid('readyMs').toFixed(1)} ms ` +
+      startups.push(`${entry} entry (${entry === 'core' ? 'dist/core.js' : 'dist/index.js'}), ${build}: ` +
+        `import ${mid('importMs').toFixed(1)} ms, ready() ${mid('readyMs').toFixed(1)} ms ` +
         `(of which calibration ${mid('calibrationMs').toFixed(1)} ms); tiles chosen in the 5 runs: ` +
         runs.map((r) => `${r.tiles.gemm} / ${r.tiles.conv}`).join(', '));
     }
@@ -208,7 +209,7 @@ async function main(): Promise<void> {
     console.log(`\nMicro-kernel tiles, GFLOP/s (fraction of the ceiling measured in the same rounds, median of rounds):\n`);
     for (const r of tileReports) console.log(tileTables(r, cpuModel()) + '\n');
   }
-  if (startups.length > 0) console.log(`Start-up of the core entry (dist/index.js), Node ${process.version}, ${cpuModel()}:\n\n` +
+  if (startups.length > 0) console.log(`Start-up of the core and full entries, Node ${process.version}, ${cpuModel()}:\n\n` +
     startups.map((s) => `- ${s}`).join('\n'));
 }
 

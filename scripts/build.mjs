@@ -1,5 +1,6 @@
 // npm run build: both .wasm builds, SIMD128 and relaxed, of the full kernels (assembly/index.ts)
-// and of the core ones (assembly/core.ts) (+ .wat, + typings), the relaxed-SIMD probe embedded as
+// and of the core ones (assembly/core.ts) (+ .wat, + typings; functions ordered for gzip by
+// scripts/gzip_order.mjs), the relaxed-SIMD probe embedded as
 // base64, a check that nothing in assembly/ pulled in the AssemblyScript runtime, a check that
 // the generated micro-kernels are current, the TypeScript bindings compiled to dist/, and the full
 // and core entries bundled and minified into dist/lepton.min.js (lepton-wasm/min) and
@@ -7,6 +8,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { build as esbuild } from 'esbuild';
+import { orderForGzip } from './gzip_order.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
@@ -41,6 +43,9 @@ for (const [target] of targets) {
   if (readFileSync(`${root}${wat}`, 'utf8').includes('~lib/rt/')) {
     throw new Error(`${wat} links ~lib/rt/: something in assembly/ allocates managed memory`);
   }
+  // Near-copies side by side, for gzip's 32 KB window (scripts/gzip_order.mjs; the debug build
+  // keeps asc's order, with its names and source map).
+  if (target !== 'debug') orderForGzip(`${root}${wat}`, `${root}${wat.replace(/\.wat$/, '.wasm')}`);
 }
 
 const probe = readFileSync(`${root}build/probe_relaxed.wasm`).toString('base64');

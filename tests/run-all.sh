@@ -6,7 +6,8 @@
 #   3. the smoke suite (tests/runtimes/smoke.test.ts + checks.js) in Node without the flag
 #      (SIMD128 build), Node with it (relaxed), Deno, Bun, headless Chromium and headless Firefox
 #      ESR; the Node SIMD128 run goes first and writes its seeded-fit weights hash to
-#      $LEPTON_WEIGHTS_HASH_FILE, which every later runtime must match on the SIMD128 build; then
+#      $LEPTON_WEIGHTS_HASH_FILE, which every later runtime must match on the SIMD128 build; the
+#      core entry's run of it (smoke_core.test.ts) in Deno and Bun, and in the two browsers; then
 #      the browser demo (examples/browser/) in Chromium
 #   4. the package: npm pack, install the tarball in a fresh project with no registry, import it
 #      by name on both builds and type-check against its typings (needs build/ and dist/)
@@ -94,13 +95,17 @@ export LEPTON_WEIGHTS_HASH_FILE="$LOGS/weights.hash"
 run_node "smoke: node, simd build (no flag)" spec --import tsx --test tests/runtimes/smoke.test.ts
 run_node "smoke: node --experimental-wasm-relaxed-simd" spec $RELAXED --import tsx --test tests/runtimes/smoke.test.ts
 
-section "smoke: deno"
-log="$LOGS/deno.log"
-"$BIN/deno" test --allow-read=.,"$LEPTON_WEIGHTS_HASH_FILE" --allow-env=LEPTON_WEIGHTS_HASH_FILE tests/runtimes/smoke.test.ts 2>&1 | strip_ansi | tee "$log"
-rc=${PIPESTATUS[0]}
-# Its closing line: "ok | 5 passed | 0 failed (121ms)" or "FAILED | 4 passed | 1 failed (..)".
-record "smoke: deno" "$rc" "$(count '^[okFAILED]+ \| ([0-9]+) passed.*$' "$log")" \
-  "$(count '^[okFAILED]+ \|.* ([0-9]+) failed.*$' "$log")"
+# The full entry, then the core one, each in its own deno process (one engine per process).
+for smoke in smoke smoke_core; do
+  section "$smoke: deno"
+  log="$LOGS/deno_$smoke.log"
+  "$BIN/deno" test --sloppy-imports --allow-read=.,"$LEPTON_WEIGHTS_HASH_FILE" --allow-env=LEPTON_WEIGHTS_HASH_FILE \
+    "tests/runtimes/$smoke.test.ts" 2>&1 | strip_ansi | tee "$log"
+  rc=${PIPESTATUS[0]}
+  # Its closing line: "ok | 5 passed | 0 failed (121ms)" or "FAILED | 4 passed | 1 failed (..)".
+  record "$smoke: deno" "$rc" "$(count '^[okFAILED]+ \| ([0-9]+) passed.*$' "$log")" \
+    "$(count '^[okFAILED]+ \|.* ([0-9]+) failed.*$' "$log")"
+done
 
 # The int8 kernels once more in Deno: its V8 compiles the relaxed build's fused int8 dot right
 # (Node 20's does not, so ready() never picks it there), and this runs every case through it.
@@ -111,11 +116,13 @@ rc=${PIPESTATUS[0]}
 record "int8 kernels: deno" "$rc" "$(count '^[okFAILED]+ \| ([0-9]+) passed.*$' "$log")" \
   "$(count '^[okFAILED]+ \|.* ([0-9]+) failed.*$' "$log")"
 
-section "smoke: bun"
-log="$LOGS/bun.log"
-"$BIN/bun" test ./tests/runtimes/smoke.test.ts 2>&1 | strip_ansi | tee "$log"
-rc=${PIPESTATUS[0]}
-record "smoke: bun" "$rc" "$(count '^ *([0-9]+) pass$' "$log")" "$(count '^ *([0-9]+) fail$' "$log")"
+for smoke in smoke smoke_core; do
+  section "$smoke: bun"
+  log="$LOGS/bun_$smoke.log"
+  "$BIN/bun" test "./tests/runtimes/$smoke.test.ts" 2>&1 | strip_ansi | tee "$log"
+  rc=${PIPESTATUS[0]}
+  record "$smoke: bun" "$rc" "$(count '^ *([0-9]+) pass$' "$log")" "$(count '^ *([0-9]+) fail$' "$log")"
+done
 
 run_node "smoke: chromium (headless, playwright-core)" spec --import tsx --test tests/runtimes/chromium.test.ts
 run_node "smoke: firefox-esr (headless, puppeteer)" spec --import tsx --test tests/runtimes/firefox.test.ts

@@ -20,7 +20,7 @@ export interface BackendInfo {
   relaxedSimd: boolean;
   /** Which .wasm file runs the kernels. */
   build: BuildName;
-  /** True for the full .wasm (lepton.{build}.wasm, with the sequence kernels), false for the core one. */
+  /** True when the .wasm running has the sequence kernels (lepton.{build}.wasm), false for a core one. */
   full: boolean;
   /** The micro-kernel tiles in use; pass them to ready({tiles}) to skip the calibration. */
   tiles: Required<TileChoice>;
@@ -184,7 +184,8 @@ class Engine {
    * sequence layers and ops): from then on ready() loads lepton.{build}.wasm, not the core one.
    */
   requireFullBuild(): void {
-    if (this.loading !== null && !this.loadingFull) {
+    // (a full .wasm handed to the core entry's ready({wasm}) already has the sequence kernels)
+    if (this.loading !== null && !this.loadingFull && this.info?.full !== true) {
       throw new Error("lepton: the core .wasm is already loaded: the sequence layers ('lepton-wasm', " +
         "'lepton-wasm/node', 'lepton-wasm/onnx') need the full one; import them before calling ready()");
     }
@@ -212,7 +213,8 @@ class Engine {
 
   private setInfo(build: BuildName, calibration: Calibration): void {
     const { tiles, ...timings } = calibration;
-    this.info = { simd: true, relaxedSimd: build === 'relaxed', build, full: this.loadingFull, tiles, calibration: timings };
+    const full = typeof (this.kernels as unknown as Record<string, unknown> | null)?.[FULL_BUILD_MARK] === 'function';
+    this.info = { simd: true, relaxedSimd: build === 'relaxed', build, full, tiles, calibration: timings };
   }
 
   private async load(options: ReadyOptions): Promise<void> {

@@ -110,3 +110,14 @@ test('the full entry refuses a core .wasm handed to ready({wasm}), naming the fi
   assert.match(out.message, /the simd wasm module is a core build \(no sequence kernels\); the sequence layers of the full entry need lepton\.simd\.wasm/);
   assert.equal(out.full, true);
 });
+
+test('the core entry runs on a full .wasm handed to ready({wasm}), and the full entry can join it then', () => {
+  const script = `import * as lp from './dist/core.js'; import { readFileSync } from 'node:fs';
+    await lp.ready({ wasm: readFileSync('build/lepton.simd.wasm') });
+    const before = lp.backendInfo().full;
+    const full = await import('./dist/index.js');
+    const lstm = full.layers.lstm({ units: 2 }).apply(full.zeros([1, 3, 2]));
+    console.log(JSON.stringify({ before, after: full.backendInfo().full, shape: lstm.shape }));`;
+  const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000 }));
+  assert.deepEqual(out, { before: true, after: true, shape: [1, 2] });
+});

@@ -66,6 +66,36 @@ describe('QuantizedModel: fused max pooling and Winograd convolutions', () => {
     model.dispose();
   });
 
+  it('filters pruned away whole keep the conv fused: a zero channel takes the largest other scale, not 1', () => {
+    const model = mnistCnn({ seed: 3 });
+    // Zero filters 0 and 5 of the first conv and unit 7 of the hidden dense (whole channels, as
+    // magnitude pruning at 75 % leaves some of the first conv's 9-weight filters).
+    for (const [layer, channels] of [[0, [0, 5]], [5, [7]]] as const) {
+      const [w, b] = model.layers[layer].getWeights();
+      const n = w.shape[w.rank - 1], data = Float32Array.from(w.dataSync() as Float32Array);
+      for (let i = 0; i < data.length; i++) if ((channels as readonly number[]).includes(i % n)) data[i] = 0;
+      model.layers[layer].setWeights([lp.tensor(data, [...w.shape]), b]);
+    }
+    const cal = images(32, 1), x = images(9, 2);
+    const q = lp.quantize(model, { mode: 'int8', calibrationData: cal });
+    const lines: string[] = [];
+    q.summary((l) => lines.push(l));
+    assert.match(lines.filter((l) => / conv2d /.test(l))[0], /conv2d 9x32 .* int8 out, relu, then \S+ \(2x2 max pooling\) in the same kernel$/);
+    assert.ok(!lines.some((l) => /^\s+\S+\s+quantize$/.test(l) && !/_input\s/.test(l)), `a requantize step:\n${lines.join('\n')}`);
+    for (const [step, channels] of [[q.steps.find((st) => st.op === 'conv2d')!, [0, 5]], [q.steps.filter((st) => st.op === 'dense')[0], [7]]] as const) {
+      const scale = (step as { scale: Float32Array }).scale;
+      const others = Array.from(scale).filter((_, c) => !(channels as readonly number[]).includes(c));
+      for (const c of channels) assert.equal(scale[c], Math.max(...others), `channel ${c}`);
+    }
+    const got = q.predict(x), want = plainPredict(q, x), f32 = model.predict(x) as lp.Tensor;
+    assert.deepEqual(Array.from(got.dataSync()), Array.from(want.dataSync()));
+    const g = got.dataSync() as Float32Array, f = f32.dataSync() as Float32Array;
+    for (let i = 0; i < f.length; i++) assert.ok(Math.abs(g[i] - f[i]) < 0.05, `output ${i}: int8 ${g[i]}, f32 ${f[i]}`);
+    lp.dispose([got, want, f32, cal, x]);
+    q.dispose();
+    model.dispose();
+  });
+
   it('an Activation layer after a conv (with a BatchNormalization folded in) or a dense runs in its output stage: no f32 fallback, same bits as the plain path', () => {
     const model = lp.sequential([
       lp.layers.conv2d({ filters: 16, kernelSize: 3, inputShape: [12, 12, 8], useBias: false, kernelInitializer: lp.initializers.glorotUniform({ seed: 4 }) }),

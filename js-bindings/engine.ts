@@ -175,9 +175,11 @@ class Engine {
   private loading: Promise<void> | null = null;
   /** The build being loaded or loaded (known as soon as ready() is first called). */
   private build: BuildName | null = null;
-  /** Whether the full .wasm (with the sequence kernels) is needed, and whether it is the one loading. */
+  /**
+   * Whether the full .wasm (with the sequence kernels) is needed. Fixed once loading starts:
+   * requireFullBuild() refuses to change it then, unless the loaded .wasm has those kernels.
+   */
   private full = false;
-  private loadingFull = false;
 
   /**
    * Called at import time by every module that calls a kernel only the full builds have (the
@@ -185,7 +187,7 @@ class Engine {
    */
   requireFullBuild(): void {
     // (a full .wasm handed to the core entry's ready({wasm}) already has the sequence kernels)
-    if (this.loading !== null && !this.loadingFull && this.info?.full !== true) {
+    if (this.loading !== null && !this.full && this.info?.full !== true) {
       throw new Error("lepton: the core .wasm is already loaded: the sequence layers ('lepton-wasm', " +
         "'lepton-wasm/node', 'lepton-wasm/onnx') need the full one; import them before calling ready()");
     }
@@ -206,7 +208,6 @@ class Engine {
       const tiles = options.tiles;
       return this.loading.then(() => { this.setInfo(this.info!.build, useTiles(this.k, this.info!.build, tiles)); });
     }
-    if (this.loading === null) this.loadingFull = this.full;
     this.loading ??= this.load(options).catch((e) => { this.loading = null; this.build = null; throw e; });
     return this.loading;
   }
@@ -238,13 +239,13 @@ class Engine {
     let module: WebAssembly.Module;
     if (given === null) {
       const base = options.wasmBase !== undefined ? new URL(options.wasmBase) : new URL('../build/', import.meta.url);
-      module = await fetchWasm(new URL(`lepton.${this.loadingFull ? '' : 'core.'}${build}.wasm`, base));
+      module = await fetchWasm(new URL(`lepton.${this.full ? '' : 'core.'}${build}.wasm`, base));
     } else {
       const source = given[build];
       if (source === undefined) throw new Error(`lepton: ready(): wasm has no ${build} build (give {${build}: ...})`);
       module = await compileGiven(source, build);
     }
-    checkLeptonModule(module, build, this.loadingFull);
+    checkLeptonModule(module, build, this.full);
     const kernels = await instantiate(module, {});
     const calibration = options.tiles === undefined ? calibrate(kernels, build) : useTiles(kernels, build, options.tiles);
     this.kernels = kernels;

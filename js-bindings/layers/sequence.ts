@@ -24,14 +24,11 @@ export { Embedding, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling
   SimpleRNN, LSTM, GRU, Bidirectional, LayerNormalization, MultiHeadAttention, TransformerEncoder, PositionEmbedding,
   TokenAndPositionEmbedding };
 
-const sequenceClasses: [string, LayerClass][] = [
-  ['Embedding', Embedding], ['Conv1D', Conv1D], ['MaxPooling1D', MaxPooling1D], ['AveragePooling1D', AveragePooling1D],
-  ['GlobalAveragePooling1D', GlobalAveragePooling1D], ['GlobalMaxPooling1D', GlobalMaxPooling1D],
-  ['SimpleRNN', SimpleRNN], ['LSTM', LSTM], ['GRU', GRU], ['LayerNormalization', LayerNormalization],
-  ['MultiHeadAttention', MultiHeadAttention], ['TransformerEncoder', TransformerEncoder],
-  ['PositionEmbedding', PositionEmbedding], ['TokenAndPositionEmbedding', TokenAndPositionEmbedding],
-];
-for (const [name, C] of sequenceClasses) registerLayer(name, classFactory(C));
+// className → class (the keys are the classNames a model file names)
+const sequenceClasses: Record<string, LayerClass> = { Embedding, Conv1D, MaxPooling1D, AveragePooling1D,
+  GlobalAveragePooling1D, GlobalMaxPooling1D, SimpleRNN, LSTM, GRU, LayerNormalization, MultiHeadAttention,
+  TransformerEncoder, PositionEmbedding, TokenAndPositionEmbedding };
+for (const [name, C] of Object.entries(sequenceClasses)) registerLayer(name, classFactory(C));
 registerLayer('TimeDistributed', wrapperFactory('TimeDistributed', (args, layer) => new TimeDistributed({ ...args, layer } as never)));
 registerLayer('Bidirectional', wrapperFactory('Bidirectional', (args, layer) => new Bidirectional({ ...args, layer } as never),
   ['SimpleRNN', 'LSTM', 'GRU'], (layer) => layer instanceof RNNLayer));

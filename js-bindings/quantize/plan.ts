@@ -28,6 +28,11 @@ const FUSABLE = new Set(['linear', 'relu', 'relu6']);
 /** The int8 kernels' largest reduction (assembly/kernels/int8/qgemm.ts MAX_K). */
 export const MAX_K = 65536;
 
+/** A layer the int8 kernels run as a GEMM-like op: Dense, Conv2D, DepthwiseConv2D (not the separable one). */
+function isMatLayer(l: Layer | undefined): l is Dense | Conv2D | DepthwiseConv2D {
+  return l instanceof Dense || l instanceof Conv2D || (l instanceof DepthwiseConv2D && !(l instanceof SeparableConv2D));
+}
+
 /** Inputs per output of a conv / dense layer (the GEMM's K; taps for a depthwise one). */
 function matK(l: Dense | Conv2D | DepthwiseConv2D): number {
   const w = l instanceof DepthwiseConv2D ? l.depthwiseKernel! : l.kernel!;
@@ -121,7 +126,7 @@ export function plan(model: LayersModel, mode: Mode, ranges: Map<number, [number
     if (!(nd.layer instanceof BatchNormalization) || nd.inputs.length !== 1) continue;
     const prev = nodes.find((p) => p.outputs[0].id === nd.inputs[0].id);
     const l = prev?.layer;
-    if (prev && (l instanceof Dense || l instanceof Conv2D || (l instanceof DepthwiseConv2D && !(l instanceof SeparableConv2D))) &&
+    if (prev && isMatLayer(l) &&
         l.activation === 'linear' && consumers.get(nd.inputs[0].id) === 1 && !isOutput(nd.inputs[0]) && mode === 'int8') {
       foldInto.set(prev, nd);
       folded.add(nd);
@@ -141,7 +146,7 @@ export function plan(model: LayersModel, mode: Mode, ranges: Map<number, [number
       const prev = nodes.find((p) => p.outputs[0].id === src.id);
       const mat = prev !== undefined && folded.has(prev) ? nodes.find((p) => foldInto.get(p) === prev) : prev;
       const l = mat?.layer;
-      if (mat === undefined || !(l instanceof Dense || l instanceof Conv2D || (l instanceof DepthwiseConv2D && !(l instanceof SeparableConv2D)))) continue;
+      if (mat === undefined || !isMatLayer(l)) continue;
       if (l.activation !== 'linear' || consumers.get(src.id) !== 1 || isOutput(src)) continue;
       actInto.set(mat, nd);
     }
@@ -179,8 +184,8 @@ export function plan(model: LayersModel, mode: Mode, ranges: Map<number, [number
     const bnNode = foldInto.get(nd) ?? null;
     const actNode = actInto.get(nd) ?? null;
     const outSym = actNode !== null ? actNode.outputs[0] : bnNode !== null ? bnNode.outputs[0] : nd.outputs[0];
-    const isMat = layer instanceof Dense || layer instanceof Conv2D || (layer instanceof DepthwiseConv2D && !(layer instanceof SeparableConv2D));
-    const tooDeep = isMat && matK(layer as Dense | Conv2D | DepthwiseConv2D) > MAX_K;
+    const isMat = isMatLayer(layer);
+    const tooDeep = isMat && matK(layer) > MAX_K;
     if (tooDeep) { fallback(nd, `more than ${MAX_K} inputs per output (int32 accumulation), runs in f32`); continue; }
     if (isMat && (mode === 'int8' || !(layer instanceof DepthwiseConv2D))) {
       const l = layer as Dense | Conv2D | DepthwiseConv2D;

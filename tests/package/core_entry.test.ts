@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as lp from '../../dist/core.js';
-import { checks } from '../runtimes/checks.js';
+import { checksFor } from '../runtimes/checks.js';
 import { readReferenceHash } from '../runtimes/reference_hash.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -26,7 +26,7 @@ test(`core entry [${expectedBuild}]: ready() loads the core .wasm of the picked 
 
 // The shared checks, less those marked `full` (they build sequence layers or tokenizers). The
 // checks take the full entry's type; the core entry's namespaces are subsets of its.
-for (const check of checks.filter((c) => !c.full)) {
+for (const check of checksFor('core')) {
   test(`core entry [${expectedBuild}]: ${check.name}`, async () => {
     await check.run(lp as unknown as Parameters<typeof check.run>[0], expectedBuild, host);
   });
@@ -71,13 +71,16 @@ test('core entry: none of the full entry\'s extra names', () => {
   }
 });
 
+/** What an ES module script prints, run in a fresh Node process at the repository root (its own engine). */
+function runModule(script: string): string {
+  return execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+}
+
 /** io.save of a model built by the full entry, in a child process (this one holds the core .wasm). */
 function fullEntryFile(build: string): Uint8Array {
-  const script = `import * as lp from './dist/index.js'; await lp.ready();
+  return new Uint8Array(Buffer.from(runModule(`import * as lp from './dist/index.js'; await lp.ready();
     ${build}
-    process.stdout.write(Buffer.from(lp.io.save(model, opts)).toString('base64'));`;
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
-  return new Uint8Array(Buffer.from(out, 'base64'));
+    process.stdout.write(Buffer.from(lp.io.save(model, opts)).toString('base64'));`), 'base64'));
 }
 
 test('core entry: a model file with a sequence layer or a tokenizer names the import it needs', async () => {
@@ -106,7 +109,7 @@ test('the full entry refuses a core .wasm handed to ready({wasm}), naming the fi
     try { await lp.ready({ wasm: readFileSync('build/lepton.core.simd.wasm') }); } catch (e) { message = e.message; }
     await lp.ready({ wasm: readFileSync('build/lepton.simd.wasm') });
     console.log(JSON.stringify({ message, full: lp.backendInfo().full }));`;
-  const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000 }));
+  const out = JSON.parse(runModule(script));
   assert.match(out.message, /the simd wasm module is a core build \(no sequence kernels\); the sequence layers of the full entry need lepton\.simd\.wasm/);
   assert.equal(out.full, true);
 });
@@ -118,6 +121,6 @@ test('the core entry runs on a full .wasm handed to ready({wasm}), and the full 
     const full = await import('./dist/index.js');
     const lstm = full.layers.lstm({ units: 2 }).apply(full.zeros([1, 3, 2]));
     console.log(JSON.stringify({ before, after: full.backendInfo().full, shape: lstm.shape }));`;
-  const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000 }));
+  const out = JSON.parse(runModule(script));
   assert.deepEqual(out, { before: true, after: true, shape: [1, 2] });
 });

@@ -10,7 +10,7 @@ import * as fullMin from '../../dist/lepton.min.js';
 import * as coreMin from '../../dist/lepton.core.min.js';
 import * as full from '../../dist/index.js';
 import * as core from '../../dist/core.js';
-import { checks } from '../runtimes/checks.js';
+import { checksFor } from '../runtimes/checks.js';
 import { readReferenceHash } from '../runtimes/reference_hash.js';
 
 const expectedBuild = process.execArgv.includes('--experimental-wasm-relaxed-simd') ? 'relaxed' : 'simd';
@@ -38,7 +38,7 @@ for (const [file, lp, unbundled, entry] of bundles) {
     assert.notEqual(lp.Tensor, unbundled.Tensor, 'a separate copy of the engine, not a re-export');
   });
 
-  for (const check of checks.filter((c) => entry === 'full' || !c.full)) {
+  for (const check of checksFor(entry)) {
     test(`${tag}: ${check.name}`, async () => {
       await check.run(lp as typeof full, expectedBuild, host);
     });

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { serveStatic } from './server.js';
-import { checks } from './checks.js';
+import { checksFor } from './checks.js';
 import { readReferenceHash } from './reference_hash.js';
 import { seededFitHashOnSimd } from './seeded_fit.js';
 
@@ -59,7 +59,7 @@ export async function browserSmoke(browser: string, expectedBuild: 'simd' | 'rel
   const outcome = await runPage(expectedBuild, entry, open).then((results) => ({ results, error: null }),
     (error: Error) => ({ results: [] as Result[], error }));
   const tag = entry === 'core' ? `${expectedBuild}, core entry` : expectedBuild;
-  for (const check of checks.filter((c) => entry === 'full' || !c.full)) {
+  for (const check of checksFor(entry)) {
     const name = `${browser} [${tag}]: ${check.name}`;
     test(name, () => {
       if (outcome.error) throw outcome.error;

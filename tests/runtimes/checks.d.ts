@@ -24,3 +24,6 @@ export interface SmokeCheck {
 }
 
 export const checks: SmokeCheck[];
+
+/** The checks an entry runs: all of them for 'full' (dist/index.js), those not marked full for 'core'. */
+export function checksFor(entry: 'full' | 'core'): SmokeCheck[];

@@ -345,3 +345,8 @@ export const checks = [
     },
   },
 ];
+
+/** The checks an entry runs: all of them for 'full' (dist/index.js), those not marked full for 'core'. */
+export function checksFor(entry) {
+  return checks.filter((c) => entry === 'full' || !c.full);
+}

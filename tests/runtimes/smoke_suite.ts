@@ -10,7 +10,7 @@
 // Node run on the SIMD128 build writes its weights hash there and every later run compares with it.
 import { test } from 'node:test';
 import process from 'node:process';
-import { checks } from './checks.js'; // (typed by checks.d.ts for tsc; Deno infers the JS)
+import { checksFor } from './checks.js'; // (typed by checks.d.ts for tsc; Deno infers the JS)
 // @ts-types="./reference_hash.d.ts"
 import { hashFile, readReferenceHash, writeReferenceHash } from './reference_hash.js';
 import type { SmokeCheck } from './checks.js';
@@ -34,7 +34,7 @@ export function smokeSuite(lp: unknown, entry: 'full' | 'core'): void {
     entry,
     ...(writeTo !== undefined ? { writeReferenceHash: (hash: string) => writeReferenceHash(writeTo, hash) } : {}),
   };
-  for (const check of checks.filter((c) => entry === 'full' || !c.full)) {
+  for (const check of checksFor(entry)) {
     test(`${tag}: ${check.name}`, async () => {
       await check.run(lp as Parameters<SmokeCheck['run']>[0], expectedBuild, host);
     });

@@ -301,6 +301,9 @@ export function arena_block_size(p: usize): usize {
 export function arena_bytes_in_use(): usize { return inUse; }
 export function arena_peak_bytes(): usize { return peak; }
 export function arena_reset_peak(): void { peak = inUse; }
+/** Puts the peak back to `bytes` (at least what is in use): the engine's own scratch between two
+ *  calls of the app (the tile calibration's later passes) is not the app's peak. */
+export function arena_restore_peak(bytes: usize): void { peak = max(bytes, inUse); }
 export function arena_live_blocks(): i32 { return liveBlocks; }
 export function arena_heap_end(): usize { ensureInit(); return top; }
 

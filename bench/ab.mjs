@@ -70,6 +70,12 @@ for (const [hw, c, co, pool] of [[28, 1, 32, 2], [13, 32, 64, 2], [56, 32, 32, 0
     return () => k.conv2d_nhwc_qs8_qc8w(y, x, packed, p, 1, hw, hw, c, 3, 3, co, 1, 1, 1, 1, 0, 0, o, o, 5, pool);
   }]);
 }
+for (const n of [256, 512, 1024]) {
+  cases.push(['gemm', `f32 GEMM ${n}x${n}x${n} (default tile)`, (k) => {
+    const a = floats(k, n * n), b = floats(k, n * n), c = floats(k, n * n);
+    return () => k.gemm_f32(c, a, b, 0, n, n, n, 0, 0, 0, 0);
+  }]);
+}
 for (const n of [256, 512]) {
   cases.push(['int8', `int8 GEMM ${n}x${n}x${n}`, (k) => {
     const a = bytes(k, n * n, false), w = bytes(k, n * n, true), p = params(k, n);

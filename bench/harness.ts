@@ -112,6 +112,7 @@ async function child(): Promise<void> {
   let tiles: TileReport | undefined;
   if (want('tiles')) {
     const { tileReport } = await import('./tiles.js');
+    await (await import('../js-bindings/index.js')).tilesSettled(); // the choice the report names: after the calibration's later passes
     tiles = tileReport(quick ? 3 : 5);
   }
   process.stdout.write(JSON.stringify({ rows, tiles }));
@@ -169,8 +170,10 @@ async function main(): Promise<void> {
       const mid = (key: string) => runs.map((r) => r[key] as number).sort((a, b) => a - b)[2];
       startups.push(`${entry} entry (${entry === 'core' ? 'dist/core.js' : 'dist/index.js'}), ${build}: ` +
         `import ${mid('importMs').toFixed(1)} ms, ready() ${mid('readyMs').toFixed(1)} ms ` +
-        `(of which calibration ${mid('calibrationMs').toFixed(1)} ms); tiles chosen in the 5 runs: ` +
-        runs.map((r) => `${r.tiles.gemm} / ${r.tiles.conv}`).join(', '));
+        `(of which calibration ${mid('calibrationMs').toFixed(1)} ms), then ${mid('passes')} later passes of ` +
+        `${mid('passesMs').toFixed(1)} ms in all, the last ${mid('settledMs').toFixed(0)} ms after ready(); tiles ` +
+        `(ready() → final) in the 5 runs: ` +
+        runs.map((r) => `${r.readyTiles.gemm} / ${r.readyTiles.conv} → ${r.tiles.gemm} / ${r.tiles.conv}`).join(', '));
     }
     process.stderr.write(`${build}: `);
     const out = execFileSync(process.execPath, [...flags, '--import', 'tsx', self, '--child', ...args],

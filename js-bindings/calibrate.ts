@@ -6,14 +6,19 @@
 //
 // The clock: the engine compiles a function with its baseline compiler first and its optimizing
 // one once the function is hot, in the background (V8: after a fraction of a ms of baseline
-// execution, then a few ms of compiling per tile), so early samples can be the baseline's, 3-5x
+// execution, then 2-20 ms of compiling per tile), so early samples can be the baseline's, 3-5x
 // slower. So every candidate runs once (asking for its optimized code), the thread sleeps 5 ms
 // for the compiler where it may (not on a browser's main thread), then the candidates are timed
 // in rotating rounds for the rest of the budget and each keeps its fastest sample. A sample is
 // one call of 50-100 µs, more when the clock is coarse (browsers without cross-origin isolation
-// round performance.now() to 0.1 ms or more). Candidates still running baseline code when the
-// budget ends lose; the build's default (the best tile on Zen 3 and Zen 5) stays unless it ran
-// optimized code and another tile beat it, in the rounds and again head to head.
+// round performance.now() to 0.1 ms or more).
+//
+// On a 2-core machine the optimizing compiler needs 40-50 ms for all the tiles of the relaxed
+// build (V8 in Node 20, Zen 5: 2-20 ms each, one after another), longer than ready() may take.
+// So a kind is decided only once every one of its candidates was seen running optimized code
+// (decide()); until then the build's default runs, and later passes of 5 ms, off ready()'s path
+// (retune(): 40 ms after ready(), then 50, 100 and 200 ms after the pass before), time the
+// candidates again. tilesSettled() resolves when the choice is final.
 //
 // The relaxed build's int8 GEMM has two forms of its dot (assembly/kernels/int8/qgemm.ts): the
 // fused relaxed dot-add, one instruction on AVX-VNNI CPUs in engines that emit it, and the split
@@ -48,10 +53,22 @@ export interface Calibration {
   conv: Record<string, number>;
   /** GOP/s of each int8 dot form on its block (only where there was a choice). */
   int8: Record<string, number>;
+  /** The later passes run so far (retune()) and how long they took in all, ms. */
+  passes: number;
+  passesMs: number;
+  /** False while later passes may still change the tiles (see tilesSettled()). */
+  settled: boolean;
 }
 
 /** ready()'s default budget for the calibration, ms. */
-export const CALIBRATION_BUDGET_MS = 18; // + teardown and selection: within 20 ms
+export const CALIBRATION_BUDGET_MS = 12; // + teardown and selection, and the OS taking the core for the
+// compiler's threads now and then (2-8 ms on a 2-core VM): within 20 ms
+
+/** When the later passes run, ms after ready() or after the pass before; one pass each. */
+export const RETUNE_DELAYS_MS: readonly number[] = [40, 50, 100, 200];
+
+/** The budget of one later pass, ms (all candidates optimized: 4 or more rounds). */
+const RETUNE_BUDGET_MS = 5;
 
 // How much faster than the default a tile must be to replace it: 3 %, and 5 % for a mul+add tile
 // of the relaxed build, which changes the results (to the SIMD128 build's), so that noise alone
@@ -110,7 +127,8 @@ function applyTiles(k: Kernels, build: BuildName, ids: TileIds): Required<TileCh
 
 /** Selects given tiles without timing them (a bad name throws and changes nothing). */
 export function useTiles(k: Kernels, build: BuildName, tiles: TileChoice | 'default'): Calibration {
-  return { tiles: applyTiles(k, build, tileIds(build, tiles)), ms: 0, gemm: {}, conv: {}, int8: {} };
+  return { tiles: applyTiles(k, build, tileIds(build, tiles)), ms: 0, gemm: {}, conv: {}, int8: {},
+    passes: 0, passesMs: 0, settled: true };
 }
 
 /** The smallest step of performance.now() seen in up to 2 ms, ms. */
@@ -138,14 +156,42 @@ function pause(ms: number): void {
   }
 }
 
-interface Candidate {
+export interface Candidate {
   kind: TileKind; id: number; name: string; reps: number; flops: number;
   /** The fastest sample and the first (the engine's baseline code, where it tiers), ms per rep. */
   best: number; first: number;
+  /** The fastest sample when the pass before this one ended (Infinity before then), ms per rep. */
+  previous: number;
+  /** Whether it beat the default in the pass before (ready()'s counts): it takes two in a row. */
+  won: boolean;
 }
 
-/** Seen running optimized code: at least 1/0.6 times faster than its first (baseline) run. */
-const optimized = (c: Candidate) => c.best < 0.6 * c.first;
+/**
+ * Whether a candidate's figure is its optimized code's: it ran at least 1/0.6 times faster than
+ * its first (baseline) run, or it sped up by less than 10 % since the pass before, 40 ms or more
+ * ago (the optimizing compiler takes 2-20 ms per tile). A tile that spills runs its optimized code
+ * only 1.3-1.7x faster than its baseline code (6x8 on x64), so the second test is the one that
+ * settles it.
+ */
+export const optimized = (c: Candidate) => c.best < 0.6 * c.first || c.best > 0.9 * c.previous;
+
+/**
+ * The tile of one kind among its timed candidates: the fastest, a challenger having to beat the
+ * build's default (id 0) by its margin. The default is replaced only when its own figure is its
+ * optimized code's (its baseline code makes the big tiles look fast) and `confirm` (a head-to-head
+ * rematch) agrees, so that one sample of the default taken while the machine was busy does not hand
+ * the choice to a tile that is slower on this CPU.
+ */
+export function chooseTile(candidates: readonly Candidate[], confirm: (winner: Candidate, fallback: Candidate) => boolean): Candidate | undefined {
+  const fallback = candidates.find((c) => c.id === 0);
+  let winner = fallback;
+  for (const c of candidates) {
+    if (!Number.isFinite(c.best)) continue;
+    if (winner !== undefined && c.best * margin(c) < winner.best * margin(winner)) winner = c;
+  }
+  if (winner === undefined || fallback === undefined || winner === fallback) return winner;
+  return optimized(fallback) && confirm(winner, fallback) ? winner : fallback;
+}
 
 // The int8 forms' own phase, after the tiles and within the same budget (the tiles get 2 ms less
 // where there is an int8 choice): a loop with one instruction (fused) or three in it ranks the
@@ -173,55 +219,117 @@ function chooseInt8Dot(k: Kernels, names: readonly string[], step: number, resul
   if (best[1] * 1.03 < best[0]) result.tiles.int8 = names[1];
 }
 
+/** What the later passes pick up: every candidate with its figures so far, the kinds not yet decided. */
+export interface Tuning {
+  candidates: Candidate[];
+  open: TileKind[];
+  result: Calibration;
+}
+
+/** Times one candidate: reps = 0 compiles it (one tiny call); a sample keeps the fastest per rep. */
+function sampler(k: Kernels) {
+  const run = (c: Candidate, reps: number) => {
+    if (c.kind === 'gemm') k.calibrate_gemm(c.id, reps);
+    else k.calibrate_conv(c.id, reps);
+  };
+  const sample = (c: Candidate) => {
+    const t0 = performance.now();
+    run(c, c.reps);
+    const ms = (performance.now() - t0) / c.reps;
+    if (ms > 0 && ms < c.best) c.best = ms;
+  };
+  return { run, sample };
+}
+
+/** Whole rounds of samples, the order rotating each round (no candidate always runs first, or
+ *  after the slowest), while the fastest round so far still fits before `end`; `minRounds` at least. */
+function timeRounds(candidates: readonly Candidate[], sample: (c: Candidate) => void, end: number, minRounds: number): void {
+  let roundMs = 0;
+  for (let round = 1; round <= minRounds || performance.now() + roundMs <= end; round++) {
+    const t0 = performance.now();
+    for (let i = 0; i < candidates.length; i++) sample(candidates[(i + round) % candidates.length]);
+    roundMs = round === 1 ? performance.now() - t0 : Math.min(roundMs, performance.now() - t0);
+  }
+}
+
+/**
+ * Records every candidate's GFLOP/s and picks the tile of each open kind whose candidates all ran
+ * optimized code (every open kind on the `last` pass; chooseTile, the rematch allowed while
+ * `mayConfirm()`), closing it. A kind left open keeps its tile so far (the build's default at
+ * first): while some candidates still run baseline code, a slowed sample can make a baseline
+ * default look optimized and hand the choice to a tile half as fast on this CPU. And a tile
+ * replaces the default only after beating it in two passes in a row (or on the last): within one
+ * pass the compiler's threads, still busy with other tiles, can slow one candidate's samples more
+ * than another's (on a 2-core VM, one fresh process in 7 picked a tile 12 % slower without this).
+ */
+export function decide(tuning: Tuning, sample: (c: Candidate) => void, last: boolean, mayConfirm: () => boolean): void {
+  const { result } = tuning;
+  const confirm = (winner: Candidate, fallback: Candidate) => {
+    if (!mayConfirm()) return false;
+    const w = { ...winner, best: Infinity }, d = { ...fallback, best: Infinity };
+    for (let i = 0; i < 3; i++) { sample(w); sample(d); }
+    return w.best * margin(winner) < d.best;
+  };
+  for (const kind of [...tuning.open]) {
+    const candidates = tuning.candidates.filter((c) => c.kind === kind);
+    for (const c of candidates) if (Number.isFinite(c.best)) result[kind][c.name] = c.flops / c.best / 1e6;
+    if (!last && !candidates.every(optimized)) continue;
+    const winner = chooseTile(candidates, confirm);
+    if (winner === undefined) continue;
+    if (winner.id !== 0 && !winner.won && !last) {
+      for (const c of candidates) c.won = c === winner;
+      continue; // once more, in the next pass
+    }
+    result.tiles[kind] = winner.name;
+    tuning.open = tuning.open.filter((o) => o !== kind);
+  }
+}
+
 /**
  * Times every tile of this build for about budgetMs and selects the fastest GEMM and conv
  * tiles. Falls back to each kind's first tile (the build's default) when the calibration blocks
- * cannot be allocated.
+ * cannot be allocated. Returns, besides the choice, what the later passes (retune()) need where a
+ * kind is not settled yet; null where it is.
  */
-export function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRATION_BUDGET_MS): Calibration {
+export function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRATION_BUDGET_MS): { calibration: Calibration; tuning: Tuning | null } {
   const start = performance.now();
   const names = tileNames(build);
   // the fused int8 dot is a candidate only where its check passes (not in Node 20)
   const int8Choice = names.int8.length > 1 && k.int8_dot_check() === 1;
   if (int8Choice) budgetMs = Math.max(budgetMs - INT8_PHASE_MS, budgetMs / 2);
   const result: Calibration = { tiles: { gemm: names.gemm[0], conv: names.conv[0], int8: names.int8[0] }, ms: 0,
-    gemm: {}, conv: {}, int8: {} };
+    gemm: {}, conv: {}, int8: {}, passes: 0, passesMs: 0, settled: true };
   if (k.calibration_setup() !== 0) {
     result.tiles = applyTiles(k, build, { gemm: 0, conv: 0, int8: 0 });
     result.ms = performance.now() - start;
-    return result;
+    return { calibration: result, tuning: null };
   }
+  const tuning: Tuning = { candidates: [], open: [], result };
   try {
     // A sample lasts about 50-100 µs, and 20 clock steps at least when the clock is coarse.
     const step = clockStep();
-    const candidates: Candidate[] = [];
+    const { candidates } = tuning;
     const untimed: readonly string[] = GEMM_UNTIMED[build];
     const add = (kind: TileKind, list: readonly string[], flops: number, minReps: number, msPerRep: number) => {
       if (list.length < 2) return;
+      tuning.open.push(kind);
       const reps = Math.max(minReps, Math.ceil((20 * step) / msPerRep));
       list.forEach((name, id) => {
-        if (kind !== 'gemm' || !untimed.includes(name)) candidates.push({ kind, id, name, reps, flops, best: Infinity, first: Infinity });
+        if (kind !== 'gemm' || !untimed.includes(name)) {
+          candidates.push({ kind, id, name, reps, flops, best: Infinity, first: Infinity, previous: Infinity, won: false });
+        }
       });
     };
     add('gemm', names.gemm, GEMM_BLOCK_FLOPS, 1, 0.05);
     add('conv', names.conv, CONV_BLOCK_FLOPS, 3, 0.02);
-    const run = (c: Candidate, reps: number) => {
-      if (c.kind === 'gemm') k.calibrate_gemm(c.id, reps);
-      else k.calibrate_conv(c.id, reps);
-    };
-    const sample = (c: Candidate) => {
-      const t0 = performance.now();
-      run(c, c.reps);
-      const ms = (performance.now() - t0) / c.reps;
-      if (ms > 0 && ms < c.best) c.best = ms;
-    };
+    const { run, sample } = sampler(k);
     // Compile every candidate (engines compile a function on its first call), then run each once
     // on its block: the baseline code's first runs ask for the optimized code early.
     for (const c of candidates) run(c, 0);
     // The defaults run twice: the faster run is their baseline code's speed (the optimized code
     // takes 2.5 ms or more to arrive) even when the machine is busy during one of them.
     for (const c of [...candidates, ...candidates.filter((d) => d.id === 0)]) {
-      if (performance.now() - start > budgetMs - CONFIRM_MS) break; // the rest stay unmeasured
+      if (performance.now() - start > budgetMs - CONFIRM_MS) break; // the rest wait for a later pass
       sample(c);
       c.first = c.best;
     }
@@ -229,39 +337,9 @@ export function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRATION_B
     // competes with this thread for a core (measured on a loaded 2-core VM: without the pause
     // half the candidates were still running baseline code when the budget ran out).
     if (performance.now() - start + COMPILE_PAUSE_MS < budgetMs - CONFIRM_MS) pause(COMPILE_PAUSE_MS);
-    // Whole rounds while the fastest round so far still fits in the budget (less the confirmation).
-    let roundMs = Infinity;
-    for (let round = 1; ; round++) {
-      const t0 = performance.now();
-      if (t0 - start + (Number.isFinite(roundMs) ? roundMs : 0) > budgetMs - CONFIRM_MS) break;
-      // Rotate the order each round: no candidate always runs first (or after the slowest).
-      for (let i = 0; i < candidates.length; i++) sample(candidates[(i + round) % candidates.length]);
-      roundMs = Math.min(roundMs, performance.now() - t0);
-    }
-    for (const kind of ['gemm', 'conv'] as const) {
-      const fallback = candidates.find((c) => c.kind === kind && c.id === 0);
-      let winner = fallback;
-      for (const c of candidates) {
-        if (c.kind !== kind || !Number.isFinite(c.best)) continue;
-        result[kind][c.name] = c.flops / c.best / 1e6;
-        if (winner !== undefined && c.best * margin(c) < winner.best * margin(winner)) winner = c;
-      }
-      // Another tile replaces the build's default only when the default ran optimized code (its
-      // baseline code makes the big tiles look fast: in a fresh V8 process most tiles' optimized
-      // code arrives 20-35 ms after their first run, often past the budget) and the winner beats
-      // it again, head to head, by the same margin (one sample of the default taken while the
-      // machine was busy must not hand the choice to a tile that is slower on this CPU).
-      if (winner !== undefined && fallback !== undefined && winner !== fallback) {
-        let confirmed = optimized(fallback) && performance.now() - start < budgetMs + 1;
-        if (confirmed) {
-          const w = { ...winner, best: Infinity }, d = { ...fallback, best: Infinity };
-          for (let i = 0; i < 3; i++) { sample(w); sample(d); }
-          confirmed = w.best * margin(winner) < d.best;
-        }
-        if (!confirmed) winner = fallback;
-      }
-      if (winner !== undefined) result.tiles[kind] = winner.name;
-    }
+    const sampled = candidates.filter((c) => Number.isFinite(c.first));
+    timeRounds(sampled, sample, start + budgetMs - CONFIRM_MS, 0);
+    decide(tuning, sample, false, () => performance.now() - start < budgetMs + 1);
     if (int8Choice) chooseInt8Dot(k, names.int8, step, result);
   } finally {
     k.calibration_teardown();
@@ -269,6 +347,41 @@ export function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRATION_B
   }
   // (applyTiles checks a winning fused int8 dot again, now that it ran its optimized code)
   result.tiles = applyTiles(k, build, tileIds(build, result.tiles));
+  result.settled = tuning.open.length === 0;
   result.ms = performance.now() - start;
+  return { calibration: result, tuning: result.settled ? null : tuning };
+}
+
+/**
+ * One later pass over the kinds not settled: times their candidates for about budgetMs (their
+ * optimized code has had RETUNE_DELAYS_MS to arrive), decides, and selects the tiles. The last
+ * pass (RETUNE_DELAYS_MS.length) decides every kind with what it has. Where the arena cannot hold
+ * the blocks now, the choice so far stays and is final.
+ */
+export function retune(k: Kernels, build: BuildName, tuning: Tuning, budgetMs = RETUNE_BUDGET_MS): Calibration {
+  const start = performance.now();
+  const { result } = tuning;
+  result.passes++;
+  const peak = k.arena_peak_bytes(); // (the blocks come and go between two calls of the app)
+  if (k.calibration_setup() !== 0) {
+    tuning.open = [];
+  } else {
+    try {
+      const { sample } = sampler(k);
+      const candidates = tuning.candidates.filter((c) => tuning.open.includes(c.kind));
+      for (const c of candidates) {
+        if (!Number.isFinite(c.first)) { sample(c); c.first = c.best; } // (ready() ran out of time)
+      }
+      timeRounds(candidates, sample, start + budgetMs, 2);
+      decide(tuning, sample, result.passes >= RETUNE_DELAYS_MS.length, () => true);
+      for (const c of candidates) c.previous = c.best;
+    } finally {
+      k.calibration_teardown();
+      k.arena_restore_peak(peak);
+    }
+  }
+  result.tiles = applyTiles(k, build, tileIds(build, result.tiles));
+  result.settled = tuning.open.length === 0;
+  result.passesMs += performance.now() - start;
   return result;
 }

@@ -3,7 +3,7 @@
 // pruning, model files and data batching, on the core .wasm builds. The full entry (./index.ts,
 // lepton-wasm) adds the sequence layers, text, the TensorFlow.js layers format, plots and
 // distillation; an app that needs none of them downloads a third less (npm run size).
-export { ready, backendInfo, relaxedSimdSupported, type BackendInfo, type ReadyOptions, type WasmSource, type Activation } from './engine.js';
+export { ready, backendInfo, tilesSettled, relaxedSimdSupported, type BackendInfo, type ReadyOptions, type WasmSource, type Activation } from './engine.js';
 export { type TileChoice } from './calibrate.js';
 export { Tensor, tidy, keep, dispose, memory, setMemoryLimit, type DType, type Shape, type MemoryInfo } from './tensor.js';
 export * from './ops/creation.js';

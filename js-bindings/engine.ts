@@ -2,7 +2,7 @@
 // and the status-to-Error seam. Imports nothing runtime-specific at the top level.
 import { instantiate } from '../build/lepton.simd.js';
 import { PROBE_RELAXED_BASE64 } from './probe_relaxed.generated.js';
-import { calibrate, tileIds, useTiles, type Calibration, type TileChoice } from './calibrate.js';
+import { calibrate, retune, tileIds, useTiles, RETUNE_DELAYS_MS, type Calibration, type TileChoice, type Tuning } from './calibrate.js';
 
 /**
  * The wasm exports, typed by the typings asc emits for the full builds (lepton.{simd,relaxed}.wasm,
@@ -25,10 +25,15 @@ export interface BackendInfo {
   /** The micro-kernel tiles in use; pass them to ready({tiles}) to skip the calibration. */
   tiles: Required<TileChoice>;
   /**
-   * The load-time calibration: how long it took (ms, 0 when tiles were given) and the GFLOP/s
-   * each candidate tile reached on its block (GOP/s for the int8 dot forms).
+   * The load-time calibration: how long ready() spent on it (ms, 0 when tiles were given), the
+   * GFLOP/s each candidate tile reached on its block (GOP/s for the int8 dot forms), and the later
+   * passes: how many ran, how long they took in all (ms), and whether the choice is final
+   * (`settled`; tilesSettled() waits for it).
    */
-  calibration: { ms: number; gemm: Record<string, number>; conv: Record<string, number>; int8: Record<string, number> };
+  calibration: {
+    ms: number; gemm: Record<string, number>; conv: Record<string, number>; int8: Record<string, number>;
+    passes: number; passesMs: number; settled: boolean;
+  };
 }
 
 /** Options of ready(): which build, which tiles, and where the .wasm comes from. */
@@ -41,8 +46,10 @@ export interface ReadyOptions {
    */
   wasmBase?: string | URL;
   /**
-   * The micro-kernel tiles, skipping the load-time calibration (up to 20 ms): a choice saved
-   * from backendInfo().tiles under the same build, or 'default' for each build's first tiles.
+   * The micro-kernel tiles, skipping the load-time calibration (up to 20 ms, and where the
+   * optimizing compiler is slower than that, a few later passes of about 4 ms each in the first
+   * second; see tilesSettled()): a choice saved from backendInfo().tiles under the same build, or
+   * 'default' for each build's first tiles.
    * Given to ready() once the engine is loaded, it switches tiles (results stay bit-identical
    * between tiles of one arithmetic; a ':muladd' tile gives the SIMD128 build's results).
    */
@@ -206,7 +213,10 @@ class Engine {
     }
     if (this.loading !== null && options.tiles !== undefined) {
       const tiles = options.tiles;
-      return this.loading.then(() => { this.setInfo(this.info!.build, useTiles(this.k, this.info!.build, tiles)); });
+      return this.loading.then(() => {
+        this.setInfo(this.info!.build, useTiles(this.k, this.info!.build, tiles));
+        this.stopTuning();
+      });
     }
     this.loading ??= this.load(options).catch((e) => { this.loading = null; this.build = null; throw e; });
     return this.loading;
@@ -247,9 +257,56 @@ class Engine {
     }
     checkLeptonModule(module, build, this.full);
     const kernels = await instantiate(module, {});
-    const calibration = options.tiles === undefined ? calibrate(kernels, build) : useTiles(kernels, build, options.tiles);
+    const { calibration, tuning } = options.tiles === undefined ? calibrate(kernels, build) :
+      { calibration: useTiles(kernels, build, options.tiles), tuning: null };
     this.kernels = kernels;
     this.setInfo(build, calibration);
+    if (tuning !== null) this.scheduleTuning(kernels, build, tuning);
+  }
+
+  /** The next later pass of the calibration, while one is due; and who waits for the last. */
+  private tuning: Timer | null = null;
+  private settledWaiters: Array<(tiles: Required<TileChoice>) => void> = [];
+
+  /** Runs the next later pass (calibrate.ts: retune) after its delay, off ready()'s path. */
+  private scheduleTuning(k: Kernels, build: BuildName, tuning: Tuning): void {
+    this.tuning = later(() => {
+      this.tuning = null;
+      if (this.kernels !== k) return;
+      this.setInfo(build, retune(k, build, tuning));
+      if (tuning.open.length > 0) this.scheduleTuning(k, build, tuning);
+      else this.settle();
+    }, RETUNE_DELAYS_MS[tuning.result.passes]);
+    if (this.tuning === null) {
+      // no timers here (an edge worker's global scope): the choice so far is final
+      this.info!.calibration.settled = true;
+      this.settle();
+    } else if (this.settledWaiters.length > 0) {
+      this.tuning.ref();
+    }
+  }
+
+  /** Ends the later passes (a choice given to ready({tiles}) replaces theirs). */
+  private stopTuning(): void {
+    this.tuning?.cancel();
+    this.tuning = null;
+    this.settle();
+  }
+
+  private settle(): void {
+    const waiters = this.settledWaiters;
+    this.settledWaiters = [];
+    for (const resolve of waiters) resolve({ ...this.info!.tiles });
+  }
+
+  /** The tiles once no later pass can change them. */
+  tilesSettled(): Promise<Required<TileChoice>> {
+    if (this.loading === null) return Promise.reject(new Error('lepton: tilesSettled(): call ready() first'));
+    return this.loading.then(() => {
+      if (this.tuning === null) return { ...this.info!.tiles };
+      this.tuning.ref(); // Node, Deno and Bun: a pending pass now keeps the process alive
+      return new Promise((resolve) => { this.settledWaiters.push(resolve); });
+    });
   }
 
   /** A fresh Float32Array over [ptr, ptr + 4·length): never keep it past one call (memory.grow). */
@@ -278,11 +335,48 @@ export function ready(options?: ReadyOptions): Promise<void> {
   return engine.ready(options);
 }
 
+/**
+ * Resolves with the micro-kernel tiles once they are final. ready() resolves after at most 20 ms
+ * of calibration; where the engine's optimizing compiler had not finished every candidate tile by
+ * then (a 2-core machine, the relaxed build), the candidates are timed again in a few passes of
+ * about 4 ms in the first second, off ready()'s path, and the tiles can change then (to faster ones
+ * with the same results, or where a ':muladd' tile wins, the SIMD128 build's results). Await this
+ * before saving backendInfo().tiles for ready({tiles}), or before a run that must use one tile
+ * throughout. Results do not depend on it otherwise.
+ */
+export function tilesSettled(): Promise<Required<TileChoice>> {
+  return engine.tilesSettled();
+}
+
+/** A timer that does not keep the process alive until ref() (Node, Deno and Bun); null where
+ *  the runtime allows no timer here. */
+interface Timer { cancel(): void; ref(): void }
+
+function later(fn: () => void, ms: number): Timer | null {
+  let id: ReturnType<typeof setTimeout>;
+  try {
+    id = setTimeout(fn, ms);
+  } catch {
+    return null;
+  }
+  const deno = (globalThis as { Deno?: { unrefTimer?(id: number): void; refTimer?(id: number): void } }).Deno;
+  const handle = id as unknown as { unref?(): void; ref?(): void };
+  if (typeof handle.unref === 'function') handle.unref();
+  else deno?.unrefTimer?.(id as unknown as number);
+  return {
+    cancel: () => clearTimeout(id),
+    ref: () => {
+      if (typeof handle.ref === 'function') handle.ref();
+      else deno?.refTimer?.(id as unknown as number);
+    },
+  };
+}
+
 /** Which build runs and with which tiles: {simd, relaxedSimd, build, tiles, calibration}. */
 export function backendInfo(): BackendInfo {
   if (engine.info === null) throw new Error('lepton: backendInfo(): call and await ready() first');
   const { calibration } = engine.info;
   return { ...engine.info, tiles: { ...engine.info.tiles },
-    calibration: { ms: calibration.ms, gemm: { ...calibration.gemm }, conv: { ...calibration.conv },
+    calibration: { ...calibration, gemm: { ...calibration.gemm }, conv: { ...calibration.conv },
       int8: { ...calibration.int8 } } };
 }

@@ -1,12 +1,19 @@
-// The tiles chosen at load time, through the public API: ready() calibrates and backendInfo()
-// reports the tiles and every candidate's figure; ready({tiles}) takes a saved choice (or
-// 'default') and switches tiles on a loaded engine; a bad choice is a clear Error that changes
-// nothing; and training gives bit-identical weights whichever tiles of one arithmetic run it.
+// The tiles chosen at load time, through the public API: ready() calibrates, later passes finish
+// what the optimizing compiler had not (tilesSettled()), and backendInfo() reports the tiles and
+// every candidate's figure; the choice rule on made-up figures; ready({tiles}) takes a saved choice
+// (or 'default') and switches tiles on a loaded engine, ending the later passes; a bad choice is a
+// clear Error that changes nothing; and training gives bit-identical weights whichever tiles of
+// one arithmetic run it.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as lp from '../../js-bindings/index.js';
-import { tileNames } from '../../js-bindings/calibrate.js';
+import { engine } from '../../js-bindings/engine.js';
+import { chooseTile, decide, optimized, retune, tileNames, RETUNE_DELAYS_MS, type Candidate, type Tuning } from '../../js-bindings/calibrate.js';
 import { values } from '../helpers/grad_check.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
 
 before(async () => { await lp.ready(); });
 
@@ -31,9 +38,81 @@ async function trainedWeights(): Promise<Float32Array[]> {
   return weights;
 }
 
+/** A made-up candidate: ms per rep now, at its first run, and when the pass before ended. */
+function candidate(id: number, name: string, best: number, first = 3 * best, previous = Infinity): Candidate {
+  return { kind: "gemm", id, name, reps: 1, flops: 1e6, best, first, previous, won: false };
+}
+
+/** What an ES module script prints, run in a fresh Node process (its own engine) with this one's flags. */
+function runModule(script: string): string {
+  return execFileSync(process.execPath, [...process.execArgv.filter((a) => a.startsWith('--experimental-wasm')),
+    '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+}
+
+describe('the choice rule (made-up figures)', () => {
+  const yes = () => true, no = () => false;
+  it('a tile seen running optimized code: 1/0.6 times faster than its first run, or no faster than a pass ago', () => {
+    assert.equal(optimized(candidate(0, 'a', 1, 1.7)), true);
+    assert.equal(optimized(candidate(0, 'a', 1, 1.5)), false); // a tile that spills: 1.5x its baseline
+    assert.equal(optimized(candidate(0, 'a', 1, 1.5, 1.05)), true); // ... and it stopped improving
+    assert.equal(optimized(candidate(0, 'a', 1, 1.5, 1.2)), false); // still improving
+    assert.equal(optimized(candidate(0, 'a', Infinity, Infinity)), false); // never timed
+  });
+
+  it('the fastest wins, by 3 % over the default and 5 % for a mul+add tile, when the rematch agrees', () => {
+    const def = candidate(0, '2x16:splat', 1.0);
+    assert.equal(chooseTile([def, candidate(1, '4x8:splat', 0.95)], yes)?.name, '4x8:splat');
+    assert.equal(chooseTile([def, candidate(1, '4x8:splat', 0.95)], no)?.name, '2x16:splat');
+    assert.equal(chooseTile([def, candidate(1, '4x8:splat', 0.98)], yes)?.name, '2x16:splat');
+    assert.equal(chooseTile([def, candidate(3, '2x16:splat:muladd', 0.96)], yes)?.name, '2x16:splat');
+    assert.equal(chooseTile([def, candidate(3, '2x16:splat:muladd', 0.94)], yes)?.name, '2x16:splat:muladd');
+    assert.equal(chooseTile([def, candidate(1, '4x8:splat', 0.9), candidate(2, '5x8:shuffle', 0.8)], yes)?.name, '5x8:shuffle');
+    assert.equal(chooseTile([def, candidate(1, '4x8:splat', Infinity)], yes)?.name, '2x16:splat'); // not timed
+  });
+
+  it('a pass decides a kind once all its candidates ran optimized code; a challenger must win two passes in a row', () => {
+    const make = (challenger: number, firstOfLast = 3) => {
+      const candidates = [candidate(0, '2x16:splat', 1.0), candidate(1, '4x8:splat', challenger), candidate(2, '6x8:splat', 2.0, 2.0 * firstOfLast)];
+      const result = { tiles: { gemm: '2x16:splat', conv: '4x8:splat', int8: 'i16' }, ms: 0, gemm: {}, conv: {}, int8: {}, passes: 0, passesMs: 0, settled: false };
+      return { candidates, open: ['gemm'], result } as Tuning;
+    };
+    let t = make(0.9);
+    // samples that repeat each tile's figure (the rematch's too)
+    const unchanged = (c: Candidate) => { c.best = Math.min(c.best, t.candidates.find((d) => d.name === c.name)!.best); };
+    decide(t, unchanged, false, () => true);
+    assert.deepEqual([t.open, t.result.tiles.gemm], [['gemm'], '2x16:splat']); // one win: not yet
+    assert.ok(Math.abs(t.result.gemm['4x8:splat'] - 1e6 / 0.9 / 1e6) < 1e-9);
+    decide(t, unchanged, false, () => true);
+    assert.deepEqual([t.open, t.result.tiles.gemm], [[], '4x8:splat']);
+    t = make(0.9);
+    decide(t, unchanged, true, () => true); // the last pass decides with what it has
+    assert.deepEqual([t.open, t.result.tiles.gemm], [[], '4x8:splat']);
+    t = make(1.1);
+    decide(t, unchanged, false, () => true); // the default wins: settled at once
+    assert.deepEqual([t.open, t.result.tiles.gemm], [[], '2x16:splat']);
+    t = make(0.9, 1.2); // 6x8 not seen optimized yet: the kind stays open, the tile as it was
+    decide(t, unchanged, false, () => true);
+    decide(t, unchanged, false, () => true);
+    assert.deepEqual([t.open, t.result.tiles.gemm], [['gemm'], '2x16:splat']);
+  });
+
+  it('a default still running its baseline code is not replaced (it would look slow)', () => {
+    const baseline = candidate(0, '5x8:shuffle', 1.0, 1.2);
+    let asked = false;
+    const chosen = chooseTile([baseline, candidate(2, '6x8:splat', 0.8)], () => { asked = true; return true; });
+    assert.equal(chosen?.name, '5x8:shuffle');
+    assert.equal(asked, false);
+  });
+});
+
 describe('tiles chosen at load time', () => {
-  it('ready() calibrates: backendInfo() names the tiles and each candidate\'s GFLOP/s', () => {
+  it('ready() calibrates, the later passes settle it: backendInfo() names the tiles and each candidate\'s GFLOP/s', async () => {
+    const settled = await lp.tilesSettled();
     const info = lp.backendInfo();
+    assert.deepEqual(settled, info.tiles);
+    assert.equal(info.calibration.settled, true);
+    assert.ok(info.calibration.passes <= RETUNE_DELAYS_MS.length, `${info.calibration.passes} passes`);
+    assert.ok(info.calibration.passes === 0 || info.calibration.passesMs > 0);
     const names = tileNames(info.build);
     assert.ok(names.gemm.includes(info.tiles.gemm), info.tiles.gemm);
     assert.ok(names.conv.includes(info.tiles.conv), info.tiles.conv);
@@ -53,6 +132,72 @@ describe('tiles chosen at load time', () => {
     const best = native.filter((n) => n in info.calibration.gemm)
       .reduce((a, b) => (info.calibration.gemm[b] > info.calibration.gemm[a] ? b : a));
     if (!info.tiles.gemm.endsWith(':muladd')) assert.ok([best, names.gemm[0]].includes(info.tiles.gemm), info.tiles.gemm);
+  });
+
+  it('the later passes: each times the open kinds, the last decides, and memory is as before', async () => {
+    const before = lp.backendInfo().tiles;
+    const build = lp.backendInfo().build;
+    const names = tileNames(build);
+    const result = { tiles: { ...before }, ms: 0, gemm: {}, conv: {}, int8: {}, passes: 0, passesMs: 0, settled: false };
+    // candidates never timed yet (as when ready() ran out of time before their first run)
+    const candidates = names.gemm.map((name, id) => candidate(id, name, Infinity, Infinity));
+    const tuning: Tuning = { candidates, open: ['gemm'], result };
+    const x = lp.ones([1000, 64]); // what an app holds; then its peak is just that
+    engine.k.arena_reset_peak();
+    const bytes = lp.memory().numBytes;
+    try {
+      while (!result.settled) {
+        const passes = result.passes;
+        retune(engine.k, build, tuning);
+        assert.equal(result.passes, passes + 1);
+        assert.equal(lp.memory().numBytes, bytes);
+        assert.equal(lp.memory().peakBytes, bytes); // the blocks of a pass are not the app's peak
+        assert.ok(result.passes <= RETUNE_DELAYS_MS.length, `${result.passes} passes`);
+        for (const c of candidates) assert.ok(Number.isFinite(c.first) && c.best <= c.first, c.name);
+      }
+      assert.deepEqual(tuning.open, []);
+      assert.ok(names.gemm.includes(result.tiles.gemm), result.tiles.gemm);
+      assert.deepEqual(Object.keys(result.gemm).sort(), [...names.gemm].sort());
+      assert.equal(result.tiles.conv, before.conv); // not open: untouched
+      const c = lp.matMul(lp.ones([7, 33]), lp.ones([33, 17]));
+      assert.deepEqual([...c.dataSync()], new Array(7 * 17).fill(33));
+      c.dispose();
+    } finally {
+      x.dispose();
+      await lp.ready({ tiles: before });
+    }
+  });
+
+  it('a fresh process: tilesSettled() keeps it alive for the later passes, which leave memory as it was; ready({tiles}) ends them', () => {
+    const out = JSON.parse(runModule(`
+      const lp = await import('./dist/core.js');
+      await lp.ready();
+      const x = lp.ones([100, 100]);
+      const before = lp.memory(), atReady = lp.backendInfo().calibration;
+      const tiles = await lp.tilesSettled();
+      const info = lp.backendInfo(), after = lp.memory();
+      console.log(JSON.stringify({ atReady, tiles, info, bytes: [before.numBytes, after.numBytes], peak: [before.peakBytes, after.peakBytes] }));`));
+    assert.equal(out.info.calibration.settled, true);
+    assert.deepEqual(out.tiles, out.info.tiles);
+    assert.equal(out.bytes[0], out.bytes[1]);
+    assert.equal(out.peak[0], out.peak[1]);
+    if (!out.atReady.settled) assert.ok(out.info.calibration.passes >= 1);
+    const names = tileNames(out.info.build);
+    for (const name of Object.keys(out.info.calibration.gemm)) assert.ok(names.gemm.includes(name), name);
+
+    const given = JSON.parse(runModule(`
+      const lp = await import('./dist/core.js');
+      await lp.ready();
+      const pending = !lp.backendInfo().calibration.settled;
+      const settled = lp.tilesSettled();
+      await lp.ready({ tiles: 'default' });
+      const tiles = await settled;
+      await new Promise((r) => setTimeout(r, ${RETUNE_DELAYS_MS.reduce((a, b) => a + b, 0) + 100}));
+      console.log(JSON.stringify({ pending, tiles, info: lp.backendInfo() }));`));
+    const defaults = { gemm: names.gemm[0], conv: names.conv[0], int8: names.int8[0] };
+    if (given.pending) assert.deepEqual(given.tiles, defaults); // the given tiles end the passes
+    assert.deepEqual(given.info.tiles, defaults); // and no later pass changed them afterwards
+    assert.equal(given.info.calibration.passes, 0);
   });
 
   it('ready({tiles}) switches a loaded engine and backendInfo() reports it', async () => {

@@ -8,7 +8,7 @@
 // tests/kernels/arena.test.ts.
 import {
   arena_alloc, arena_alloc_scoped, arena_free, arena_mark, arena_release, arena_persist,
-  arena_set_limit, arena_block_size, arena_bytes_in_use, arena_peak_bytes, arena_reset_peak,
+  arena_set_limit, arena_block_size, arena_bytes_in_use, arena_peak_bytes, arena_reset_peak, arena_restore_peak,
   arena_live_blocks, arena_heap_end, arena_check,
 } from "../../assembly/arena";
 
@@ -298,6 +298,21 @@ describe("arena", () => {
     expect<bool>(p != 0).toBe(true, "usable after the limit is lifted");
     expect<i32>(arena_free(p)).toBe(0);
     expect<usize>(arena_bytes_in_use()).toBe(bytes);
+    expect<i32>(arena_check()).toBe(0);
+  });
+
+  it("puts the peak back after scratch of its own, never below what is in use", () => {
+    const held = arena_alloc(4096);
+    arena_reset_peak();
+    const peak = arena_peak_bytes();
+    const scratch = arena_alloc(1 << 16);
+    expect<bool>(arena_peak_bytes() > peak).toBe(true, "the scratch raised the peak");
+    arena_free(scratch);
+    arena_restore_peak(peak);
+    expect<usize>(arena_peak_bytes()).toBe(peak);
+    arena_free(held);
+    arena_restore_peak(0);
+    expect<usize>(arena_peak_bytes()).toBe(arena_bytes_in_use());
     expect<i32>(arena_check()).toBe(0);
   });
 

@@ -122,11 +122,15 @@ export const checks = [
     },
   },
   {
-    name: 'calibrates the tiles at load time and takes a saved choice',
+    name: 'calibrates the tiles at load time (later passes included) and takes a saved choice',
     async run(lp, expectedBuild, host) {
+      const settled = await lp.tilesSettled();
       const info = lp.backendInfo();
+      for (const kind of ['gemm', 'conv', 'int8']) equal(settled[kind], info.tiles[kind], `tilesSettled().${kind}`);
+      equal(info.calibration.settled, true, 'backendInfo().calibration.settled');
       const gemm = Object.keys(info.calibration.gemm);
-      host.log(`tiles ${info.tiles.gemm} (GEMM), ${info.tiles.conv} (conv); calibration ${info.calibration.ms.toFixed(1)} ms, ${gemm.length} GEMM tiles timed`);
+      host.log(`tiles ${info.tiles.gemm} (GEMM), ${info.tiles.conv} (conv); calibration ${info.calibration.ms.toFixed(1)} ms ` +
+        `in ready(), ${info.calibration.passes} later passes (${info.calibration.passesMs.toFixed(1)} ms), ${gemm.length} GEMM tiles timed`);
       if (gemm.length === 0) {
         // The budget ran out before the first sample (a busy machine: seen in Firefox while other
         // jobs ran): by design the build's default tile stays.

@@ -241,14 +241,15 @@ function sampler(k: Kernels) {
   return { run, sample };
 }
 
-/** Whole rounds of samples, the order rotating each round (no candidate always runs first, or
- *  after the slowest), while the fastest round so far still fits before `end`; `minRounds` at least. */
+/** Rounds of samples, the order rotating each round (no candidate always runs first, or after
+ *  the slowest), `minRounds` whole rounds at least, then until `end` (checked before each sample:
+ *  on a busy machine the OS can stretch one round of baseline code to 18 ms). */
 function timeRounds(candidates: readonly Candidate[], sample: (c: Candidate) => void, end: number, minRounds: number): void {
-  let roundMs = 0;
-  for (let round = 1; round <= minRounds || performance.now() + roundMs <= end; round++) {
-    const t0 = performance.now();
-    for (let i = 0; i < candidates.length; i++) sample(candidates[(i + round) % candidates.length]);
-    roundMs = round === 1 ? performance.now() - t0 : Math.min(roundMs, performance.now() - t0);
+  for (let round = 1; ; round++) {
+    for (let i = 0; i < candidates.length; i++) {
+      if (round > minRounds && performance.now() >= end) return;
+      sample(candidates[(i + round) % candidates.length]);
+    }
   }
 }
 

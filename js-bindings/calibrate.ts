@@ -67,8 +67,10 @@ export const CALIBRATION_BUDGET_MS = 12; // + teardown and selection, and the OS
 /** When the later passes run, ms after ready() or after the pass before; one pass each. */
 export const RETUNE_DELAYS_MS: readonly number[] = [40, 50, 100, 200];
 
-/** The budget of one later pass, ms (all candidates optimized: 4 or more rounds). */
+/** The samples of one later pass, ms (all candidates optimized, a fine clock: 4 or more rounds;
+ *  one round at least), in slices of RETUNE_SLICE_MS (one sample at least), each a task of its own. */
 const RETUNE_BUDGET_MS = 5;
+const RETUNE_SLICE_MS = 4;
 
 // How much faster than the default a tile must be to replace it: 3 %, and 5 % for a mul+add tile
 // of the relaxed build, which changes the results (to the SIMD128 build's), so that noise alone
@@ -160,7 +162,7 @@ export interface Candidate {
   kind: TileKind; id: number; name: string; reps: number; flops: number;
   /** The fastest sample and the first (the engine's baseline code, where it tiers), ms per rep. */
   best: number; first: number;
-  /** The fastest sample when the pass before this one ended (Infinity before then), ms per rep. */
+  /** The fastest sample of the later pass before this one (Infinity before the second), ms per rep. */
   previous: number;
   /** Whether it beat the default in the pass before (ready()'s counts): it takes two in a row. */
   won: boolean;
@@ -168,7 +170,7 @@ export interface Candidate {
 
 /**
  * Whether a candidate's figure is its optimized code's: it ran at least 1/0.6 times faster than
- * its first (baseline) run, or it sped up by less than 10 % since the pass before, 40 ms or more
+ * its first (baseline) run, or less than 10 % faster than in the later pass before, 50 ms or more
  * ago (the optimizing compiler takes 2-20 ms per tile). A tile that spills runs its optimized code
  * only 1.3-1.7x faster than its baseline code (6x8 on x64), so the second test is the one that
  * settles it.
@@ -219,11 +221,13 @@ function chooseInt8Dot(k: Kernels, names: readonly string[], step: number, resul
   if (best[1] * 1.03 < best[0]) result.tiles.int8 = names[1];
 }
 
-/** What the later passes pick up: every candidate with its figures so far, the kinds not yet decided. */
+/** What the later passes pick up: every candidate with its figures so far, the kinds not yet
+ *  decided, and the pass under way (its candidates in rotation, samples taken, ms spent). */
 export interface Tuning {
   candidates: Candidate[];
   open: TileKind[];
   result: Calibration;
+  pass: { order: Candidate[]; next: number; ms: number } | null;
 }
 
 /** Times one candidate: reps = 0 compiles it (one tiny call); a sample keeps the fastest per rep. */
@@ -232,19 +236,27 @@ function sampler(k: Kernels) {
     if (c.kind === 'gemm') k.calibrate_gemm(c.id, reps);
     else k.calibrate_conv(c.id, reps);
   };
-  const sample = (c: Candidate) => {
+  const sample = (c: Candidate, reps = c.reps) => {
     const t0 = performance.now();
-    run(c, c.reps);
-    const ms = (performance.now() - t0) / c.reps;
+    run(c, reps);
+    const ms = (performance.now() - t0) / reps;
     if (ms > 0 && ms < c.best) c.best = ms;
   };
-  return { run, sample };
+  // A first run is the engine's baseline code, 3-5x slower: a quarter of the reps takes about as
+  // long as a sample of the optimized code (with a coarse clock, 2 ms rather than 8 of a browser's
+  // main thread).
+  const first = (c: Candidate) => {
+    sample(c, Math.ceil(c.reps / 4));
+    c.first = c.best;
+  };
+  return { run, sample, first };
 }
 
 /** Rounds of samples, the order rotating each round (no candidate always runs first, or after
  *  the slowest), `minRounds` whole rounds at least, then until `end` (checked before each sample:
  *  on a busy machine the OS can stretch one round of baseline code to 18 ms). */
 function timeRounds(candidates: readonly Candidate[], sample: (c: Candidate) => void, end: number, minRounds: number): void {
+  if (candidates.length === 0) return; // (ready() out of time before any first run: a busy machine)
   for (let round = 1; ; round++) {
     for (let i = 0; i < candidates.length; i++) {
       if (round > minRounds && performance.now() >= end) return;
@@ -255,31 +267,29 @@ function timeRounds(candidates: readonly Candidate[], sample: (c: Candidate) => 
 
 /**
  * Records every candidate's GFLOP/s and picks the tile of each open kind whose candidates all ran
- * optimized code (every open kind on the `last` pass; chooseTile, the rematch allowed while
- * `mayConfirm()`), closing it. A kind left open keeps its tile so far (the build's default at
- * first): while some candidates still run baseline code, a slowed sample can make a baseline
- * default look optimized and hand the choice to a tile half as fast on this CPU. And a tile
- * replaces the default only after beating it in two passes in a row (or on the last): within one
- * pass the compiler's threads, still busy with other tiles, can slow one candidate's samples more
- * than another's (on a 2-core VM, one fresh process in 7 picked a tile 12 % slower without this).
+ * optimized code (every open kind on the `last` pass; chooseTile, with `confirm` as its rematch),
+ * closing it. A kind left open keeps its tile so far (the build's default at first): while some
+ * candidates still run baseline code, a slowed sample can make a baseline default look optimized
+ * and hand the choice to a tile half as fast on this CPU. And a tile replaces the default only
+ * after beating it in two passes in a row, on each pass's own samples (ready()'s counts as one):
+ * within one pass the compiler's threads, still busy with other tiles, can slow one candidate's
+ * samples more than another's (on a 2-core VM, one fresh process in 7 picked a tile 13 % slower
+ * with a single pass).
  */
-export function decide(tuning: Tuning, sample: (c: Candidate) => void, last: boolean, mayConfirm: () => boolean): void {
+export function decide(tuning: Tuning, last: boolean, confirm: (winner: Candidate, fallback: Candidate) => boolean): void {
   const { result } = tuning;
-  const confirm = (winner: Candidate, fallback: Candidate) => {
-    if (!mayConfirm()) return false;
-    const w = { ...winner, best: Infinity }, d = { ...fallback, best: Infinity };
-    for (let i = 0; i < 3; i++) { sample(w); sample(d); }
-    return w.best * margin(winner) < d.best;
-  };
   for (const kind of [...tuning.open]) {
     const candidates = tuning.candidates.filter((c) => c.kind === kind);
     for (const c of candidates) if (Number.isFinite(c.best)) result[kind][c.name] = c.flops / c.best / 1e6;
     if (!last && !candidates.every(optimized)) continue;
-    const winner = chooseTile(candidates, confirm);
+    let winner = chooseTile(candidates, confirm);
     if (winner === undefined) continue;
-    if (winner.id !== 0 && !winner.won && !last) {
-      for (const c of candidates) c.won = c === winner;
-      continue; // once more, in the next pass
+    if (winner.id !== 0 && !winner.won) {
+      if (!last) {
+        for (const c of candidates) c.won = c === winner;
+        continue; // once more, in the next pass
+      }
+      winner = candidates.find((c) => c.id === 0) ?? winner;
     }
     result.tiles[kind] = winner.name;
     tuning.open = tuning.open.filter((o) => o !== kind);
@@ -305,7 +315,7 @@ export function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRATION_B
     result.ms = performance.now() - start;
     return { calibration: result, tuning: null };
   }
-  const tuning: Tuning = { candidates: [], open: [], result };
+  const tuning: Tuning = { candidates: [], open: [], result, pass: null };
   try {
     // A sample lasts about 50-100 µs, and 20 clock steps at least when the clock is coarse.
     const step = clockStep();
@@ -323,7 +333,7 @@ export function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRATION_B
     };
     add('gemm', names.gemm, GEMM_BLOCK_FLOPS, 1, 0.05);
     add('conv', names.conv, CONV_BLOCK_FLOPS, 3, 0.02);
-    const { run, sample } = sampler(k);
+    const { run, sample, first } = sampler(k);
     // Compile every candidate (engines compile a function on its first call), then run each once
     // on its block: the baseline code's first runs ask for the optimized code early.
     for (const c of candidates) run(c, 0);
@@ -331,8 +341,7 @@ export function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRATION_B
     // takes 2.5 ms or more to arrive) even when the machine is busy during one of them.
     for (const c of [...candidates, ...candidates.filter((d) => d.id === 0)]) {
       if (performance.now() - start > budgetMs - CONFIRM_MS) break; // the rest wait for a later pass
-      sample(c);
-      c.first = c.best;
+      first(c);
     }
     // Step aside while the optimizing compiler works in the background: on a busy machine it
     // competes with this thread for a core (measured on a loaded 2-core VM: without the pause
@@ -340,7 +349,13 @@ export function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRATION_B
     if (performance.now() - start + COMPILE_PAUSE_MS < budgetMs - CONFIRM_MS) pause(COMPILE_PAUSE_MS);
     const sampled = candidates.filter((c) => Number.isFinite(c.first));
     timeRounds(sampled, sample, start + budgetMs - CONFIRM_MS, 0);
-    decide(tuning, sample, false, () => performance.now() - start < budgetMs + 1);
+    // the rematch: 3 fresh samples each, head to head, while the budget lasts
+    decide(tuning, false, (winner, fallback) => {
+      if (performance.now() - start >= budgetMs + 1) return false;
+      const w = { ...winner, best: Infinity }, d = { ...fallback, best: Infinity };
+      for (let i = 0; i < 3; i++) { sample(w); sample(d); }
+      return w.best * margin(winner) < d.best;
+    });
     if (int8Choice) chooseInt8Dot(k, names.int8, step, result);
   } finally {
     k.calibration_teardown();
@@ -354,31 +369,56 @@ export function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRATION_B
 }
 
 /**
- * One later pass over the kinds not settled: times their candidates for about budgetMs (their
- * optimized code has had RETUNE_DELAYS_MS to arrive), decides, and selects the tiles. The last
- * pass (RETUNE_DELAYS_MS.length) decides every kind with what it has. Where the arena cannot hold
- * the blocks now, the choice so far stays and is final.
+ * One slice of a later pass over the kinds not settled: times their candidates (their optimized
+ * code has had RETUNE_DELAYS_MS to arrive) for about sliceMs, at least one sample. A pass is
+ * complete after RETUNE_BUDGET_MS of samples and one round at least; then it decides and selects
+ * the tiles. The caller runs the next slice of an incomplete pass (tuning.pass) as a task of its
+ * own, so that a browser's main thread is not held for a whole pass: with a coarse clock a sample
+ * lasts 2 ms (10 of baseline code), and a pass 12-35 ms. The last pass (RETUNE_DELAYS_MS.length)
+ * closes every kind: a tile that has not won two passes in a row by then leaves the default.
+ * Where the arena cannot hold the blocks now, the choice so far stays and is final.
  */
-export function retune(k: Kernels, build: BuildName, tuning: Tuning, budgetMs = RETUNE_BUDGET_MS): Calibration {
+export function retune(k: Kernels, build: BuildName, tuning: Tuning, sliceMs = RETUNE_SLICE_MS): Calibration {
   const start = performance.now();
   const { result } = tuning;
-  result.passes++;
+  if (tuning.pass === null) {
+    result.passes++;
+    const order = tuning.candidates.filter((c) => tuning.open.includes(c.kind));
+    // Each pass decides on its own samples (the pass before is the rematch). Not against
+    // ready()'s: a tile whose optimized code arrived in neither would look stable.
+    for (const c of order) {
+      if (result.passes > 1) c.previous = c.best;
+      c.best = Infinity;
+    }
+    tuning.pass = { order, next: 0, ms: 0 };
+  }
+  const pass = tuning.pass;
   const peak = k.arena_peak_bytes(); // (the blocks come and go between two calls of the app)
+  let complete = false;
   if (k.calibration_setup() !== 0) {
     tuning.open = [];
+    tuning.pass = null;
   } else {
     try {
-      const { sample } = sampler(k);
-      const candidates = tuning.candidates.filter((c) => tuning.open.includes(c.kind));
-      for (const c of candidates) {
-        if (!Number.isFinite(c.first)) { sample(c); c.first = c.best; } // (ready() ran out of time)
+      const { sample, first } = sampler(k);
+      const n = pass.order.length;
+      for (let taken = 0; ; taken++) {
+        const now = performance.now();
+        complete = pass.next >= n && pass.ms + (now - start) >= RETUNE_BUDGET_MS;
+        if (complete || (taken > 0 && now - start >= sliceMs)) break;
+        const c = pass.order[pass.next % n];
+        // (a candidate ready() had no time for runs its first time here)
+        if (Number.isFinite(c.first)) sample(c); else first(c);
+        pass.next++;
       }
-      timeRounds(candidates, sample, start + budgetMs, 2);
-      decide(tuning, sample, result.passes >= RETUNE_DELAYS_MS.length, () => true);
-      for (const c of candidates) c.previous = c.best;
     } finally {
       k.calibration_teardown();
       k.arena_restore_peak(peak);
+    }
+    pass.ms += performance.now() - start;
+    if (complete) {
+      decide(tuning, result.passes >= RETUNE_DELAYS_MS.length, () => true);
+      tuning.pass = null;
     }
   }
   result.tiles = applyTiles(k, build, tileIds(build, result.tiles));

@@ -268,7 +268,8 @@ class Engine {
   private tuning: Timer | null = null;
   private settledWaiters: Array<(tiles: Required<TileChoice>) => void> = [];
 
-  /** Runs the next later pass (calibrate.ts: retune) after its delay, off ready()'s path. */
+  /** Runs the next slice of the later passes (calibrate.ts: retune) off ready()'s path: at once
+   *  while a pass is under way, else after the next pass's delay. */
   private scheduleTuning(k: Kernels, build: BuildName, tuning: Tuning): void {
     this.tuning = later(() => {
       this.tuning = null;
@@ -276,7 +277,7 @@ class Engine {
       this.setInfo(build, retune(k, build, tuning));
       if (tuning.open.length > 0) this.scheduleTuning(k, build, tuning);
       else this.settle();
-    }, RETUNE_DELAYS_MS[tuning.result.passes]);
+    }, tuning.pass !== null ? 0 : RETUNE_DELAYS_MS[tuning.result.passes]);
     if (this.tuning === null) {
       // no timers here (an edge worker's global scope): the choice so far is final
       this.info!.calibration.settled = true;

@@ -107,6 +107,10 @@ describe('the choice rule (made-up figures)', () => {
     const chosen = chooseTile([baseline, candidate(2, '6x8:splat', 0.8)], () => { asked = true; return true; });
     assert.equal(chosen?.name, '5x8:shuffle');
     assert.equal(asked, false);
+    // nor one that merely ran at the same speed in two passes (its optimized code may have come in neither)
+    const stable = candidate(0, '5x8:shuffle', 1.0, 1.2, 1.02);
+    assert.equal(optimized(stable), true);
+    assert.equal(chooseTile([stable, candidate(2, '6x8:splat', 0.8)], () => true)?.name, '5x8:shuffle');
   });
 });
 

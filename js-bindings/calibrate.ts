@@ -133,14 +133,14 @@ export function useTiles(k: Kernels, build: BuildName, tiles: TileChoice | 'defa
     passes: 0, passesMs: 0, settled: true };
 }
 
-/** The smallest step of performance.now() seen in up to 2 ms, ms. */
+/** The smallest step of performance.now() over its next 4 ticks (2 ms at most), ms. (Waiting
+ *  for a step of 5 µs or less spent the whole 2 ms of ready() in Firefox, whose clock ticks 20 µs.) */
 function clockStep(): number {
   const start = performance.now();
   let last = start, step = Infinity;
-  while (last - start < 2) {
+  for (let ticks = 0; ticks < 4 && last - start < 2 && step > 0.005;) {
     const t = performance.now();
-    if (t > last) { step = Math.min(step, t - last); last = t; }
-    if (step <= 0.005) break;
+    if (t > last) { step = Math.min(step, t - last); last = t; ticks++; }
   }
   return step;
 }
@@ -322,14 +322,16 @@ export function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRATION_B
   }
   const tuning: Tuning = { candidates: [], open: [], result, pass: null };
   try {
-    // A sample lasts about 50-100 µs, and 20 clock steps at least when the clock is coarse.
+    // A sample lasts about 50-100 µs, and 50 clock steps when the clock is coarser (Chromium
+    // rounds to 5 µs when cross-origin isolated: samples of 110 µs tied tiles 5 % apart), but
+    // 2 ms at most (a clock of 0.1 ms without isolation: 20 steps).
     const step = clockStep();
     const { candidates } = tuning;
     const untimed: readonly string[] = GEMM_UNTIMED[build];
     const add = (kind: TileKind, list: readonly string[], flops: number, minReps: number, msPerRep: number) => {
       if (list.length < 2) return;
       tuning.open.push(kind);
-      const reps = Math.max(minReps, Math.ceil((20 * step) / msPerRep));
+      const reps = Math.max(minReps, Math.min(Math.ceil((50 * step) / msPerRep), Math.ceil(2 / msPerRep)));
       list.forEach((name, id) => {
         if (kind !== 'gemm' || !untimed.includes(name)) {
           candidates.push({ kind, id, name, reps, flops, best: Infinity, first: Infinity, previous: Infinity, won: false });

@@ -112,8 +112,7 @@ async function child(): Promise<void> {
   let tiles: TileReport | undefined;
   if (want('tiles')) {
     const { tileReport } = await import('./tiles.js');
-    await (await import('../js-bindings/index.js')).tilesSettled(); // the choice the report names: after the calibration's later passes
-    tiles = tileReport(quick ? 3 : 5);
+    tiles = await tileReport(quick ? 3 : 5);
   }
   process.stdout.write(JSON.stringify({ rows, tiles }));
 }

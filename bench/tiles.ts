@@ -6,7 +6,7 @@
 // tiles ready()'s calibration chose, with their whole-kernel speed against the best candidate's.
 import * as lp from '../js-bindings/index.js';
 import { engine } from '../js-bindings/engine.js';
-import { tileNames } from '../js-bindings/calibrate.js';
+import { tileNames } from '../js-bindings/tile_names.js';
 import { ceiling } from './ceiling.js';
 import { CONV_SHAPES, convFlops, type ConvShape } from './shapes.js';
 
@@ -38,7 +38,8 @@ function best(fn: () => void, flops: number, ms: number): number {
   return flops / fastest / 1e6;
 }
 
-export function tileReport(rounds: number): TileReport {
+export async function tileReport(rounds: number): Promise<TileReport> {
+  await lp.tilesSettled(); // the choice the report names: after the calibration's later passes
   const info = lp.backendInfo();
   const k = engine.k;
   const names = tileNames(info.build);

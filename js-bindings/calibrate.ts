@@ -16,7 +16,7 @@
 // On a 2-core machine the optimizing compiler needs 40-50 ms for all the tiles of the relaxed
 // build (V8 in Node 20, Zen 5: 2-20 ms each, one after another), longer than ready() may take.
 // So a kind is decided only once every one of its candidates was seen running optimized code
-// (decide()); until then the build's default runs, and later passes of 5 ms, off ready()'s path
+// (tile_choice.ts); until then the build's default runs, and later passes of 5 ms, off ready()'s path
 // (retune(): 40 ms after ready(), then 50, 100 and 200 ms after the pass before), time the
 // candidates again. tilesSettled() resolves when the choice is final.
 //
@@ -25,40 +25,9 @@
 // form that runs everywhere. The fused one is a candidate only where it gives the split form's
 // integers on a check block (Node 20's V8 miscompiles it), checked again once it has won.
 import type { BuildName, Kernels } from './engine.js';
-import { CONV_TILES, GEMM_TILES, GEMM_UNTIMED } from './tiles.generated.js';
-
-/** The micro-kernel tiles in use, by name (backendInfo().tiles; ready({tiles}) takes it back). */
-export interface TileChoice {
-  /** The GEMM tile (matMul, dense layers, 1x1 convolutions, backward GEMMs), e.g. '2x16:splat'. */
-  gemm: string;
-  /** The implicit-GEMM convolution tile (conv2d, Winograd, their gradients), e.g. '4x8:splat'. */
-  conv: string;
-  /**
-   * The int8 GEMM's dot form: 'i16' (the SIMD128 build's only one), 'split' or 'fused' (the
-   * relaxed build's). Optional when given to ready(): each build's first by default; 'fused'
-   * falls back to 'split' where the engine gets it wrong.
-   */
-  int8?: string;
-}
-
-/** The int8 dot forms of each build (the first is its default). */
-export const INT8_DOTS: Record<BuildName, readonly string[]> = { simd: ['i16'], relaxed: ['split', 'fused'] };
-
-export interface Calibration {
-  tiles: Required<TileChoice>;
-  /** How long the calibration took, ms (0 when the tiles were given). */
-  ms: number;
-  /** GFLOP/s each candidate reached on the calibration block (empty when the tiles were given). */
-  gemm: Record<string, number>;
-  conv: Record<string, number>;
-  /** GOP/s of each int8 dot form on its block (only where there was a choice). */
-  int8: Record<string, number>;
-  /** The later passes run so far (retune()) and how long they took in all, ms. */
-  passes: number;
-  passesMs: number;
-  /** False while later passes may still change the tiles (see tilesSettled()). */
-  settled: boolean;
-}
+import { GEMM_UNTIMED } from './tiles.generated.js';
+import { applyTiles, tileIds, tileNames, type Calibration, type TileKind } from './tile_names.js';
+import { decide, margin, type Candidate, type Tuning } from './tile_choice.js';
 
 /** ready()'s default budget for the calibration, ms. */
 export const CALIBRATION_BUDGET_MS = 12; // + teardown and selection, and the OS taking the core for the
@@ -72,11 +41,6 @@ export const RETUNE_DELAYS_MS: readonly number[] = [40, 50, 100, 200];
 const RETUNE_BUDGET_MS = 5;
 const RETUNE_SLICE_MS = 4;
 
-// How much faster than the default a tile must be to replace it: 3 %, and 5 % for a mul+add tile
-// of the relaxed build, which changes the results (to the SIMD128 build's), so that noise alone
-// does not flip a machine's results from one load to the next.
-const margin = (c: { name: string; id: number }) => (c.id === 0 ? 1 : c.name.endsWith(':muladd') ? 1.05 : 1.03);
-
 // Time kept for confirming the winner against the default, ms.
 const CONFIRM_MS = 1;
 
@@ -89,50 +53,6 @@ const GEMM_BLOCK_FLOPS = 2 * 60 * 96 * 256;
 const CONV_BLOCK_FLOPS = 2 * 64 * 64 * 144;
 const INT8_BLOCK_OPS = 2 * 32 * 64 * 256;
 
-type Kind = 'gemm' | 'conv' | 'int8';
-type TileKind = 'gemm' | 'conv';
-type TileIds = Record<Kind, number>;
-
-/** The tile names of a build. */
-export function tileNames(build: BuildName): Record<Kind, readonly string[]> {
-  return { gemm: GEMM_TILES[build], conv: CONV_TILES[build], int8: INT8_DOTS[build] };
-}
-
-/** The ids of a choice in this build ('default': each kind's first); a clear Error for a name the build does not have. */
-export function tileIds(build: BuildName, tiles: TileChoice | 'default'): TileIds {
-  if (tiles === 'default') return { gemm: 0, conv: 0, int8: 0 };
-  const names = tileNames(build);
-  const id = (kind: Kind, name: unknown): number => {
-    const i = typeof name === 'string' ? names[kind].indexOf(name) : -1;
-    if (i < 0) {
-      throw new Error(`lepton: ready({tiles}): ${kind} tile ${JSON.stringify(name)} is not one of the ` +
-        `${build} build's: ${names[kind].join(', ')}`);
-    }
-    return i;
-  };
-  if (typeof tiles !== 'object' || tiles === null) {
-    throw new Error(`lepton: ready({tiles}): expected {gemm, conv} tile names (backendInfo().tiles), got ${String(tiles)}`);
-  }
-  return { gemm: id('gemm', tiles.gemm), conv: id('conv', tiles.conv),
-    int8: tiles.int8 === undefined ? 0 : id('int8', tiles.int8) };
-}
-
-/** Selects tiles by id (validated by the caller: tileIds); the fused int8 dot only where its
- *  check passes. Returns the names in use. */
-function applyTiles(k: Kernels, build: BuildName, ids: TileIds): Required<TileChoice> {
-  if (k.set_tiles(ids.gemm, ids.conv) !== 0) throw new Error(`lepton: tile ids ${ids.gemm}, ${ids.conv} out of range`);
-  const int8 = ids.int8 === 1 && k.int8_dot_check() !== 1 ? 0 : ids.int8;
-  k.set_int8_dot(int8);
-  const names = tileNames(build);
-  return { gemm: names.gemm[ids.gemm], conv: names.conv[ids.conv], int8: names.int8[int8] };
-}
-
-/** Selects given tiles without timing them (a bad name throws and changes nothing). */
-export function useTiles(k: Kernels, build: BuildName, tiles: TileChoice | 'default'): Calibration {
-  return { tiles: applyTiles(k, build, tileIds(build, tiles)), ms: 0, gemm: {}, conv: {}, int8: {},
-    passes: 0, passesMs: 0, settled: true };
-}
-
 /** The smallest step of performance.now() over its next 4 ticks (2 ms at most), ms. (Waiting
  *  for a step of 5 µs or less spent the whole 2 ms of ready() in Firefox, whose clock ticks 20 µs.) */
 function clockStep(): number {
@@ -143,6 +63,15 @@ function clockStep(): number {
     if (t > last) { step = Math.min(step, t - last); last = t; ticks++; }
   }
   return step;
+}
+
+/**
+ * Repetitions of a tile's call of about msPerRep for one sample: 50-100 µs of calls, and 50 clock steps
+ * where the clock is coarser (Chromium rounds to 5 µs when cross-origin isolated: samples of
+ * 110 µs tied tiles 5 % apart), but 2 ms at most (a clock of 0.1 ms without isolation: 20 steps).
+ */
+function sampleReps(step: number, msPerRep: number, minReps: number): number {
+  return Math.max(minReps, Math.min(Math.ceil((50 * step) / msPerRep), Math.ceil(2 / msPerRep)));
 }
 
 /**
@@ -158,48 +87,6 @@ function pause(ms: number): void {
   }
 }
 
-export interface Candidate {
-  kind: TileKind; id: number; name: string; reps: number; flops: number;
-  /** The fastest sample and the first (the engine's baseline code, where it tiers), ms per rep. */
-  best: number; first: number;
-  /** The fastest sample of the later pass before this one (Infinity before the second), ms per rep. */
-  previous: number;
-  /** Whether it beat the default in the pass before (ready()'s counts): it takes two in a row. */
-  won: boolean;
-}
-
-/**
- * Whether a candidate's figure is its optimized code's: it ran at least 1/0.6 times faster than
- * its first (baseline) run, or less than 10 % faster than in the later pass before, 50 ms or more
- * ago (the optimizing compiler takes 2-20 ms per tile). A tile that spills runs its optimized code
- * only 1.3-1.7x faster than its baseline code (6x8 on x64), so the second test is the one that
- * settles it.
- */
-export const optimized = (c: Candidate) => sawItsSpeedUp(c) || c.best > 0.9 * c.previous;
-
-/** The first test alone: how the default must prove it runs optimized code before it is replaced
- *  (the second can be fooled by a tile whose optimized code arrived in neither pass, as it did once
- *  for the default on a busy machine, handing the choice to a tile 13 % slower). */
-const sawItsSpeedUp = (c: Candidate) => c.best < 0.6 * c.first;
-
-/**
- * The tile of one kind among its timed candidates: the fastest, a challenger having to beat the
- * build's default (id 0) by its margin. The default is replaced only when it was seen running 1/0.6
- * times faster than its first run (its baseline code makes the big tiles look fast) and `confirm`
- * (a head-to-head rematch) agrees, so that one sample of the default taken while the machine was busy does not hand
- * the choice to a tile that is slower on this CPU.
- */
-export function chooseTile(candidates: readonly Candidate[], confirm: (winner: Candidate, fallback: Candidate) => boolean): Candidate | undefined {
-  const fallback = candidates.find((c) => c.id === 0);
-  let winner = fallback;
-  for (const c of candidates) {
-    if (!Number.isFinite(c.best)) continue;
-    if (winner !== undefined && c.best * margin(c) < winner.best * margin(winner)) winner = c;
-  }
-  if (winner === undefined || fallback === undefined || winner === fallback) return winner;
-  return sawItsSpeedUp(fallback) && confirm(winner, fallback) ? winner : fallback;
-}
-
 // The int8 forms' own phase, after the tiles and within the same budget (the tiles get 2 ms less
 // where there is an int8 choice): a loop with one instruction (fused) or three in it ranks the
 // same in the engine's baseline code as in its optimized code (Deno 2.9 on Zen 5: fused 1.2x the
@@ -210,6 +97,7 @@ const INT8_PHASE_MS = 2;
 /** Times the relaxed build's int8 dot forms in alternation for about INT8_PHASE_MS (one round at
  *  least) and keeps the fused one when it is 3 % faster. */
 function chooseInt8Dot(k: Kernels, names: readonly string[], step: number, result: Calibration): void {
+  // (20 clock steps: the two forms are 1.2-1.8x apart, not the few % between tiles)
   const reps = Math.max(2, Math.ceil((20 * step) / 0.015));
   const best = [Infinity, Infinity];
   const start = performance.now();
@@ -224,15 +112,6 @@ function chooseInt8Dot(k: Kernels, names: readonly string[], step: number, resul
   k.int8_calibration_teardown();
   best.forEach((ms, form) => { if (Number.isFinite(ms)) result.int8[names[form]] = INT8_BLOCK_OPS / ms / 1e6; });
   if (best[1] * 1.03 < best[0]) result.tiles.int8 = names[1];
-}
-
-/** What the later passes pick up: every candidate with its figures so far, the kinds not yet
- *  decided, and the pass under way (its candidates in rotation, samples taken, ms spent). */
-export interface Tuning {
-  candidates: Candidate[];
-  open: TileKind[];
-  result: Calibration;
-  pass: { order: Candidate[]; next: number; ms: number } | null;
 }
 
 /** Times one candidate: reps = 0 compiles it (one tiny call); a sample keeps the fastest per rep. */
@@ -271,37 +150,6 @@ function timeRounds(candidates: readonly Candidate[], sample: (c: Candidate) => 
 }
 
 /**
- * Records every candidate's GFLOP/s and picks the tile of each open kind whose candidates all ran
- * optimized code (every open kind on the `last` pass; chooseTile, with `confirm` as its rematch),
- * closing it. A kind left open keeps its tile so far (the build's default at first): while some
- * candidates still run baseline code, a slowed sample can make a baseline default look optimized
- * and hand the choice to a tile half as fast on this CPU. And a tile replaces the default only
- * after beating it in two passes in a row, on each pass's own samples (ready()'s counts as one):
- * within one pass the compiler's threads, still busy with other tiles, can slow one candidate's
- * samples more than another's (on a 2-core VM, one fresh process in 7 picked a tile 13 % slower
- * with a single pass).
- */
-export function decide(tuning: Tuning, last: boolean, confirm: (winner: Candidate, fallback: Candidate) => boolean): void {
-  const { result } = tuning;
-  for (const kind of [...tuning.open]) {
-    const candidates = tuning.candidates.filter((c) => c.kind === kind);
-    for (const c of candidates) if (Number.isFinite(c.best)) result[kind][c.name] = c.flops / c.best / 1e6;
-    if (!last && !candidates.every(optimized)) continue;
-    let winner = chooseTile(candidates, confirm);
-    if (winner === undefined) continue;
-    if (winner.id !== 0 && !winner.won) {
-      if (!last) {
-        for (const c of candidates) c.won = c === winner;
-        continue; // once more, in the next pass
-      }
-      winner = candidates.find((c) => c.id === 0) ?? winner;
-    }
-    result.tiles[kind] = winner.name;
-    tuning.open = tuning.open.filter((o) => o !== kind);
-  }
-}
-
-/**
  * Times every tile of this build for about budgetMs and selects the fastest GEMM and conv
  * tiles. Falls back to each kind's first tile (the build's default) when the calibration blocks
  * cannot be allocated. Returns, besides the choice, what the later passes (retune()) need where a
@@ -322,16 +170,13 @@ export function calibrate(k: Kernels, build: BuildName, budgetMs = CALIBRATION_B
   }
   const tuning: Tuning = { candidates: [], open: [], result, pass: null };
   try {
-    // A sample lasts about 50-100 µs, and 50 clock steps when the clock is coarser (Chromium
-    // rounds to 5 µs when cross-origin isolated: samples of 110 µs tied tiles 5 % apart), but
-    // 2 ms at most (a clock of 0.1 ms without isolation: 20 steps).
     const step = clockStep();
     const { candidates } = tuning;
     const untimed: readonly string[] = GEMM_UNTIMED[build];
     const add = (kind: TileKind, list: readonly string[], flops: number, minReps: number, msPerRep: number) => {
       if (list.length < 2) return;
       tuning.open.push(kind);
-      const reps = Math.max(minReps, Math.min(Math.ceil((50 * step) / msPerRep), Math.ceil(2 / msPerRep)));
+      const reps = sampleReps(step, msPerRep, minReps);
       list.forEach((name, id) => {
         if (kind !== 'gemm' || !untimed.includes(name)) {
           candidates.push({ kind, id, name, reps, flops, best: Infinity, first: Infinity, previous: Infinity, won: false });

@@ -4,7 +4,7 @@
 // lepton-wasm) adds the sequence layers, text, the TensorFlow.js layers format, plots and
 // distillation; an app that needs none of them downloads a third less (npm run size).
 export { ready, backendInfo, tilesSettled, relaxedSimdSupported, type BackendInfo, type ReadyOptions, type WasmSource, type Activation } from './engine.js';
-export { type TileChoice } from './calibrate.js';
+export { type TileChoice } from './tile_names.js';
 export { Tensor, tidy, keep, dispose, memory, setMemoryLimit, type DType, type Shape, type MemoryInfo } from './tensor.js';
 export * from './ops/creation.js';
 export { matMul } from './ops/matmul.js';

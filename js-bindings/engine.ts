@@ -2,7 +2,9 @@
 // and the status-to-Error seam. Imports nothing runtime-specific at the top level.
 import { instantiate } from '../build/lepton.simd.js';
 import { PROBE_RELAXED_BASE64 } from './probe_relaxed.generated.js';
-import { calibrate, retune, tileIds, useTiles, RETUNE_DELAYS_MS, type Calibration, type TileChoice, type Tuning } from './calibrate.js';
+import { calibrate, retune, RETUNE_DELAYS_MS } from './calibrate.js';
+import { tileIds, useTiles, type Calibration, type TileChoice } from './tile_names.js';
+import type { Tuning } from './tile_choice.js';
 
 /**
  * The wasm exports, typed by the typings asc emits for the full builds (lepton.{simd,relaxed}.wasm,
@@ -47,8 +49,8 @@ export interface ReadyOptions {
   wasmBase?: string | URL;
   /**
    * The micro-kernel tiles, skipping the load-time calibration (up to 20 ms, and where the
-   * optimizing compiler is slower than that, a few later passes of about 4 ms each in the first
-   * second; see tilesSettled()): a choice saved from backendInfo().tiles under the same build, or
+   * optimizing compiler is slower than that, a few later passes of 5 ms in the first half second;
+   * see tilesSettled()): a choice saved from backendInfo().tiles under the same build, or
    * 'default' for each build's first tiles.
    * Given to ready() once the engine is loaded, it switches tiles (results stay bit-identical
    * between tiles of one arithmetic; a ':muladd' tile gives the SIMD128 build's results).
@@ -271,17 +273,26 @@ class Engine {
   /** Runs the next slice of the later passes (calibrate.ts: retune) off ready()'s path: at once
    *  while a pass is under way, else after the next pass's delay. */
   private scheduleTuning(k: Kernels, build: BuildName, tuning: Tuning): void {
+    const final = () => {
+      tuning.open = [];
+      tuning.result.settled = true;
+      this.setInfo(build, tuning.result);
+      this.settle();
+    };
     this.tuning = later(() => {
       this.tuning = null;
       if (this.kernels !== k) return;
-      this.setInfo(build, retune(k, build, tuning));
+      try {
+        this.setInfo(build, retune(k, build, tuning));
+      } catch {
+        final(); // (a pass runs in a timer: nothing must escape it into the app; the tiles so far stay)
+        return;
+      }
       if (tuning.open.length > 0) this.scheduleTuning(k, build, tuning);
       else this.settle();
     }, tuning.pass !== null ? 0 : RETUNE_DELAYS_MS[tuning.result.passes]);
     if (this.tuning === null) {
-      // no timers here (an edge worker's global scope): the choice so far is final
-      this.info!.calibration.settled = true;
-      this.settle();
+      final(); // no timers here (an edge worker's global scope): the choice so far is final
     } else if (this.settledWaiters.length > 0) {
       this.tuning.ref();
     }
@@ -340,8 +351,9 @@ export function ready(options?: ReadyOptions): Promise<void> {
  * Resolves with the micro-kernel tiles once they are final. ready() resolves after at most 20 ms
  * of calibration; where the engine's optimizing compiler had not finished every candidate tile by
  * then (a 2-core machine, the relaxed build), the candidates are timed again in a few passes of
- * about 4 ms in the first second, off ready()'s path, and the tiles can change then (to faster ones
- * with the same results, or where a ':muladd' tile wins, the SIMD128 build's results). Await this
+ * 5 ms (in slices of at most 4 ms) in the first half second, off ready()'s path, and the tiles
+ * can change then (to faster ones with the same results, or where a ':muladd' tile wins, the
+ * SIMD128 build's results). Await this
  * before saving backendInfo().tiles for ready({tiles}), or before a run that must use one tile
  * throughout. Results do not depend on it otherwise.
  */

@@ -6,14 +6,13 @@
 // one arithmetic run it.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import * as lp from '../../js-bindings/index.js';
 import { engine } from '../../js-bindings/engine.js';
-import { calibrate, chooseTile, decide, optimized, retune, tileNames, RETUNE_DELAYS_MS, type Candidate, type Tuning } from '../../js-bindings/calibrate.js';
+import { calibrate, retune, RETUNE_DELAYS_MS } from '../../js-bindings/calibrate.js';
+import { chooseTile, decide, optimized, type Candidate, type Tuning } from '../../js-bindings/tile_choice.js';
+import { tileNames } from '../../js-bindings/tile_names.js';
 import { values } from '../helpers/grad_check.js';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
+import { runModule, wasmFlags } from '../helpers/run_module.js';
 
 before(async () => { await lp.ready(); });
 
@@ -41,12 +40,6 @@ async function trainedWeights(): Promise<Float32Array[]> {
 /** A made-up candidate: ms per rep now, at its first run, and when the pass before ended. */
 function candidate(id: number, name: string, best: number, first = 3 * best, previous = Infinity): Candidate {
   return { kind: "gemm", id, name, reps: 1, flops: 1e6, best, first, previous, won: false };
-}
-
-/** What an ES module script prints, run in a fresh Node process (its own engine) with this one's flags. */
-function runModule(script: string): string {
-  return execFileSync(process.execPath, [...process.execArgv.filter((a) => a.startsWith('--experimental-wasm')),
-    '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
 }
 
 describe('the choice rule (made-up figures)', () => {
@@ -205,7 +198,7 @@ describe('tiles chosen at load time', () => {
       const before = lp.memory(), atReady = lp.backendInfo().calibration;
       const tiles = await lp.tilesSettled();
       const info = lp.backendInfo(), after = lp.memory();
-      console.log(JSON.stringify({ atReady, tiles, info, bytes: [before.numBytes, after.numBytes], peak: [before.peakBytes, after.peakBytes] }));`));
+      console.log(JSON.stringify({ atReady, tiles, info, bytes: [before.numBytes, after.numBytes], peak: [before.peakBytes, after.peakBytes] }));`, wasmFlags()));
     assert.equal(out.info.calibration.settled, true);
     assert.deepEqual(out.tiles, out.info.tiles);
     assert.equal(out.bytes[0], out.bytes[1]);
@@ -222,7 +215,7 @@ describe('tiles chosen at load time', () => {
       await lp.ready({ tiles: 'default' });
       const tiles = await settled;
       await new Promise((r) => setTimeout(r, ${RETUNE_DELAYS_MS.reduce((a, b) => a + b, 0) + 100}));
-      console.log(JSON.stringify({ pending, tiles, info: lp.backendInfo() }));`));
+      console.log(JSON.stringify({ pending, tiles, info: lp.backendInfo() }));`, wasmFlags()));
     const defaults = { gemm: names.gemm[0], conv: names.conv[0], int8: names.int8[0] };
     if (given.pending) assert.deepEqual(given.tiles, defaults); // the given tiles end the passes
     assert.deepEqual(given.info.tiles, defaults); // and no later pass changed them afterwards

@@ -6,13 +6,11 @@
 // imported after ready() loaded the core .wasm. Run with and without the relaxed-SIMD flag.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import * as lp from '../../dist/core.js';
 import { checksFor } from '../runtimes/checks.js';
 import { readReferenceHash } from '../runtimes/reference_hash.js';
+import { runModule } from '../helpers/run_module.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const expectedBuild = process.execArgv.includes('--experimental-wasm-relaxed-simd') ? 'relaxed' : 'simd';
 const host = { log: (line: string) => console.log(`core entry [${expectedBuild}]: ${line}`), referenceHash: readReferenceHash,
   entry: 'core' as const };
@@ -70,11 +68,6 @@ test('core entry: none of the full entry\'s extra names', () => {
     assert.ok(names.has(name), `lp.${name} is missing from the core entry`);
   }
 });
-
-/** What an ES module script prints, run in a fresh Node process at the repository root (its own engine). */
-function runModule(script: string): string {
-  return execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
-}
 
 /** io.save of a model built by the full entry, in a child process (this one holds the core .wasm). */
 function fullEntryFile(build: string): Uint8Array {
